@@ -1,0 +1,84 @@
+"""Shared fixtures: the pets-mini data, a running app, and a headless Chromium page."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+# Tests never touch the network: a Hub model must fail at once, not after retries.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+PETS_ROOT = Path(os.environ.get("TRANSFER_PETS_ROOT", ROOT.parent / "shared" / "data" / "pets-mini"))
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "tests" / ".artifacts"
+
+
+@pytest.fixture(scope="session")
+def pets_root() -> Path:
+    """The pets-mini subset of Oxford-IIIT Pet (370 real photos); skips when it is not beside the repo."""
+    if not (PETS_ROOT / "oxford-iiit-pet" / "annotations" / "test.txt").is_file():
+        pytest.skip(f"pets-mini not found at {PETS_ROOT} (set TRANSFER_PETS_ROOT to its folder to run this test)")
+    return PETS_ROOT
+
+
+@pytest.fixture(scope="session")
+def pets_images(pets_root) -> list[tuple[Path, str, bool]]:
+    """(path, breed, is_cat) for all pets-mini images, from its annotations/list.txt."""
+    base = pets_root / "oxford-iiit-pet"
+    rows = []
+    for line in (base / "annotations" / "list.txt").read_text().splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        name, _class_id, species, _breed_id = line.split()
+        rows.append((base / "images" / f"{name}.jpg", name.rsplit("_", 1)[0], species == "1"))
+    return rows
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """The full app, served on a free localhost port for the whole test session."""
+    from app import build_app
+
+    demo = build_app().queue(max_size=64)
+    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    yield url.rstrip("/")
+    demo.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; skips when Chromium is not installed."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package (.ci/run does) for browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, app_url, request):
+    """A fresh page on the app; a full-page screenshot is saved to tests/.artifacts/ after the test."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(app_url)
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()

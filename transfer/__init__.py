@@ -1,0 +1,17 @@
+"""Transfer Lab: see what pretrained ImageNet CNNs see, fine-tune them, and probe them.
+
+    >>> from transfer import predict
+    >>> predict("cat.jpg", top_k=3)
+"""
+
+from .errors import InputError, ModelUnavailableError, TransferError
+from .explain import feature_layers, feature_maps, gradcam
+from .images import load_image
+from .models import DEFAULT_MODEL, CATALOG, Classifier, imagenet_labels, list_models, load_model
+from .predict import Prediction, predict, predict_batch
+
+__all__ = [
+    "CATALOG", "DEFAULT_MODEL", "Classifier", "InputError", "ModelUnavailableError", "Prediction", "TransferError",
+    "feature_layers", "feature_maps", "gradcam", "imagenet_labels", "list_models", "load_image", "load_model",
+    "predict", "predict_batch",
+]

@@ -1,0 +1,115 @@
+"""Save and load fine-tuned models as a folder: model.safetensors + config.json (no pickle)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import timm
+from safetensors import SafetensorsError
+from safetensors.torch import load_file, save_file
+
+from .errors import ModelUnavailableError
+from .models import Classifier
+
+FORMAT = "transfer-lab/finetuned-classifier"
+FORMAT_VERSION = 1
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+MAX_CLASSES = 1000
+
+
+def save_finetuned(classifier: Classifier, folder: str | os.PathLike, metrics: dict | None = None) -> Path:
+    """Write the classifier to `folder` (created if needed) and return its path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {key: tensor.detach().cpu().contiguous() for key, tensor in classifier.network.state_dict().items()}
+    save_file(state, str(folder / WEIGHTS_FILE))
+    config = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "architecture": classifier.metadata.get("architecture", classifier.name),
+        "backbone": classifier.metadata.get("backbone", classifier.name),
+        "labels": list(classifier.labels),
+        "preprocessing": {
+            "input_size": classifier.input_size,
+            "crop_pct": classifier.crop_pct,
+            "interpolation": classifier.interpolation,
+            "mean": list(classifier.mean),
+            "std": list(classifier.std),
+        },
+        "metrics": metrics or classifier.metadata.get("metrics", {}),
+        "training": classifier.metadata.get("training", {}),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2))
+    return folder
+
+
+def load_finetuned(folder: str | os.PathLike) -> Classifier:
+    """Load a folder written by save_finetuned, validating it; raise ModelUnavailableError otherwise."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ModelUnavailableError(f"No fine-tuned model folder at '{folder}'. Use a catalog model name or a folder "
+                                    "written by `python -m transfer finetune --out DIR`.")
+    config = _read_config(folder)
+    weights_path = folder / WEIGHTS_FILE
+    if not weights_path.is_file():
+        raise ModelUnavailableError(f"'{folder}' has no {WEIGHTS_FILE}: the export is incomplete.")
+    labels = config["labels"]
+    network = timm.create_model(config["architecture"], pretrained=False, num_classes=len(labels))
+    try:
+        network.load_state_dict(load_file(str(weights_path)), strict=True)
+    except (SafetensorsError, RuntimeError, OSError) as error:
+        raise ModelUnavailableError(
+            f"The weights in '{folder}' do not fit a {config['architecture']} with {len(labels)} classes: "
+            f"{str(error).splitlines()[0]}"
+        ) from None
+    pre = config["preprocessing"]
+    return Classifier(
+        name=str(folder),
+        network=network,
+        labels=labels,
+        input_size=pre["input_size"],
+        crop_pct=pre["crop_pct"],
+        interpolation=pre["interpolation"],
+        mean=tuple(pre["mean"]),
+        std=tuple(pre["std"]),
+        source="finetuned",
+        metadata={key: config.get(key) for key in ("architecture", "backbone", "metrics", "training", "created")},
+    )
+
+
+def _read_config(folder: Path) -> dict:
+    path = folder / CONFIG_FILE
+    try:
+        config = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ModelUnavailableError(f"'{folder}' has no {CONFIG_FILE}: it is not a Transfer Lab model folder.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ModelUnavailableError(f"{path} is not valid JSON ({error}).") from None
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise ModelUnavailableError(f"'{folder}' is not a Transfer Lab model folder (its config.json has no "
+                                    f"\"format\": \"{FORMAT}\").")
+    if config.get("format_version") != FORMAT_VERSION:
+        raise ModelUnavailableError(f"'{folder}' uses format version {config.get('format_version')}; "
+                                    f"this version of Transfer Lab reads version {FORMAT_VERSION}.")
+    labels = config.get("labels")
+    if (not isinstance(labels, list) or not 2 <= len(labels) <= MAX_CLASSES
+            or not all(isinstance(label, str) and label for label in labels)):
+        raise ModelUnavailableError(f"{path}: 'labels' must be a list of 2 to {MAX_CLASSES} class names.")
+    architecture = config.get("architecture")
+    if not isinstance(architecture, str) or not timm.is_model(architecture):
+        raise ModelUnavailableError(f"{path}: unknown architecture {architecture!r}.")
+    pre = config.get("preprocessing")
+    try:
+        valid = (isinstance(pre, dict) and 32 <= int(pre["input_size"]) <= 1024 and 0.1 <= float(pre["crop_pct"]) <= 1
+                 and pre["interpolation"] in ("bilinear", "bicubic")
+                 and len(pre["mean"]) == 3 and len(pre["std"]) == 3 and all(float(s) > 0 for s in pre["std"]))
+    except (KeyError, TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise ModelUnavailableError(f"{path}: 'preprocessing' is missing or invalid.")
+    return config

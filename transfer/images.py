@@ -1,0 +1,110 @@
+"""Safe image loading shared by every entry point (library, CLI, app)."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from .errors import InputError
+
+#: Largest image accepted, in pixels (about 8000 x 5000); larger files are refused as possible decompression bombs.
+MAX_PIXELS = 40_000_000
+#: Largest image file accepted, in bytes.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+ImageInput = Union[str, os.PathLike, bytes, Image.Image, np.ndarray]
+
+
+def load_image(source: ImageInput, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Open a path, bytes, PIL image or HxWxC array as an upright RGB PIL image, or raise InputError."""
+    if source is None:
+        raise InputError("No image given: upload a photo (JPEG, PNG, WebP, ...) first.")
+    if isinstance(source, Image.Image):
+        return _to_rgb(_check_size(source, max_pixels))
+    if isinstance(source, np.ndarray):
+        return _from_array(source, max_pixels)
+    if isinstance(source, bytes):
+        return _open(io.BytesIO(source), "the uploaded data", max_pixels)
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"Image file not found: {path}")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path.name} is empty (0 bytes): upload a real image file.")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputError(f"{path.name} is larger than {MAX_FILE_BYTES // 2**20} MB: use a smaller image.")
+    with open(path, "rb") as handle:
+        return _open(handle, path.name, max_pixels)
+
+
+def _open(handle, name: str, max_pixels: int) -> Image.Image:
+    try:
+        with Image.open(handle) as image:
+            _check_size(image, max_pixels)
+            image.seek(0)  # first frame of an animated GIF/WebP
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            return _to_rgb(image)
+    except Image.DecompressionBombError as error:
+        raise InputError(f"{name} is too large to process safely ({error}).") from None
+    except UnidentifiedImageError:
+        raise InputError(f"{name} is not an image this app can read: use JPEG, PNG, WebP, GIF, BMP or TIFF.") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise InputError(f"{name} is damaged or truncated and cannot be read ({error}).") from None
+
+
+def _check_size(image: Image.Image, max_pixels: int) -> Image.Image:
+    width, height = image.size
+    if width * height > max_pixels:
+        raise InputError(
+            f"Image is {width}x{height} = {width * height / 1e6:.0f} megapixels; the limit is "
+            f"{max_pixels / 1e6:.0f} megapixels. Resize it and try again."
+        )
+    if width < 1 or height < 1:
+        raise InputError("Image has no pixels.")
+    return image
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """Convert any mode (RGBA, LA, P, L, I;16, I, F, CMYK, ...) to 8-bit RGB; transparency goes onto white."""
+    if image.mode == "RGB":
+        return image
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        array = np.asarray(image, dtype=np.float64)
+        scale = 65535.0 if array.max() > 255 else 255.0
+        image = Image.fromarray(np.clip(array / scale * 255.0, 0, 255).astype(np.uint8), mode="L")
+    if image.mode in ("RGBA", "LA", "PA"):
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _from_array(array: np.ndarray, max_pixels: int) -> Image.Image:
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise InputError(f"Expected an HxW or HxWx3/4 image array, got shape {array.shape}.")
+    if array.dtype != np.uint8:
+        array = np.asarray(array, dtype=np.float64)
+        if not np.isfinite(array).all():
+            raise InputError("Image array contains NaN or infinite values.")
+        array = np.clip(array * 255.0 if array.max() <= 1.0 else array, 0, 255).astype(np.uint8)
+    return _to_rgb(_check_size(Image.fromarray(array), max_pixels))
+
+
+def to_tensor(image: Image.Image):
+    """An RGB PIL image as a float tensor (3, H, W) in [0, 1]."""
+    import torch
+
+    array = np.asarray(image.convert("RGB"), dtype=np.uint8)
+    return torch.from_numpy(array.copy()).permute(2, 0, 1).float().div_(255.0)

@@ -1,0 +1,52 @@
+"""Classification: top-k labels with probabilities."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+
+from .errors import InputError
+from .images import ImageInput, load_image
+from .models import DEFAULT_MODEL, Classifier, load_model
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One class of a classifier's answer."""
+
+    label: str
+    index: int
+    score: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def resolve(model: str | Classifier) -> Classifier:
+    """A Classifier given itself or a name/folder for load_model."""
+    return model if isinstance(model, Classifier) else load_model(model)
+
+
+def predict(image: ImageInput, model: str | Classifier = DEFAULT_MODEL, top_k: int = 5) -> list[Prediction]:
+    """The top_k classes for one image, highest probability first."""
+    return predict_batch([image], model, top_k)[0]
+
+
+def predict_batch(images: list[ImageInput], model: str | Classifier = DEFAULT_MODEL,
+                  top_k: int = 5) -> list[list[Prediction]]:
+    """The top_k classes for each image, highest probability first."""
+    classifier = resolve(model)
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= classifier.num_classes:
+        raise InputError(f"top_k must be a whole number from 1 to {classifier.num_classes}, got {top_k!r}.")
+    inputs = torch.cat([classifier.to_input(load_image(image)) for image in images])
+    return top_predictions(classifier, classifier.infer(inputs).softmax(-1), top_k)
+
+
+def top_predictions(classifier: Classifier, probabilities: torch.Tensor, top_k: int) -> list[list[Prediction]]:
+    """Turn a (B, num_classes) probability tensor into sorted Prediction lists."""
+    scores, indices = probabilities.float().topk(top_k, dim=-1)
+    return [
+        [Prediction(classifier.labels[i], int(i), float(s)) for s, i in zip(row_scores.tolist(), row_indices.tolist())]
+        for row_scores, row_indices in zip(scores, indices)
+    ]

@@ -1,0 +1,69 @@
+"""Classify tab: top-5 classes, Grad-CAM overlay and feature maps of a pretrained network."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+import transfer
+from ui.common import example_photos, model_choices, user_errors
+
+EXPLANATION = """
+**What is happening?** A *convolutional neural network* trained on ImageNet (1.2 million photos of 1000 kinds of
+things) looks at your photo and says how likely each of its 1000 classes is. The **heatmap** (Grad-CAM) shows *where*
+in the picture the evidence for its top answer is: red and yellow areas pushed the network towards that class.
+The **feature maps** are what one inner layer of the network computes: early layers react to edges and colours, deeper
+layers to textures and parts like eyes or wheels. Transfer learning reuses exactly these learned features for a new task.
+"""
+
+
+@user_errors
+def classify(image: str | None, model: str) -> dict[str, float]:
+    """Top-5 ImageNet classes (or fine-tuned classes) of an image, as {label: probability}."""
+    return {p.label: p.score for p in transfer.predict(image, model, top_k=5)}
+
+
+@user_errors
+def explain(image: str | None, model: str, layer: str | None):
+    """Grad-CAM overlay for the top class and a grid of the strongest feature maps of `layer`."""
+    cam = transfer.gradcam(image, model)
+    return cam.overlay, transfer.feature_maps(image, model, layer or None)
+
+
+def analyse(image: str | None, model: str, layer: str | None):
+    """Classification and explanation together, for the example photos."""
+    return classify(image, model), *explain(image, model, layer)
+
+
+@user_errors
+def layers_for(model: str):
+    """The feature-layer dropdown for the chosen model."""
+    layers = transfer.feature_layers(model)
+    return gr.Dropdown(choices=layers, value=layers[0] if layers else None)
+
+
+def build(models: gr.Dropdown | None = None) -> gr.Dropdown:
+    """Build the Classify tab inside the current Blocks context; returns its model dropdown."""
+    gr.Markdown(EXPLANATION)
+    with gr.Row():
+        with gr.Column(scale=2):
+            image = gr.Image(type="filepath", image_mode=None, sources=["upload", "webcam", "clipboard"],
+                             label="Photo", height=320)
+            model = gr.Dropdown(model_choices(), value=transfer.DEFAULT_MODEL, label="Pretrained network",
+                                allow_custom_value=True,
+                                info="Offline models work anywhere; others download from the Hugging Face Hub.")
+            default_layers = transfer.feature_layers(transfer.DEFAULT_MODEL)
+            layer = gr.Dropdown(default_layers, value=default_layers[0],
+                                label="Layer for feature maps", info="Early layers: edges. Deep layers: parts.")
+            button = gr.Button("Classify", variant="primary")
+        with gr.Column(scale=3):
+            label = gr.Label(num_top_classes=5, label="What the network sees")
+            with gr.Row():
+                heatmap = gr.Image(label="Where it looks (Grad-CAM)", format="png")
+                features = gr.Image(label="Feature maps (16 strongest channels)", format="png")
+    gr.Examples([[photo, transfer.DEFAULT_MODEL, layer.value] for photo in example_photos()],
+                inputs=[image, model, layer], outputs=[label, heatmap, features], fn=analyse, run_on_click=True,
+                visible_columns=[0], label="Example photos (click one)")
+    model.change(layers_for, model, layer, api_visibility="private")
+    button.click(classify, [image, model], label, api_name="classify").then(
+        explain, [image, model, layer], [heatmap, features], api_name="explain")
+    return model
