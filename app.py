@@ -13,6 +13,7 @@ import gradio as gr
 from ui import classify
 
 TITLE = "Transfer Lab"
+THEME = gr.themes.Soft()
 INTRO = """# Transfer Lab
 Explore what a network pretrained on ImageNet has learned, then reuse it. Everything runs on this computer's CPU."""
 
@@ -40,7 +41,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     build_app().queue(max_size=64).launch(server_name=args.host, server_port=args.port, share=args.share,
-                                          theme=gr.themes.Soft())
+                                          theme=THEME)
 
 
 if __name__ == "__main__":

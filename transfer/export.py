@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import timm
-from safetensors import SafetensorsError
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .errors import ModelUnavailableError
@@ -62,7 +62,7 @@ def load_finetuned(folder: str | os.PathLike) -> Classifier:
     network = timm.create_model(config["architecture"], pretrained=False, num_classes=len(labels))
     try:
         network.load_state_dict(load_file(str(weights_path)), strict=True)
-    except (SafetensorsError, RuntimeError, OSError) as error:
+    except (SafetensorError, RuntimeError, OSError) as error:
         raise ModelUnavailableError(
             f"The weights in '{folder}' do not fit a {config['architecture']} with {len(labels)} classes: "
             f"{str(error).splitlines()[0]}"

