@@ -9,6 +9,7 @@ import re
 import socket
 import threading
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -156,7 +157,10 @@ def device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-_cache: dict[str, Classifier] = {}
+#: Fine-tuned folders kept loaded at once (least recently used dropped first); catalog models always stay.
+MAX_CACHED_FOLDERS = 8
+
+_cache: OrderedDict[str, Classifier] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -166,6 +170,10 @@ def load_model(name: str | os.PathLike = DEFAULT_MODEL) -> Classifier:
     with _cache_lock:
         if key not in _cache:
             _cache[key] = _load_uncached(name)
+            folders = [k for k, c in _cache.items() if c.source == "finetuned"]
+            for stale in folders[:-MAX_CACHED_FOLDERS]:
+                del _cache[stale]
+        _cache.move_to_end(key)
         return _cache[key]
 
 

@@ -1,0 +1,130 @@
+"""A corpus of hostile and odd inputs, generated on the fly (nothing binary is committed)."""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+
+def _photo(size=(64, 48), seed=0) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    return Image.fromarray(rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8))
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims width x height pixels."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+
+
+def _encoded(image: Image.Image, fmt: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+def bad_images(folder: Path) -> dict[str, Path]:
+    """Files that must be refused with a clear message: name -> path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    jpeg = _encoded(_photo(), "JPEG")
+    contents = {
+        "empty.jpg": b"",
+        "truncated.jpg": jpeg[: len(jpeg) // 2],
+        "random.jpg": np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8).tobytes(),
+        "bomb.png": _png_claiming(50_000, 50_000),
+        "image.svg": b"<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'><rect width='10' height='10'/></svg>",
+        "page.jpg": b"<!doctype html><html><body><script>alert(1)</script></body></html>",
+    }
+    paths = {}
+    for name, data in contents.items():
+        paths[name] = folder / name
+        paths[name].write_bytes(data)
+    return paths
+
+
+def odd_images(folder: Path) -> dict[str, Path]:
+    """Unusual but valid images that must work: name -> path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    photo = _photo((80, 60))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    palette = photo.convert("P", palette=Image.ADAPTIVE, colors=16)
+    frames = [_photo((40, 40), seed) for seed in range(3)]
+    images = {
+        "one_pixel.png": _encoded(Image.new("RGB", (1, 1), (200, 10, 10)), "PNG"),
+        "sixteen_bit.png": _encoded(Image.fromarray(np.full((32, 32), 40000, dtype=np.uint16)), "PNG"),
+        "cmyk.jpg": _encoded(photo.convert("CMYK"), "JPEG"),
+        "palette_transparent.png": _encoded(palette, "PNG", transparency=0),
+        "animated.gif": _encoded(frames[0], "GIF", save_all=True, append_images=frames[1:]),
+        "exif_rotated.jpg": _encoded(photo, "JPEG", exif=exif),
+        "huge_valid.jpg": _encoded(_photo((6000, 4000)), "JPEG", quality=70),
+    }
+    paths = {}
+    for name, data in images.items():
+        paths[name] = folder / name
+        paths[name].write_bytes(data)
+    return paths
+
+
+def _zip(path: Path, entries: dict[str, bytes], symlinks: dict[str, str] | None = None) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+        for name, target in (symlinks or {}).items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (0o120777 << 16)  # a symlink entry
+            archive.writestr(info, target)
+    return path
+
+
+def _class_images(classes: list[str], per_class: int = 4, folder: str = "") -> dict[str, bytes]:
+    return {f"{folder}{name}/{i}.jpg": _encoded(_photo(seed=hash((name, i)) % 1000), "JPEG")
+            for name in classes for i in range(per_class)}
+
+
+def bad_zips(folder: Path) -> dict[str, Path]:
+    """Dataset archives that must be refused with a clear message and write nothing outside a temp dir."""
+    folder.mkdir(parents=True, exist_ok=True)
+    good = _class_images(["cat", "dog"])
+    bomb = folder / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("cat/0.jpg", good["cat/0.jpg"])
+        archive.writestr("dog/huge.jpg", b"\x00" * (200 * 2**20))  # 200 MB of zeros, ~200 KB compressed
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as archive:
+        for name, data in good.items():
+            archive.writestr(name, data)
+    with zipfile.ZipFile(folder / "empty.zip", "w"):
+        pass
+    return {
+        "zip_slip.zip": _zip(folder / "zip_slip.zip", {**good, "../escaped.jpg": good["cat/0.jpg"]}),
+        "absolute.zip": _zip(folder / "absolute.zip", {**good, "/tmp/transfer_lab_absolute.jpg": good["cat/0.jpg"]}),
+        "bomb.zip": bomb,
+        "nested.zip": _zip(folder / "nested.zip", {"inner.zip": inner.getvalue()}),
+        "empty.zip": folder / "empty.zip",
+        "one_class.zip": _zip(folder / "one_class.zip", _class_images(["cat"])),
+        "no_images.zip": _zip(folder / "no_images.zip", {"cat/readme.txt": b"hi", "dog/notes.txt": b"hello"}),
+        "non_utf8.zip": _zip(folder / "non_utf8.zip", {**_class_images(["cat"]), "d\udcf6g/0.jpg".encode(
+            "utf-8", "surrogateescape").decode("latin-1"): good["dog/0.jpg"]}),
+        "symlink.zip": _zip(folder / "symlink.zip", good, {"dog/passwd.jpg": "/etc/passwd"}),
+        "not_a_zip.zip": _write(folder / "not_a_zip.zip", b"PK\x03\x04 definitely not a zip"),
+    }
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def outside_writes(before: set[str], root: Path = Path("/tmp")) -> set[str]:
+    """Names that appeared directly in `root` since `before` was taken (to catch zip-slip escapes)."""
+    return set(os.listdir(root)) - before
