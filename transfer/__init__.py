@@ -9,9 +9,15 @@ from .explain import feature_layers, feature_maps, gradcam
 from .images import load_image
 from .models import DEFAULT_MODEL, CATALOG, Classifier, imagenet_labels, list_models, load_model
 from .predict import Prediction, predict, predict_batch
+from .data import DatasetSplits, open_dataset
+from .evaluate import Evaluation, evaluate
+from .export import load_finetuned, save_finetuned
+from .train import EpochMetrics, FineTuneResult, TrainConfig, finetune
 
 __all__ = [
     "CATALOG", "DEFAULT_MODEL", "Classifier", "InputError", "ModelUnavailableError", "Prediction", "TransferError",
     "feature_layers", "feature_maps", "gradcam", "imagenet_labels", "list_models", "load_image", "load_model",
     "predict", "predict_batch",
+    "DatasetSplits", "EpochMetrics", "Evaluation", "FineTuneResult", "TrainConfig", "evaluate", "finetune",
+    "load_finetuned", "open_dataset", "save_finetuned",
 ]

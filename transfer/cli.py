@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 
 from .errors import TransferError
-from .models import DEFAULT_MODEL, list_models
+from .models import DEFAULT_MODEL, list_models, load_model
 from .predict import predict
 
 
@@ -24,8 +24,9 @@ def cmd_models(args: argparse.Namespace) -> None:
 
 
 def cmd_classify(args: argparse.Namespace) -> None:
+    model = load_model(args.model)
     results = [
-        {"image": path, "predictions": [p.to_dict() for p in predict(path, args.model, args.top)]}
+        {"image": path, "predictions": [p.to_dict() for p in predict(path, model, min(args.top, model.num_classes))]}
         for path in args.images
     ]
     if args.json:
@@ -35,6 +36,44 @@ def cmd_classify(args: argparse.Namespace) -> None:
         print(result["image"])
         for p in result["predictions"]:
             print(f"  {p['score']:7.2%}  {p['label']}  (#{p['index']})")
+
+
+def cmd_finetune(args: argparse.Namespace) -> None:
+    from .data import PETS_DOWNLOAD_MB, open_dataset
+    from .export import save_finetuned
+    from .train import EpochMetrics, Progress, TrainConfig, finetune, run
+
+    def log(text: str) -> None:
+        if not args.json:
+            print(text, flush=True)
+
+    if args.download:
+        log(f"Downloading Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB) into {args.data} ...")
+    data = open_dataset(args.data, args.task, args.per_class, seed=args.seed, download=args.download)
+    summary = data.summary()
+    log(f"{summary['kind']}: {summary['classes']} classes, {summary['train']} train / {summary['val']} validation / "
+        f"{summary['test']} test images")
+    config = TrainConfig(method=args.method, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
+                         augment=not args.no_augment, seed=args.seed)
+
+    def show(event) -> None:
+        if isinstance(event, EpochMetrics):
+            log(f"epoch {event.epoch:3}/{event.epochs}  train loss {event.train_loss:.3f} acc {event.train_accuracy:.1%}"
+                f"  val loss {event.val_loss:.3f} acc {event.val_accuracy:.1%}{'  *best' if event.best else ''}")
+        elif isinstance(event, Progress) and event.stage == "features" and event.done == event.total:
+            log(f"features of {event.total} images extracted")
+
+    result = run(finetune(data, config, args.model), show)
+    if result is None:
+        raise TransferError("Training stopped before the first epoch finished: nothing to save.")
+    folder = save_finetuned(result.classifier, args.out, result.metrics())
+    report = {**result.metrics(), "model_dir": str(folder), "data": summary}
+    if args.json:
+        print(json.dumps(report))
+        return
+    log(f"test accuracy {result.evaluation.accuracy:.1%} on {summary['test']} images in {result.seconds:.1f} s; "
+        f"model saved to {folder}")
+    log(f"try it: python -m transfer classify IMAGE --model {folder}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +92,25 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("images", nargs="+", metavar="IMAGE")
     classify.add_argument("--model", default=DEFAULT_MODEL, help="catalog/timm name or fine-tuned model folder")
     classify.add_argument("--top", type=int, default=5, help="how many classes to show (default 5)")
+
+    finetune = command("finetune", cmd_finetune, "train a classifier for your classes on a pretrained network")
+    finetune.add_argument("--data", required=True, metavar="ROOT_OR_ZIP",
+                          help="Oxford-IIIT Pet root (torchvision layout), a folder of class folders, or a .zip of one")
+    finetune.add_argument("--download", action="store_true",
+                          help="download Oxford-IIIT Pet (about 800 MB) into --data first (needs internet)")
+    finetune.add_argument("--task", choices=["breeds", "species"], default="breeds",
+                          help="Oxford-IIIT Pet: 37 breeds or cat vs dog (default breeds)")
+    finetune.add_argument("--method", choices=["head", "partial", "full"], default="head",
+                          help="head: train a new last layer on cached features (fast, default); partial: also "
+                               "fine-tune the last blocks; full: fine-tune everything")
+    finetune.add_argument("--per-class", type=int, default=None, metavar="N", help="at most N images per class")
+    finetune.add_argument("--epochs", type=int, default=None, help="passes over the training images")
+    finetune.add_argument("--lr", type=float, default=None, help="learning rate of the new last layer")
+    finetune.add_argument("--batch-size", type=int, default=None)
+    finetune.add_argument("--no-augment", action="store_true", help="no flips / random crops while training")
+    finetune.add_argument("--seed", type=int, default=0, help="seed of the split and of training (default 0)")
+    finetune.add_argument("--model", default=DEFAULT_MODEL, help=f"pretrained network to start from ({DEFAULT_MODEL})")
+    finetune.add_argument("--out", required=True, metavar="DIR", help="folder to save the fine-tuned model in")
     return parser
 
 

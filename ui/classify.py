@@ -19,7 +19,8 @@ layers to textures and parts like eyes or wheels. Transfer learning reuses exact
 @user_errors
 def classify(image: dict | str | None, model: str) -> dict[str, float]:
     """Top-5 ImageNet classes (or fine-tuned classes) of an image, as {label: probability}."""
-    return {p.label: p.score for p in transfer.predict(upload_path(image), model, top_k=5)}
+    top_k = min(5, transfer.load_model(model).num_classes)  # a fine-tuned model may have only 2 classes
+    return {p.label: p.score for p in transfer.predict(upload_path(image), model, top_k=top_k)}
 
 
 @user_errors

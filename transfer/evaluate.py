@@ -1,0 +1,68 @@
+"""Scoring a classifier on labelled images: accuracy, per-class accuracy, confusion matrix, mistakes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import torch
+from torch.utils.data import DataLoader
+
+from .data import Sample
+from .errors import InputError
+from .models import Classifier
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A misclassified image with its true and predicted class."""
+
+    path: str
+    true_label: str
+    predicted_label: str
+    confidence: float
+
+
+@dataclass
+class Evaluation:
+    """Test results: `confusion[i][j]` counts images of class i predicted as class j."""
+
+    accuracy: float
+    classes: list[str]
+    confusion: list[list[int]]
+    mistakes: list[Mistake]
+
+    def per_class_accuracy(self) -> dict[str, float]:
+        """Accuracy of each class that has test images."""
+        return {name: row[i] / sum(row) for i, (name, row) in enumerate(zip(self.classes, self.confusion)) if sum(row)}
+
+    def to_dict(self) -> dict:
+        return {"accuracy": self.accuracy, "classes": self.classes, "confusion": self.confusion,
+                "per_class_accuracy": self.per_class_accuracy(), "mistakes": [asdict(m) for m in self.mistakes]}
+
+
+def evaluate_logits(logits: torch.Tensor, samples: Sequence[Sample], classes: list[str]) -> Evaluation:
+    """An Evaluation from (N, C) logits and the N (path, label) samples they belong to."""
+    if len(samples) == 0 or logits.shape != (len(samples), len(classes)):
+        raise InputError(f"Expected logits of shape ({len(samples)}, {len(classes)}), got {tuple(logits.shape)}.")
+    probabilities = logits.float().softmax(-1)
+    confidence, predicted = probabilities.max(-1)
+    targets = torch.tensor([y for _, y in samples])
+    confusion = torch.bincount(targets * len(classes) + predicted, minlength=len(classes) ** 2)
+    mistakes = [Mistake(path, classes[y], classes[p], c) for (path, y), p, c
+                in zip(samples, predicted.tolist(), confidence.tolist()) if p != y]
+    return Evaluation((predicted == targets).float().mean().item(), list(classes),
+                      confusion.view(len(classes), len(classes)).tolist(), mistakes)
+
+
+def evaluate(classifier: Classifier, samples: Sequence[Sample], classes: list[str] | None = None,
+             batch_size: int = 32) -> Evaluation:
+    """Score any classifier on (path, label) samples whose labels index `classes` (default: its own labels)."""
+    from .features import SampleImages
+
+    classes = list(classes or classifier.labels)
+    if classes != list(classifier.labels):
+        raise InputError("The dataset's classes differ from the model's: evaluate a model trained on this dataset.")
+    loader = DataLoader(SampleImages(samples, classifier), batch_size=batch_size)
+    logits = torch.cat([classifier.infer(images.to(classifier.device)).cpu() for images, _ in loader])
+    return evaluate_logits(logits, samples, classes)

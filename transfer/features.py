@@ -1,0 +1,135 @@
+"""Images of a dataset as model inputs, and cached pooled features of a frozen backbone."""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+import warnings
+import weakref
+from collections import OrderedDict
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.utils.data import Dataset
+from torchvision.transforms import v2
+
+from .data import Sample
+from .images import load_image, to_tensor
+from .models import Classifier
+
+#: Most (image, view) feature vectors kept in memory (5 KB each for a 1280-wide backbone).
+CACHE_ENTRIES = 100_000
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Work done within a stage ("features", "train" or "evaluate"), for progress bars."""
+
+    stage: str
+    done: int
+    total: int
+    message: str
+
+
+class SampleImages(Dataset):
+    """(path, label) samples as the classifier's preprocessed inputs, optionally with random augmentation."""
+
+    def __init__(self, samples: Sequence[Sample], classifier: Classifier, augment: bool = False):
+        self.samples, self.classifier = list(samples), classifier
+        interpolation = v2.InterpolationMode.BICUBIC if classifier.interpolation == "bicubic" else \
+            v2.InterpolationMode.BILINEAR
+        self.augment = v2.Compose([
+            v2.RandomResizedCrop(classifier.resize_size, scale=(0.35, 1.0), interpolation=interpolation,
+                                 antialias=True),
+            v2.RandomHorizontalFlip(),
+            v2.ColorJitter(brightness=0.2, contrast=0.2, saturation=0.2),
+        ]) if augment else None
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        path, label = self.samples[index]
+        image = to_tensor(load_image(path))
+        if self.augment is not None:
+            image = self.augment(image).clamp_(0, 1)
+        return self.classifier.preprocess(image.unsqueeze(0))[0], label
+
+
+class _Pooled(nn.Module):
+    """The backbone up to the pooled, pre-classifier features."""
+
+    def __init__(self, network: nn.Module):
+        super().__init__()
+        self.network = network
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        return self.network.forward_head(self.network.forward_features(inputs), pre_logits=True)
+
+
+_feature_networks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_feature_lock = threading.Lock()
+_cache: OrderedDict[tuple, torch.Tensor] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def feature_network(classifier: Classifier) -> nn.Module:
+    """The pooled-feature extractor of a classifier; on CPU traced and frozen like Classifier.infer (2-4x faster)."""
+    with _feature_lock:
+        if classifier not in _feature_networks:
+            pooled = _Pooled(copy.deepcopy(classifier.network)).eval().to(memory_format=torch.channels_last)
+            if classifier.device.type == "cpu":
+                example = torch.zeros(1, 3, classifier.input_size, classifier.input_size)
+                with warnings.catch_warnings(), torch.no_grad():
+                    warnings.simplefilter("ignore", FutureWarning)
+                    pooled = torch.jit.freeze(torch.jit.trace(pooled, example.contiguous(
+                        memory_format=torch.channels_last)))
+            _feature_networks[classifier] = pooled
+        return _feature_networks[classifier]
+
+
+def extract_features(classifier: Classifier, samples: Sequence[Sample], views: Sequence[bool] = (False,),
+                     stop: threading.Event | None = None, batch_size: int = 32
+                     ) -> Generator[Progress, None, torch.Tensor]:
+    """Pooled features (len(views) * N, D) of each image, then of its mirror image when a view is True.
+
+    Yields Progress while working and returns the tensor (a generator: use `yield from`). Features are cached in
+    memory per (model, file, modification time, view), so training again with other settings skips this step.
+    """
+    keys = [(classifier.name, os.path.abspath(path), _mtime(path), flip) for flip in views for path, _ in samples]
+    with _cache_lock:
+        todo = list(dict.fromkeys(key for key in keys if key not in _cache))
+    images = sorted({key[1:3] for key in todo})
+    network = feature_network(classifier)
+    for start in range(0, len(images), batch_size):
+        if stop is not None and stop.is_set():
+            break
+        chunk = images[start:start + batch_size]
+        inputs = torch.cat([classifier.preprocess(to_tensor(load_image(path)).unsqueeze(0)) for path, _ in chunk])
+        with torch.inference_mode():
+            for flip in views:
+                batch = inputs.flip(-1) if flip else inputs
+                features = network(batch.to(classifier.device).contiguous(memory_format=torch.channels_last))
+                with _cache_lock:
+                    for (path, mtime), vector in zip(chunk, features.float().cpu()):
+                        _cache[(classifier.name, path, mtime, flip)] = vector.clone()
+        _trim_cache()
+        done = min(start + batch_size, len(images))
+        yield Progress("features", done, len(images), f"features of {done}/{len(images)} new images")
+    if stop is not None and stop.is_set():
+        return torch.empty(0)
+    with _cache_lock:
+        return torch.stack([_cache[key] for key in keys])
+
+
+def _mtime(path: str) -> int:
+    return os.stat(path).st_mtime_ns
+
+
+def _trim_cache() -> None:
+    with _cache_lock:
+        while len(_cache) > CACHE_ENTRIES:
+            _cache.popitem(last=False)
