@@ -11,6 +11,7 @@ import os
 import gradio as gr
 
 from ui import classify
+from ui import finetune
 
 TITLE = "Transfer Lab"
 THEME = gr.themes.Soft()
@@ -24,7 +25,9 @@ def build_app() -> gr.Blocks:
         gr.Markdown(INTRO)
         with gr.Tabs():
             with gr.Tab("Classify", id="classify"):
-                classify.build()
+                classify_models = classify.build()
+            with gr.Tab("Fine-tune", id="finetune"):
+                finetune.build(classify_models)
     return demo
 
 

@@ -1,0 +1,55 @@
+"""The Fine-tune wizard end to end in headless Chromium on pets-mini, plus its helpers without a browser."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from transfer.evaluate import Evaluation
+from ui.finetune import Session, cleanup, confusion_image, per_class_table
+
+
+def test_wizard_trains_evaluates_and_offers_the_model(page, pets_root):
+    page.get_by_role("tab", name="Fine-tune").click()
+    page.get_by_role("textbox", name="Folder").fill(str(pets_root))
+    page.get_by_role("button", name="Load data").click()
+    expect(page.get_by_text("37 classes")).to_be_visible(timeout=120_000)
+    page.get_by_role("button", name="Next: model and method").click()
+    expect(page.get_by_text("Feature extraction: frozen network")).to_be_visible()
+    page.get_by_role("button", name="Next: train").click()
+    page.get_by_role("button", name="Start training").click()
+    heading = page.get_by_role("heading", name=re.compile(r"Test accuracy: \d+\.\d%"))
+    expect(heading).to_be_visible(timeout=240_000)
+    accuracy = float(re.search(r"(\d+\.\d)%", heading.inner_text()).group(1))
+    assert accuracy >= 79.0, f"wizard test accuracy {accuracy}% is below the floor measured for the library"
+    expect(page.locator("#finetune-confusion img")).to_be_visible()
+    expect(page.locator("#finetune-mistakes img").first).to_be_visible()
+    expect(page.locator("#finetune-table").get_by_text("test images")).to_be_visible()
+    expect(page.locator("#finetune-table td")).not_to_have_count(0)
+    page.get_by_role("button", name="Next: use it").click()
+    expect(page.get_by_role("button", name="Download model (.zip)")).to_be_visible()
+    page.locator("input[type=file]").last.set_input_files(
+        str(pets_root / "oxford-iiit-pet" / "images" / "Abyssinian_142.jpg"))
+    page.get_by_role("button", name="Classify with my model").click()
+    expect(page.get_by_test_id("label-output-value")).to_be_visible(timeout=60_000)
+    page.get_by_role("tab", name="Classify").click()
+    page.get_by_label("Pretrained network").first.click()
+    expect(page.get_by_role("option", name=re.compile("Fine-tuned: 37 classes"))).to_be_visible()
+    page.keyboard.press("Escape")
+    page.get_by_role("tab", name="Fine-tune").click()
+
+
+def test_session_folder_is_removed_on_cleanup():
+    session = Session()
+    (session.folder / "model").mkdir()
+    cleanup(session)
+    assert not session.folder.exists()
+    cleanup(None)
+
+
+def test_evaluation_views():
+    evaluation = Evaluation(0.5, ["cat", "dog"], [[1, 1], [1, 1]], [])
+    image = confusion_image(evaluation)
+    assert image.width > 28 and image.height > 28
+    assert list(per_class_table(evaluation)["accuracy"]) == ["50%", "50%"]
