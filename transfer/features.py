@@ -8,6 +8,7 @@ import threading
 import warnings
 import weakref
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
@@ -104,25 +105,42 @@ def extract_features(classifier: Classifier, samples: Sequence[Sample], views: S
         todo = list(dict.fromkeys(key for key in keys if key not in _cache))
     images = sorted({key[1:3] for key in todo})
     network = feature_network(classifier)
-    for start in range(0, len(images), batch_size):
-        if stop is not None and stop.is_set():
-            break
-        chunk = images[start:start + batch_size]
-        inputs = torch.cat([classifier.preprocess(to_tensor(load_image(path)).unsqueeze(0)) for path, _ in chunk])
-        with torch.inference_mode():
-            for flip in views:
-                batch = inputs.flip(-1) if flip else inputs
-                features = network(batch.to(classifier.device).contiguous(memory_format=torch.channels_last))
-                with _cache_lock:
-                    for (path, mtime), vector in zip(chunk, features.float().cpu()):
-                        _cache[(classifier.name, path, mtime, flip)] = vector.clone()
-        _trim_cache()
-        done = min(start + batch_size, len(images))
-        yield Progress("features", done, len(images), f"features of {done}/{len(images)} new images")
+    chunks = [images[start:start + batch_size] for start in range(0, len(images), batch_size)]
+    with ThreadPoolExecutor(max_workers=1) as loader:  # decode the next batch while the network runs
+        pending = loader.submit(_inputs, classifier, chunks[0]) if chunks else None
+        for index, chunk in enumerate(chunks):
+            if stop is not None and stop.is_set():
+                pending.cancel()
+                break
+            inputs = pending.result()
+            if index + 1 < len(chunks):
+                pending = loader.submit(_inputs, classifier, chunks[index + 1])
+            _store(classifier, network, chunk, inputs, views)
+            done = sum(map(len, chunks[:index + 1]))
+            yield Progress("features", done, len(images), f"features of {done}/{len(images)} new images")
     if stop is not None and stop.is_set():
         return torch.empty(0)
     with _cache_lock:
         return torch.stack([_cache[key] for key in keys])
+
+
+def _inputs(classifier: Classifier, chunk: list[tuple[str, int]]) -> torch.Tensor:
+    """Decoded and preprocessed images of (path, mtime) pairs, as one batch."""
+    with torch.inference_mode():
+        return torch.cat([classifier.preprocess(to_tensor(load_image(path)).unsqueeze(0)) for path, _ in chunk])
+
+
+def _store(classifier: Classifier, network: nn.Module, chunk: list[tuple[str, int]], inputs: torch.Tensor,
+           views: Sequence[bool]) -> None:
+    """Run the network on a batch (and its mirror images) and cache the features."""
+    with torch.inference_mode():
+        for flip in views:
+            batch = inputs.flip(-1) if flip else inputs
+            features = network(batch.to(classifier.device).contiguous(memory_format=torch.channels_last))
+            with _cache_lock:
+                for (path, mtime), vector in zip(chunk, features.float().cpu()):
+                    _cache[(classifier.name, path, mtime, flip)] = vector.clone()
+    _trim_cache()
 
 
 def _mtime(path: str) -> int:
