@@ -13,6 +13,9 @@ from .data import DatasetSplits, open_dataset
 from .evaluate import Evaluation, evaluate
 from .export import load_finetuned, save_finetuned
 from .train import EpochMetrics, FineTuneResult, TrainConfig, finetune
+from .adversarial import AdversarialExample, adversarial_example, iter_adversarial
+from .ideal import IdealImage, ideal_image, iter_ideal_image
+from .targets import Target, resolve_target
 
 __all__ = [
     "CATALOG", "DEFAULT_MODEL", "Classifier", "InputError", "ModelUnavailableError", "Prediction", "TransferError",
@@ -20,4 +23,6 @@ __all__ = [
     "predict", "predict_batch",
     "DatasetSplits", "EpochMetrics", "Evaluation", "FineTuneResult", "TrainConfig", "evaluate", "finetune",
     "load_finetuned", "open_dataset", "save_finetuned",
+    "AdversarialExample", "IdealImage", "Target", "adversarial_example", "ideal_image", "iter_adversarial",
+    "iter_ideal_image", "resolve_target",
 ]

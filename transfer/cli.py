@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
-from .errors import TransferError
+from .errors import InputError, TransferError
 from .models import DEFAULT_MODEL, list_models, load_model
 from .predict import predict
 
@@ -76,6 +78,64 @@ def cmd_finetune(args: argparse.Namespace) -> None:
     log(f"try it: python -m transfer classify IMAGE --model {folder}")
 
 
+def _progress_printer(every: int) -> Callable:
+    """Print every `every`-th Progress report to stderr, so stdout stays clean for --json."""
+    def show(progress) -> None:
+        if progress.step % every == 0 or progress.step == progress.steps:
+            print(f"step {progress.step:4}/{progress.steps}  target probability {progress.probability:7.2%}",
+                  file=sys.stderr, flush=True)
+    return show
+
+
+def _output_path(out: str) -> Path:
+    path = Path(out)
+    if not path.parent.is_dir():
+        raise InputError(f"Folder {path.parent} does not exist: create it or choose another --out path.")
+    return path
+
+
+def cmd_ideal(args: argparse.Namespace) -> None:
+    from .ideal import ideal_image
+
+    out = _output_path(args.out)
+    result = ideal_image(args.target, args.model, steps=args.steps, tv_weight=args.tv_weight, lr=args.lr,
+                         size=args.size, seed=args.seed, mode=args.mode, on_progress=_progress_printer(10))
+    result.image.save(out, format="PNG")
+    report = {"target": result.target.label, "target_index": result.target.index,
+              "probability": result.probability, "seconds": round(result.seconds, 3), "out": str(out)}
+    if args.json:
+        print(json.dumps(report))
+        return
+    print(f"{result.mode} ideal image of '{result.target.label}' (#{result.target.index}) saved to {out}: "
+          f"the network gives it {result.probability:.1%} after {result.steps} steps ({result.seconds:.1f} s)")
+    for p in result.predictions:
+        print(f"  {p.score:7.2%}  {p.label}  (#{p.index})")
+
+
+def cmd_adversarial(args: argparse.Namespace) -> None:
+    from .adversarial import adversarial_example
+
+    out = _output_path(args.out)
+    target = None if args.untargeted else args.target
+    result = adversarial_example(args.image, target, args.model, steps=args.steps, tv_weight=args.tv_weight,
+                                 eps=args.eps, lr=args.lr, on_progress=_progress_printer(5))
+    out.write_bytes(result.png)
+    before, after = result.original[0], result.adversarial[0]
+    report = {"success": result.success,
+              "original": {"label": before.label, "score": before.score},
+              "adversarial": {"label": after.label, "score": after.score},
+              "linf": result.linf, "l2": result.l2, "psnr": result.psnr if math.isfinite(result.psnr) else None,
+              "steps": result.steps, "seconds": round(result.seconds, 3), "out": str(out)}
+    if args.json:
+        print(json.dumps(report))
+        return
+    goal = f"'{result.target.label}'" if result.target else "any other class"
+    verdict = "fooled" if result.success else "NOT fooled"
+    print(f"{verdict}: {before.label} ({before.score:.1%}) -> {after.label} ({after.score:.1%}), aiming at {goal}")
+    print(f"change: L-inf {result.linf:g}/255, L2 {result.l2:.3f}, PSNR {result.psnr:.1f} dB, "
+          f"{result.steps} steps, {result.seconds:.1f} s; saved to {out}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m transfer", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -111,6 +171,32 @@ def build_parser() -> argparse.ArgumentParser:
     finetune.add_argument("--seed", type=int, default=0, help="seed of the split and of training (default 0)")
     finetune.add_argument("--model", default=DEFAULT_MODEL, help=f"pretrained network to start from ({DEFAULT_MODEL})")
     finetune.add_argument("--out", required=True, metavar="DIR", help="folder to save the fine-tuned model in")
+    ideal = command("ideal", cmd_ideal, "optimise an image from noise until the network sees a class")
+    ideal.add_argument("--target", required=True, help="class name (any synonym, e.g. 'Siamese cat') or index")
+    ideal.add_argument("--steps", type=int, default=None, help="optimisation steps (default 128)")
+    ideal.add_argument("--tv-weight", type=float, default=None,
+                       help="total variation weight: higher gives a smoother image (default 0.5)")
+    ideal.add_argument("--lr", type=float, default=None, help="learning rate (default 0.05 robust, 0.02 lesson)")
+    ideal.add_argument("--size", type=int, default=None, help="image side in pixels (default: the model's input)")
+    ideal.add_argument("--mode", choices=["robust", "lesson"], default="robust",
+                       help="robust: Fourier/decorrelated image + random jitter (default); lesson: plain pixels")
+    ideal.add_argument("--seed", type=int, default=0, help="seed of the starting noise (default 0)")
+    ideal.add_argument("--model", default=DEFAULT_MODEL, help="catalog/timm name or fine-tuned model folder")
+    ideal.add_argument("--out", required=True, metavar="FILE.png", help="where to save the image")
+
+    adversarial = command("adversarial", cmd_adversarial,
+                          "change a photo invisibly until the network sees another class")
+    adversarial.add_argument("image", metavar="IMAGE")
+    aim = adversarial.add_mutually_exclusive_group()
+    aim.add_argument("--target", default="tabby cat", help="class to aim at, name or index (default 'tabby cat')")
+    aim.add_argument("--untargeted", action="store_true", help="aim at any class but the photo's top class")
+    adversarial.add_argument("--steps", type=int, default=20, help="at most this many steps (default 20)")
+    adversarial.add_argument("--tv-weight", type=float, default=0.0,
+                             help="total variation weight of the change: higher gives a smoother change (default 0)")
+    adversarial.add_argument("--eps", type=float, default=2.0, help="largest change per pixel, in 1/255 (default 2)")
+    adversarial.add_argument("--lr", type=float, default=None, help="step size in 1/255 (default eps/4)")
+    adversarial.add_argument("--model", default=DEFAULT_MODEL, help="catalog/timm name or fine-tuned model folder")
+    adversarial.add_argument("--out", required=True, metavar="FILE.png", help="where to save the adversarial PNG")
     return parser
 
 

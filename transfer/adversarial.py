@@ -1,0 +1,167 @@
+"""Adversarial examples: a change of at most `eps`/255 per pixel that makes the network see another class.
+
+The perturbation is optimised at the photo's own resolution (capped at MAX_SIDE) through the classifier's own
+differentiable resize/crop/normalise, and every forward pass sees the image rounded to 8 bits (a straight-through
+estimator passes the gradient past the rounding). Success is only reported after the PNG bytes the user gets have been
+decoded again and classified by the ordinary `predict` path, so the saved file really fools the network.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from .images import ImageInput, load_image, to_tensor
+from .models import DEFAULT_MODEL, Classifier
+from .predict import Prediction, predict, resolve, top_predictions
+from .render import tensor_to_image
+from .synthesis import Progress, check_float, check_int, total_variation
+from .targets import Target, resolve_target
+
+MAX_STEPS = 500
+MAX_EPS = 32.0
+MAX_TV_WEIGHT = 100.0
+#: Longer side at which the photo is optimised at most; larger photos are downscaled first (the PNG has this size).
+MAX_SIDE = 1024
+#: Logit margin the quantised image must reach before the saved PNG is verified.
+MARGIN = 0.25
+#: Momentum of the signed-gradient steps (MI-FGSM, Dong et al. 2018): steadier directions, fewer steps.
+MOMENTUM = 0.5
+
+
+@dataclass
+class AdversarialExample:
+    """The result: the verified 8-bit adversarial image and how much it differs from the photo."""
+
+    image: Image.Image  # exactly what `png` decodes to
+    png: bytes  # the verified PNG file
+    original_image: Image.Image  # the photo, at the size it was optimised
+    perturbation: Image.Image  # the change, amplified so that +-linf spans black..white (grey = unchanged)
+    original: list[Prediction]  # top-5 of the photo
+    adversarial: list[Prediction]  # top-5 of `png`, decoded again and classified by `predict`
+    target: Target | None  # None: untargeted (anything but the photo's top class)
+    success: bool
+    linf: float  # largest change of any pixel channel, in 1/255 units
+    l2: float  # Euclidean norm of the change, pixel values in [0, 1]
+    psnr: float  # peak signal-to-noise ratio in dB (inf when nothing changed)
+    steps: int
+    seconds: float
+
+
+def adversarial_example(image: ImageInput, target: int | str | None = "tabby cat",
+                        model: str | Classifier = DEFAULT_MODEL, *, steps: int = 20, tv_weight: float = 0.0,
+                        eps: float = 2.0, lr: float | None = None,
+                        on_progress: Callable[[Progress], None] | None = None) -> AdversarialExample:
+    """Change `image` by at most eps/255 per pixel until the model sees `target` (None: any other class)."""
+    for item in iter_adversarial(image, target, model, steps=steps, tv_weight=tv_weight, eps=eps, lr=lr):
+        if isinstance(item, AdversarialExample):
+            return item
+        if on_progress is not None:
+            on_progress(item)
+    raise AssertionError("iter_adversarial ended without a result")
+
+
+def iter_adversarial(image: ImageInput, target: int | str | None = "tabby cat",
+                     model: str | Classifier = DEFAULT_MODEL, *, steps: int = 20, tv_weight: float = 0.0,
+                     eps: float = 2.0, lr: float | None = None) -> Iterator[Progress | AdversarialExample]:
+    """Yield a Progress per optimisation step, then the AdversarialExample last.
+
+    Each step takes a signed-gradient step of `lr`/255 (default eps/4) on the perturbation, which is then clipped to
+    +-eps/255; `tv_weight` penalises the total variation of the perturbation, making it smoother.
+    """
+    classifier = resolve(model)
+    goal = None if target is None or (isinstance(target, str) and not target.strip()) \
+        else resolve_target(classifier.labels, target)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
+    tv_weight = check_float("tv_weight", tv_weight, 0, MAX_TV_WEIGHT)
+    eps = check_float("eps", eps, 0, MAX_EPS, low_inclusive=False)
+    lr = check_float("learning rate", eps / 4 if lr is None else lr, 0, MAX_EPS, low_inclusive=False)
+    start = time.perf_counter()
+    photo = _capped(load_image(image))
+    original = to_tensor(photo).unsqueeze(0).to(classifier.device)
+    before = classifier.infer(classifier.preprocess(original)).softmax(-1)
+    source = int(before.argmax())
+    delta = torch.zeros_like(original, requires_grad=True)
+    velocity = torch.zeros_like(original)
+    labels = torch.tensor([source if goal is None else goal.index], device=original.device)
+    for step in range(steps + 1):
+        with torch.enable_grad():
+            adversarial = _quantised(original + delta)
+            logits = classifier.network(classifier.preprocess(adversarial))
+        result = None
+        if _reached(logits[0].detach(), source, goal):
+            result = _verify(classifier, photo, original, adversarial.detach(), before, goal, source)
+            if result.success:
+                break
+        if step == steps:
+            break
+        with torch.enable_grad():
+            loss = F.cross_entropy(logits, labels)
+            loss = (loss if goal is not None else -loss) + tv_weight * total_variation(delta * (255 / eps))
+            loss.backward()
+        with torch.no_grad():
+            velocity = MOMENTUM * velocity + delta.grad / delta.grad.abs().mean().clamp(min=1e-12)
+            delta -= lr / 255 * velocity.sign()
+            delta.clamp_(-eps / 255, eps / 255)
+            delta.copy_((original + delta).clamp(0, 1) - original)
+            delta.grad = None
+            probabilities = logits.softmax(-1)[0]
+        goal_probability = 1 - probabilities[source] if goal is None else probabilities[goal.index]
+        yield Progress(step + 1, steps, float(goal_probability))
+    result = result or _verify(classifier, photo, original, adversarial.detach(), before, goal, source)
+    result.steps, result.seconds = step, time.perf_counter() - start
+    yield result
+
+
+def _capped(photo: Image.Image) -> Image.Image:
+    """The photo downscaled so that its longer side is at most MAX_SIDE."""
+    if max(photo.size) <= MAX_SIDE:
+        return photo
+    scale = MAX_SIDE / max(photo.size)
+    return photo.resize((max(1, round(photo.width * scale)), max(1, round(photo.height * scale))),
+                        Image.Resampling.LANCZOS)
+
+
+def _quantised(images: torch.Tensor) -> torch.Tensor:
+    """Round to 8-bit levels in the forward pass; the gradient passes straight through."""
+    images = images.clamp(0, 1)
+    return images + ((images * 255).round() / 255 - images).detach()
+
+
+def _reached(logits: torch.Tensor, source: int, goal: Target | None) -> bool:
+    """True when the goal class leads by MARGIN logits (untargeted: some class beats the source by MARGIN)."""
+    others = logits.clone()
+    if goal is None:
+        others[source] = -math.inf
+        return bool(others.max() - logits[source] >= MARGIN)
+    others[goal.index] = -math.inf
+    return bool(logits[goal.index] - others.max() >= MARGIN)
+
+
+def _verify(classifier: Classifier, photo: Image.Image, original: torch.Tensor, adversarial: torch.Tensor,
+            before: torch.Tensor, goal: Target | None, source: int) -> AdversarialExample:
+    """Encode the 8-bit PNG, decode and classify it again as any user would, and measure the change."""
+    image = tensor_to_image(adversarial[0])
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    png = buffer.getvalue()
+    after = predict(png, classifier, top_k=5)
+    success = after[0].index != source if goal is None else after[0].index == goal.index
+    change = to_tensor(load_image(png)).to(original.device) - original[0]
+    linf = float(change.abs().max()) * 255
+    mse = float(change.pow(2).mean())
+    scale = max(linf, 1.0) / 255
+    perturbation = tensor_to_image(0.5 + change / (2 * scale))
+    return AdversarialExample(
+        image=image, png=png, original_image=photo, perturbation=perturbation,
+        original=top_predictions(classifier, before, 5)[0], adversarial=after, target=goal, success=success,
+        linf=round(linf, 4), l2=float(change.norm()), psnr=10 * math.log10(1 / mse) if mse > 0 else math.inf,
+        steps=0, seconds=0.0,
+    )
