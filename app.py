@@ -12,6 +12,7 @@ import gradio as gr
 
 from ui import classify
 from ui import finetune
+from ui import synthesis
 
 TITLE = "Transfer Lab"
 THEME = gr.themes.Soft()
@@ -28,6 +29,10 @@ def build_app() -> gr.Blocks:
                 classify_models = classify.build()
             with gr.Tab("Fine-tune", id="finetune"):
                 finetune.build(classify_models)
+            with gr.Tab("Ideal image", id="ideal"):
+                synthesis.build_ideal()
+            with gr.Tab("Adversarial", id="adversarial"):
+                synthesis.build_adversarial()
     return demo
 
 

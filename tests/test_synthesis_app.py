@@ -1,0 +1,42 @@
+"""The Ideal image and Adversarial tabs end to end in headless Chromium."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from transfer import predict
+
+
+def test_ideal_tab_streams_and_shows_both_networks(page):
+    page.get_by_role("tab", name="Ideal image").click()
+    expect(page.get_by_text("Total variation (TV)")).to_be_visible()
+    steps = page.locator("#ideal-steps input[type=number]")
+    steps.fill("16")
+    steps.press("Enter")
+    page.get_by_role("button", name="Create ideal image").click()
+    expect(page.locator("#ideal-preview img")).to_be_visible(timeout=120_000)
+    expect(page.locator("#ideal-final img")).to_be_visible(timeout=120_000)
+    expect(page.locator("#ideal-own").get_by_test_id("label-output-value")).to_be_visible()
+    expect(page.locator("#ideal-cross").get_by_test_id("label-output-value")).to_be_visible()
+    expect(page.locator("#ideal-download a").first).to_have_attribute("href", re.compile(r"ideal-.*\.png"))
+
+
+def test_adversarial_tab_fools_the_network_with_the_downloaded_png(page, pets_images, tmp_path):
+    dog = next(path for path, _breed, is_cat in pets_images if not is_cat)
+    page.get_by_role("tab", name="Adversarial").click()
+    page.locator("#adversarial-photo input[type=file]").set_input_files(str(dog))
+    expect(page.locator("#adversarial-photo img")).to_be_visible()
+    page.get_by_role("button", name="Create adversarial example").click()
+    expect(page.locator("#adversarial-figures").get_by_role("heading", name="Fooled")).to_be_visible(timeout=120_000)
+    expect(page.locator("#adversarial-figures")).to_contain_text("/255")
+    expect(page.locator("#adversarial-slider img")).to_have_count(2)
+    expect(page.locator("#adversarial-perturbation img")).to_be_visible()
+    expect(page.locator("#adversarial-after").get_by_test_id("label-output-value")).to_contain_text("tabby")
+    link = page.locator("#adversarial-download a").first
+    response = page.request.get(link.get_attribute("href"))
+    assert response.ok
+    saved = tmp_path / "adversarial.png"
+    saved.write_bytes(response.body())
+    assert predict(saved)[0].label == "tabby, tabby cat"

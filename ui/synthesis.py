@@ -1,0 +1,186 @@
+"""Ideal image and Adversarial tabs: gradient descent on the image instead of on the network."""
+
+from __future__ import annotations
+
+import io
+import math
+import tempfile
+
+import gradio as gr
+
+import transfer
+from transfer.ideal import DEFAULTS as IDEAL_DEFAULTS
+from transfer.synthesis import Progress
+from ui.common import PETS_ROOT, example_photos, model_choices, user_errors
+
+#: Both tabs share one worker, so a long optimisation never starves quick Classify requests.
+CONCURRENCY_ID = "synthesis"
+SECOND_MODEL, SECOND_FALLBACK = "tf_efficientnet_lite2", "tf_efficientnet_lite1"
+UNTARGETED = "(untargeted) anything but the photo's class"
+IDEAL_DEFAULT, ADVERSARIAL_DEFAULT = "Siamese cat, Siamese", "tabby, tabby cat"
+DOG_BREEDS = ("american_bulldog", "beagle", "pug", "samoyed", "shiba_inu")
+
+IDEAL_EXPLANATION = """
+**What does the network think a Siamese cat looks like?** We start from random noise and change the *picture* (not the
+network) step by step, always in the direction that makes the network more sure it sees your target class.
+**Total variation (TV)** measures how much neighbouring pixels differ: a noisy picture has a high TV, a smooth one a
+low TV. Raising the *TV weight* punishes noise, so the picture becomes smoother.
+*Lesson mode* changes the pixels directly: the network is soon sure, but the picture mostly stays noise that fools only
+this one network. *Robust mode* builds the picture from smooth waves and shows the network randomly shifted, scaled
+and rotated copies, so only real structure survives. The second network (never used for the optimisation) tells you
+whether the result looks like the class to other eyes too.
+"""
+ADVERSARIAL_EXPLANATION = """
+**Fooling a network.** The same optimisation, started from a real photo, changes every pixel by at most *eps* (in
+1/255 of the brightness range: invisible to you) until the network sees the target class. The downloaded PNG is
+exactly the 8-bit image that was checked: classify it in the Classify tab and you get the same answer.
+*TV weight* makes the change smoother (fewer speckles), *steps* is how long it may try.
+"""
+
+
+def second_model(model: str) -> str:
+    """An independent network to cross-check an ideal image: Lite2, or Lite1 when Lite2 made the image."""
+    return SECOND_FALLBACK if model == SECOND_MODEL else SECOND_MODEL
+
+
+def save_png(data: bytes, stem: str) -> str:
+    """Write PNG bytes to a temporary file for download; returns its path."""
+    with tempfile.NamedTemporaryFile(prefix=f"{stem}-", suffix=".png", delete=False) as handle:
+        handle.write(data)
+    return handle.name
+
+
+def top5(predictions) -> dict[str, float]:
+    """Predictions as a gr.Label value."""
+    return {p.label: p.score for p in predictions}
+
+
+@user_errors
+def target_choices(model: str, current: str | None, untargeted: bool = False):
+    """The target dropdown for the chosen model's classes, keeping the current choice when it still exists."""
+    labels = transfer.load_model(model).labels
+    choices = ([UNTARGETED] if untargeted else []) + labels
+    return gr.Dropdown(choices=choices, value=current if current in choices else choices[0])
+
+
+@user_errors
+def run_ideal(target: str, mode: str, steps: float, tv_weight: float, lr: float, seed: float, model: str,
+              progress=gr.Progress()):
+    """Stream previews of the ideal image, then the final PNG with both networks' top-5."""
+    for item in transfer.iter_ideal_image(target, model, steps=int(steps), tv_weight=tv_weight, lr=lr,
+                                          seed=int(seed), mode=mode):
+        if isinstance(item, Progress):
+            progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
+            if item.preview is not None:
+                yield item.preview, None, None, None, None
+            continue
+        buffer = io.BytesIO()
+        item.image.save(buffer, format="PNG")
+        cross = transfer.predict(item.image, second_model(model), top_k=5)
+        yield item.image, item.image, top5(item.predictions), top5(cross), save_png(buffer.getvalue(), "ideal")
+
+
+@user_errors
+def run_adversarial(image: str | None, target: str, steps: float, tv_weight: float, eps: float, lr: float,
+                    model: str, progress=gr.Progress()):
+    """Attack the photo; returns original vs adversarial, the amplified change, both top-5s, figures and the PNG."""
+    goal = None if target == UNTARGETED else target
+    for item in transfer.iter_adversarial(image, goal, model, steps=int(steps), tv_weight=tv_weight, eps=eps, lr=lr):
+        if isinstance(item, Progress):
+            progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
+            continue
+        return ((item.original_image, item.image), item.perturbation, top5(item.original), top5(item.adversarial),
+                figures(item), save_png(item.png, "adversarial"))
+
+
+def figures(result: transfer.AdversarialExample) -> str:
+    """The verdict and size of the change, in words for non-coders."""
+    goal = f"**{result.target.label}**" if result.target else "any other class"
+    verdict = "Fooled" if result.success else "Not fooled yet (try more steps or a larger eps)"
+    psnr = "no change" if math.isinf(result.psnr) else f"{result.psnr:.1f} dB"
+    return (f"### {verdict}\n{result.original[0].label} → **{result.adversarial[0].label}** "
+            f"({result.adversarial[0].score:.1%}), aiming at {goal}, after {result.steps} steps "
+            f"({result.seconds:.1f} s), checked on the saved PNG.\n\n"
+            f"| largest change (L-inf) | total change (L2) | PSNR |\n|---|---|---|\n"
+            f"| {result.linf:g}/255 | {result.l2:.3f} | {psnr} |")
+
+
+def adversarial_examples() -> list[str]:
+    """A few dog photos of pets-mini when it is present (dog -> cat is the lesson's example), else Gradio's photos."""
+    images = PETS_ROOT / "oxford-iiit-pet" / "images"
+    dogs = [path for breed in DOG_BREEDS for path in sorted(images.glob(f"{breed}_*.jpg"))[:1]]
+    return [str(path) for path in dogs] or example_photos()
+
+
+def model_dropdown() -> gr.Dropdown:
+    return gr.Dropdown(model_choices(), value=transfer.DEFAULT_MODEL, label="Network", allow_custom_value=True,
+                       info="A catalog name, or the folder of a model you fine-tuned.")
+
+
+def build_ideal() -> None:
+    """Build the Ideal image tab inside the current Blocks context."""
+    gr.Markdown(IDEAL_EXPLANATION)
+    with gr.Row():
+        with gr.Column(scale=2):
+            target = gr.Dropdown(transfer.imagenet_labels(), value=IDEAL_DEFAULT, label="Target class",
+                                 filterable=True, info="Type to search the 1000 ImageNet classes.")
+            mode = gr.Radio([("Robust (recognisable)", "robust"), ("Lesson (plain pixels)", "lesson")],
+                            value="robust", label="Mode")
+            steps = gr.Slider(1, 512, value=128, step=1, label="Steps", elem_id="ideal-steps")
+            tv_weight = gr.Slider(0, 10, value=0.5, step=0.1, label="TV weight (smoothness)")
+            with gr.Accordion("Advanced", open=False):
+                lr = gr.Slider(0.001, 0.2, value=0.05, step=0.001, label="Learning rate")
+                seed = gr.Number(0, precision=0, minimum=0, label="Seed (another seed, another starting noise)")
+                model = model_dropdown()
+            button = gr.Button("Create ideal image", variant="primary")
+        with gr.Column(scale=3):
+            with gr.Row():
+                preview = gr.Image(label="Live preview", format="png", height=300, interactive=False,
+                                   elem_id="ideal-preview")
+                final = gr.Image(label="Ideal image", format="png", height=300, interactive=False, elem_id="ideal-final")
+            with gr.Row():
+                own = gr.Label(num_top_classes=5, label="Top-5 of the network that made it", elem_id="ideal-own")
+                cross = gr.Label(num_top_classes=5, label="Top-5 of a second, independent network",
+                                 elem_id="ideal-cross")
+            download = gr.File(label="Download PNG", elem_id="ideal-download")
+    mode.change(lambda m: IDEAL_DEFAULTS[m]["lr"], mode, lr, api_visibility="private")
+    model.change(target_choices, [model, target], target, api_visibility="private")
+    button.click(run_ideal, [target, mode, steps, tv_weight, lr, seed, model], [preview, final, own, cross, download],
+                 api_name="ideal", concurrency_limit=1, concurrency_id=CONCURRENCY_ID)
+
+
+def build_adversarial() -> None:
+    """Build the Adversarial tab inside the current Blocks context."""
+    gr.Markdown(ADVERSARIAL_EXPLANATION)
+    with gr.Row():
+        with gr.Column(scale=2):
+            image = gr.Image(type="filepath", sources=["upload", "webcam", "clipboard"], label="Photo", height=280,
+                             elem_id="adversarial-photo")
+            target = gr.Dropdown([UNTARGETED, *transfer.imagenet_labels()], value=ADVERSARIAL_DEFAULT,
+                                 label="Make the network see", filterable=True)
+            steps = gr.Slider(1, 100, value=20, step=1, label="Steps (at most)")
+            eps = gr.Slider(0.5, 16, value=2, step=0.5, label="eps: largest change per pixel (in 1/255)")
+            tv_weight = gr.Slider(0, 10, value=0, step=0.1, label="TV weight (smoothness of the change)")
+            with gr.Accordion("Advanced", open=False):
+                lr = gr.Slider(0.05, 8, value=0.5, step=0.05, label="Step size per step (in 1/255)")
+                model = model_dropdown()
+            button = gr.Button("Create adversarial example", variant="primary")
+        with gr.Column(scale=3):
+            slider = gr.ImageSlider(label="Original | adversarial (drag the handle)", type="pil", format="png",
+                                    interactive=False, elem_id="adversarial-slider")
+            with gr.Row():
+                perturbation = gr.Image(label="The change, amplified", format="png", height=240,
+                                        interactive=False, elem_id="adversarial-perturbation")
+                figures_box = gr.Markdown(elem_id="adversarial-figures")
+            with gr.Row():
+                before = gr.Label(num_top_classes=5, label="Before", elem_id="adversarial-before")
+                after = gr.Label(num_top_classes=5, label="After (the saved PNG, classified again)",
+                                 elem_id="adversarial-after")
+            download = gr.File(label="Download PNG (exactly the verified image)", elem_id="adversarial-download")
+    gr.Examples([[path] for path in adversarial_examples()], inputs=[image], label="Example photos (click one)")
+    eps.change(lambda value: value / 4, eps, lr, api_visibility="private")
+    model.change(lambda m, t: target_choices(m, t, untargeted=True), [model, target], target,
+                 api_visibility="private")
+    button.click(run_adversarial, [image, target, steps, tv_weight, eps, lr, model],
+                 [slider, perturbation, before, after, figures_box, download],
+                 api_name="adversarial", concurrency_limit=1, concurrency_id=CONCURRENCY_ID)
