@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
 from transfer.evaluate import Evaluation
 from ui.finetune import Session, cleanup, confusion_image, per_class_table
+
+ARTIFACTS = Path(__file__).resolve().parent / ".artifacts"
 
 
 def test_wizard_trains_evaluates_and_offers_the_model(page, pets_root):
@@ -27,6 +30,13 @@ def test_wizard_trains_evaluates_and_offers_the_model(page, pets_root):
     expect(page.locator("#finetune-mistakes img").first).to_be_visible()
     expect(page.locator("#finetune-table").get_by_text("test images")).to_be_visible()
     expect(page.locator("#finetune-table td")).not_to_have_count(0)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "finetune-4-evaluate.png"), full_page=True)
+    page.get_by_role("tab", name=re.compile(r"3\. Train")).click()
+    expect(page.locator("#finetune-loss canvas, #finetune-loss svg").first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Done in \d+ s"))).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "finetune-3-train.png"), full_page=True)
+    page.get_by_role("button", name="Next: evaluate").click()
     page.get_by_role("button", name="Next: use it").click()
     expect(page.get_by_role("button", name="Download model (.zip)")).to_be_visible()
     page.locator("input[type=file]").last.set_input_files(

@@ -16,9 +16,9 @@ from transfer.evaluate import evaluate
 from transfer.export import save_finetuned
 from transfer.train import EpochMetrics, Finished, TrainConfig, finetune, run
 
-#: Measured test accuracy of the default (feature extraction) method on pets-mini breeds: 83.8-84.7% over
-#: several runs; 111 test images, so the floor leaves a margin of 6 images.
-BREEDS_FLOOR = 0.79
+#: Measured test accuracy of the default (feature extraction) method on pets-mini breeds, 111 test images:
+#: 82.9% with seed 0, 82.0-84.7% (mean 83.4%) over split seeds 0-4; the floor leaves a margin of 5 images.
+BREEDS_FLOOR = 0.78
 #: Cat vs dog on the same cached features: measured 99.1-100%.
 SPECIES_FLOOR = 0.93
 

@@ -149,7 +149,7 @@ def train(session: Session | None, model: str, method: str, epochs: float, lr: f
     session.stop.clear()
     config = TrainConfig(method=method, epochs=int(epochs), lr=float(lr), batch_size=int(batch_size),
                          augment=bool(augment), seed=int(seed))
-    skip = [gr.skip()] * 8
+    skip = [gr.skip()] * 9
     history: list[EpochMetrics] = []
     progress(0, desc="Loading the pretrained network")
     for event in transfer.finetune(session.data, config, model, session.stop):
@@ -171,7 +171,7 @@ def finish(session: Session, result: FineTuneResult | None, history: list[EpochM
     """Save and zip the model, and build the outputs of the Evaluate and Use-it steps."""
     if result is None:
         return session, "Stopped before the first epoch finished: nothing to keep. Press Start to train again.", \
-            *curves(history), *[gr.skip()] * 8
+            *curves(history), *[gr.skip()] * 9
     shutil.rmtree(session.folder / "model", ignore_errors=True)
     session.result = result
     session.model_dir = save_finetuned(result.classifier, session.folder / "model", result.metrics())
@@ -188,7 +188,7 @@ def finish(session: Session, result: FineTuneResult | None, history: list[EpochM
             per_class_table(evaluation), confusion_image(evaluation), mistakes_gallery(evaluation),
             gr.DownloadButton(value=archive, visible=True),
             gr.Dropdown(choices=model_choices([(label, str(session.model_dir))])),
-            gr.Button(interactive=True))
+            gr.Button(interactive=True), gr.Button(interactive=True))
 
 
 def stop_training(session: Session | None) -> None:
@@ -251,9 +251,10 @@ def build(classify_models: gr.Dropdown | None = None) -> None:
             status = gr.Markdown("Press **Start training**.")
             with gr.Row():
                 loss_plot = gr.LinePlot(x="epoch", y="value", color="curve", title="Loss (lower is better)",
-                                        x_title="epoch", y_title="loss", height=260)
+                                        x_title="epoch", y_title="loss", height=260, elem_id="finetune-loss")
                 accuracy_plot = gr.LinePlot(x="epoch", y="value", color="curve", title="Accuracy",
                                             x_title="epoch", y_title="accuracy", y_lim=[0, 1], height=260)
+            to_evaluate = gr.Button("Next: evaluate", interactive=False)
         with gr.Step("4. Evaluate", id=4):
             score = gr.Markdown("Train a model first.")
             with gr.Row():
@@ -277,12 +278,13 @@ def build(classify_models: gr.Dropdown | None = None) -> None:
                concurrency_limit=2, concurrency_id="finetune-data", api_visibility="private")
     to_model.click(lambda: gr.Walkthrough(selected=2), None, wizard, queue=False)
     to_train.click(lambda: gr.Walkthrough(selected=3), None, wizard, queue=False)
+    to_evaluate.click(lambda: gr.Walkthrough(selected=4), None, wizard, queue=False)
     to_use.click(lambda: gr.Walkthrough(selected=5), None, wizard, queue=False)
     method.change(method_defaults, method, [epochs, lr, batch_size], queue=False)
     dropdown = classify_models if classify_models is not None else gr.State()
     start.click(train, [state, backbone, method, epochs, lr, batch_size, augment, seed],
                 [state, status, loss_plot, accuracy_plot, wizard, score, table, confusion, mistakes, download,
-                 dropdown, to_use], concurrency_limit=1, concurrency_id=TRAINING, show_progress_on=[status],
+                 dropdown, to_use, to_evaluate], concurrency_limit=1, concurrency_id=TRAINING, show_progress_on=[status],
                 api_visibility="private")
     stop.click(stop_training, state, None, queue=False)
     use.click(classify_with_model, [photo, state], answer, api_visibility="private")
