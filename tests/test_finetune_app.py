@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from pathlib import Path
 
+import gradio as gr
+import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from transfer.evaluate import Evaluation
-from ui.finetune import Session, cleanup, confusion_image, per_class_table
+from ui.finetune import LOCAL, UPLOAD, Session, cleanup, confusion_image, load_data, per_class_table
 
 ARTIFACTS = Path(__file__).resolve().parent / ".artifacts"
 
@@ -63,3 +68,21 @@ def test_evaluation_views():
     image = confusion_image(evaluation)
     assert image.width > 28 and image.height > 28
     assert list(per_class_table(evaluation)["accuracy"]) == ["50%", "50%"]
+
+
+def test_upload_zip_and_local_path_rules(tmp_path):
+    archive = tmp_path / "mine.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, colour in (("red", (220, 30, 30)), ("blue", (30, 30, 220))):
+            for i in range(4):
+                buffer = io.BytesIO()
+                Image.new("RGB", (40, 40), colour).save(buffer, format="PNG")
+                zf.writestr(f"{name}/{i}.png", buffer.getvalue())
+    first, text, samples, _ = load_data(UPLOAD, "", str(archive), "breeds", 0, None)
+    second, *_ = load_data(UPLOAD, "", str(archive), "breeds", 0, None)
+    assert "**2 classes**" in text and [caption for _, caption in samples] == ["blue", "red"]
+    assert first.folder != second.folder, "each browser session gets its own folder"
+    assert all(str(path).startswith(str(first.folder)) for path, _ in first.data.train)
+    with pytest.raises(gr.Error, match="No Oxford-IIIT Pet dataset"):
+        load_data(LOCAL, str(first.folder / "data"), None, "breeds", 0, first)
+    cleanup(first), cleanup(second)

@@ -67,7 +67,8 @@ def open_dataset(source: str | os.PathLike, task: str = "breeds", per_class: int
     if task not in TASKS:
         raise InputError(f"Unknown task '{task}': use one of {', '.join(TASKS)}.")
     if per_class is not None and (isinstance(per_class, bool) or not isinstance(per_class, int) or per_class < 2):
-        raise InputError(f"Images per class must be a whole number of at least 2 (or empty for all), got {per_class!r}.")
+        raise InputError(f"Images per class must be a whole number of at least 2 (or empty for all), "
+                         f"got {per_class!r}.")
     for name, value in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
         if not isinstance(value, (int, float)) or not 0 <= value < 0.9:
             raise InputError(f"{name} must be a fraction from 0 to 0.9, got {value!r}.")
@@ -246,8 +247,9 @@ def _checked_members(zf: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
         if total > MAX_ZIP_BYTES:
             raise InputError(f"{name} would unpack to more than {MAX_ZIP_BYTES // 1024**3} GB; use fewer images.")
         if info.file_size > 1024**2 and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
-            raise InputError(f"{name}: entry '{info.filename}' is compressed {info.file_size // max(info.compress_size, 1)}"
-                             " times: refused as a possible zip bomb.")
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise InputError(f"{name}: entry '{info.filename}' is compressed {ratio} times: refused as a possible "
+                             "zip bomb.")
         if not info.is_dir() and _is_image_name(path.name) and "__MACOSX" not in path.parts:
             members.append(info)
     if not members:

@@ -14,7 +14,7 @@ import pandas as pd
 from PIL import Image, ImageDraw
 
 import transfer
-from transfer.data import PETS_DOWNLOAD_MB, DatasetSplits, open_dataset
+from transfer.data import PETS_DOWNLOAD_MB, DatasetSplits, find_pets_root, open_dataset
 from transfer.evaluate import Evaluation
 from transfer.export import save_finetuned
 from transfer.features import Progress
@@ -22,8 +22,9 @@ from transfer.render import colorize
 from transfer.train import DEFAULTS, METHOD_TITLES, METHODS, EpochMetrics, Finished, FineTuneResult, TrainConfig
 from ui.common import PETS_ROOT, model_choices, upload_path, user_errors
 
-LOCAL, DOWNLOAD, UPLOAD = "Oxford-IIIT Pet on this computer", f"Download Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB)", \
-    "Upload a .zip of my own class folders"
+LOCAL = "Oxford-IIIT Pet on this computer"
+DOWNLOAD = f"Download Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB)"
+UPLOAD = "Upload a .zip of my own class folders"
 DOWNLOAD_FOLDER = Path.home() / ".cache" / "transfer-lab" / "pets"
 THUMBNAIL = 160
 MAX_MISTAKES = 48
@@ -73,10 +74,15 @@ def load_data(source: str, path: str, upload: str | None, task: str, per_class: 
         if not upload:
             raise transfer.InputError("Upload a .zip first: one folder per class, each with that class's images.")
         data = open_dataset(upload, per_class=cap, workdir=session.folder / "data")
-    else:
-        if source == DOWNLOAD:
-            gr.Info(f"Downloading Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB): this takes several minutes.")
-        data = open_dataset(path or DOWNLOAD_FOLDER, task, cap, download=source == DOWNLOAD)
+    elif source == DOWNLOAD:  # always into the app's own cache folder, never a path typed in the browser
+        gr.Info(f"Downloading Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB) into {DOWNLOAD_FOLDER}: "
+                "this takes several minutes.")
+        data = open_dataset(DOWNLOAD_FOLDER, task, cap, download=True)
+    else:  # only an Oxford-IIIT Pet tree: a typed path must not expose other server folders' images
+        if not path or find_pets_root(Path(path).expanduser()) is None:
+            raise transfer.InputError(f"No Oxford-IIIT Pet dataset at '{path}': give the folder that contains "
+                                      "oxford-iiit-pet/images and oxford-iiit-pet/annotations, or upload a zip.")
+        data = open_dataset(path, task, cap)
     session.data, session.result = data, None
     summary = data.summary()
     text = (f"**{summary['classes']} classes** ({data.kind}, task *{data.task}*): {summary['train']} training, "
@@ -214,9 +220,10 @@ def build(classify_models: gr.Dropdown | None = None) -> None:
     with gr.Walkthrough(selected=1) as wizard:
         with gr.Step("1. Data", id=1):
             found = PETS_ROOT.is_dir()
-            source = gr.Radio([LOCAL, DOWNLOAD, UPLOAD], value=LOCAL if found else UPLOAD, label="Where are the images?")
+            source = gr.Radio([LOCAL, DOWNLOAD, UPLOAD], value=LOCAL if found else UPLOAD,
+                              label="Where are the images?")
             path = gr.Textbox(str(PETS_ROOT) if found else str(DOWNLOAD_FOLDER), label="Folder",
-                              info="Oxford-IIIT Pet in torchvision's layout, or a folder of class folders.")
+                              info="Oxford-IIIT Pet in torchvision's layout (the folder holding oxford-iiit-pet/).")
             upload = gr.File(file_types=[".zip"], type="filepath", label="Zip of class folders (cats/1.jpg, ...)")
             with gr.Row():
                 task = gr.Radio([("37 breeds", "breeds"), ("Cat or dog", "species")], value="breeds",
@@ -284,7 +291,8 @@ def build(classify_models: gr.Dropdown | None = None) -> None:
     dropdown = classify_models if classify_models is not None else gr.State()
     start.click(train, [state, backbone, method, epochs, lr, batch_size, augment, seed],
                 [state, status, loss_plot, accuracy_plot, wizard, score, table, confusion, mistakes, download,
-                 dropdown, to_use, to_evaluate], concurrency_limit=1, concurrency_id=TRAINING, show_progress_on=[status],
+                 dropdown, to_use, to_evaluate], concurrency_limit=1, concurrency_id=TRAINING,
+                show_progress_on=[status],
                 api_visibility="private")
     stop.click(stop_training, state, None, queue=False)
     use.click(classify_with_model, [photo, state], answer, api_visibility="private")
