@@ -86,3 +86,17 @@ def test_upload_zip_and_local_path_rules(tmp_path):
     with pytest.raises(gr.Error, match="No Oxford-IIIT Pet dataset"):
         load_data(LOCAL, str(first.folder / "data"), None, "breeds", 0, first)
     cleanup(first), cleanup(second)
+
+
+def test_stop_button_ends_training_cleanly(page, pets_root):
+    page.get_by_role("tab", name="Fine-tune").click()
+    page.get_by_role("textbox", name="Folder").fill(str(pets_root))
+    page.get_by_role("button", name="Load data").click()
+    expect(page.get_by_text("37 classes")).to_be_visible(timeout=120_000)
+    page.get_by_role("button", name="Next: model and method").click()
+    page.get_by_role("radio", name=re.compile("Fine-tune the last blocks")).check()
+    expect(page.get_by_label("number input for Epochs")).to_have_value("6")  # the method's own defaults
+    page.get_by_role("button", name="Next: train").click()
+    page.get_by_role("button", name="Start training").click()
+    page.get_by_role("button", name="Stop").click()
+    expect(page.get_by_text("Stopped before the first epoch finished")).to_be_visible(timeout=120_000)
