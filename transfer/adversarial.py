@@ -73,12 +73,12 @@ def iter_adversarial(image: ImageInput, target: int | str | None = "tabby cat",
                      eps: float = 2.0, lr: float | None = None) -> Iterator[Progress | AdversarialExample]:
     """Yield a Progress per optimisation step, then the AdversarialExample last.
 
-    Each step takes a signed-gradient step of `lr`/255 (default eps/4) on the perturbation, which is then clipped to
-    +-eps/255; `tv_weight` penalises the total variation of the perturbation, making it smoother.
+    Each step moves the perturbation by `lr`/255 (default eps/4) along the sign of its momentum-averaged gradient,
+    then clips it to +-eps/255; `tv_weight` penalises the perturbation's total variation, making it smoother.
+    It stops as soon as the 8-bit image reaches the target by MARGIN logits and its PNG passes the check.
     """
     classifier = resolve(model)
-    goal = None if target is None or (isinstance(target, str) and not target.strip()) \
-        else resolve_target(classifier.labels, target)
+    goal = None if target is None else resolve_target(classifier.labels, target)
     steps = check_int("steps", steps, 1, MAX_STEPS)
     tv_weight = check_float("tv_weight", tv_weight, 0, MAX_TV_WEIGHT)
     eps = check_float("eps", eps, 0, MAX_EPS, low_inclusive=False)

@@ -67,8 +67,8 @@ def target_choices(model: str, current: str | None, untargeted: bool = False):
 def run_ideal(target: str, mode: str, steps: float, tv_weight: float, lr: float, seed: float, model: str,
               progress=gr.Progress()):
     """Stream previews of the ideal image, then the final PNG with both networks' top-5."""
-    for item in transfer.iter_ideal_image(target, model, steps=int(steps), tv_weight=tv_weight, lr=lr,
-                                          seed=int(seed), mode=mode):
+    for item in transfer.iter_ideal_image(target, model, steps=steps, tv_weight=tv_weight, lr=lr, seed=seed,
+                                          mode=mode):
         if isinstance(item, Progress):
             progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
             if item.preview is not None:
@@ -85,7 +85,7 @@ def run_adversarial(image: str | None, target: str, steps: float, tv_weight: flo
                     model: str, progress=gr.Progress()):
     """Attack the photo; returns original vs adversarial, the amplified change, both top-5s, figures and the PNG."""
     goal = None if target == UNTARGETED else target
-    for item in transfer.iter_adversarial(image, goal, model, steps=int(steps), tv_weight=tv_weight, eps=eps, lr=lr):
+    for item in transfer.iter_adversarial(image, goal, model, steps=steps, tv_weight=tv_weight, eps=eps, lr=lr):
         if isinstance(item, Progress):
             progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
             continue
