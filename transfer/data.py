@@ -62,7 +62,7 @@ def open_dataset(source: str | os.PathLike, task: str = "breeds", per_class: int
 
     The Oxford-IIIT Pet test split is kept for the final score; a user folder gets a held-out test split of
     `test_fraction`. `per_class` caps the images per class in every split for a quick run. A zip is extracted
-    safely into `workdir` (a new temporary folder when None).
+    safely into a new folder inside `workdir` (the system's temporary folder when None).
     """
     if task not in TASKS:
         raise InputError(f"Unknown task '{task}': use one of {', '.join(TASKS)}.")
@@ -78,8 +78,14 @@ def open_dataset(source: str | os.PathLike, task: str = "breeds", per_class: int
     if download:
         return _pets_splits(_download_pets(path), task, per_class, val_fraction, seed)
     if path.is_file() and zipfile.is_zipfile(path):
-        folder = extract_zip(path, Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="transfer-data-")))
-        return _folder_splits(folder, "zip", per_class, val_fraction, test_fraction, seed)
+        if workdir is not None:
+            Path(workdir).mkdir(parents=True, exist_ok=True)
+        folder = _extract_zip(path, Path(tempfile.mkdtemp(prefix="transfer-data-", dir=workdir)))
+        try:
+            return _folder_splits(folder, "zip", per_class, val_fraction, test_fraction, seed)
+        except InputError:
+            shutil.rmtree(folder, ignore_errors=True)  # an unusable upload leaves nothing behind
+            raise
     if path.is_file():
         raise InputError(f"{path.name} is not a zip file: give a .zip of class folders, or a folder.")
     if not path.is_dir():
@@ -204,8 +210,8 @@ def _stratified_split(samples: list[Sample], fraction: float, rng: random.Random
     return kept, held
 
 
-def extract_zip(archive: Path, target: Path) -> Path:
-    """Safely extract a zip of class folders into `target`; refuse traversal, links, bombs and non-images."""
+def _extract_zip(archive: Path, target: Path) -> Path:
+    """Safely extract a zip of class folders into the new folder `target` (removed again if the zip is refused)."""
     target.mkdir(parents=True, exist_ok=True)
     try:
         with zipfile.ZipFile(archive) as zf:
