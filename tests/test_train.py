@@ -153,3 +153,26 @@ def test_cli_human_progress(pets_root, tmp_path, capsys):
     output = capsys.readouterr().out
     assert "epoch   1/2" in output and "test accuracy" in output and "classify IMAGE --model" in output
     assert main(["finetune", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "x")]) == 2
+
+
+def test_feature_cache_smaller_than_dataset(pets_images, monkeypatch):
+    from transfer.features import extract_features
+
+    samples = [(str(path), 0) for path, _, _ in pets_images[:6]]
+    classifier = transfer.load_model()
+
+    def features(samples):
+        events = extract_features(classifier, samples, (False, True))
+        while True:
+            try:
+                next(events)
+            except StopIteration as done:
+                return done.value
+
+    reference = features(samples)
+    monkeypatch.setattr("transfer.features.CACHE_ENTRIES", 3)
+    monkeypatch.setattr("transfer.features._cache", type(transfer.features._cache)())
+    small = features(samples)
+    assert small.shape == (12, classifier.network.num_features)
+    assert torch.allclose(small, reference, atol=1e-4)
+    assert len(transfer.features._cache) == 3
