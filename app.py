@@ -1,39 +1,60 @@
 """Transfer Lab: see what pretrained ImageNet networks see, and reuse them for your own images.
 
-Run `python app.py [--host H] [--port P] [--share]`; on Hugging Face Spaces the GRADIO_SERVER_* variables apply.
+Run `python app.py [--host H] [--port P] [--share] [--data-root DIR ...]`; on Hugging Face Spaces the
+GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (or PORT) variables apply.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 import gradio as gr
 
-from ui import classify
-from ui import finetune
-from ui import synthesis
+from ui import classify, finetune, synthesis
+from ui.common import PETS_ROOT
 
 TITLE = "Transfer Lab"
 THEME = gr.themes.Soft()
+#: Limits for a public deployment (README: "Limits and hosting").
+MAX_UPLOAD = "100mb"  # any single upload: photo or dataset zip
+QUEUE_SIZE = 64  # waiting jobs of all users together; more get "queue full" at once
+QUICK_JOBS = 2  # classify/explain requests run at once; training and synthesis have one worker each
+CACHE_CLEANUP = (1800, 3600)  # every 30 min, delete served files older than an hour
 INTRO = """# Transfer Lab
 Explore what a network pretrained on ImageNet has learned, then reuse it. Everything runs on this computer's CPU."""
 
 
-def build_app() -> gr.Blocks:
-    """The whole app: one tab per lesson step."""
-    with gr.Blocks(title=TITLE) as demo:
+def default_data_roots() -> list[Path]:
+    """Folders whose datasets the Fine-tune tab may open by path: TRANSFER_DATA_ROOTS, else the bundled sample."""
+    configured = os.environ.get("TRANSFER_DATA_ROOTS")
+    if configured:
+        return [Path(part) for part in configured.split(os.pathsep) if part]
+    return [PETS_ROOT.parent, finetune.DOWNLOAD_FOLDER.parent]
+
+
+def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
+    """The whole app: one tab per lesson step, sharing one per-browser-session fine-tuning state."""
+    with gr.Blocks(title=TITLE, delete_cache=CACHE_CLEANUP) as demo:
         gr.Markdown(INTRO)
+        session = gr.State(None, delete_callback=finetune.cleanup)
         with gr.Tabs():
             with gr.Tab("Classify", id="classify"):
-                classify_models = classify.build()
+                classify_models = classify.build(session)
             with gr.Tab("Fine-tune", id="finetune"):
-                finetune.build(classify_models)
+                finetune.build(session, classify_models, data_roots or default_data_roots())
             with gr.Tab("Ideal image", id="ideal"):
-                synthesis.build_ideal()
+                synthesis.build_ideal(session)
             with gr.Tab("Adversarial", id="adversarial"):
-                synthesis.build_adversarial()
+                synthesis.build_adversarial(session)
     return demo
+
+
+def launch(demo: gr.Blocks, **options) -> tuple:
+    """Queue and serve the app with the deployment limits above."""
+    return demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=QUICK_JOBS).launch(
+        max_file_size=MAX_UPLOAD, theme=THEME, **options)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -43,13 +64,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int,
                         default=int(os.environ.get("GRADIO_SERVER_PORT") or os.environ.get("PORT") or 7860))
     parser.add_argument("--share", action="store_true", help="also create a temporary public gradio.live link")
+    parser.add_argument("--data-root", action="append", type=Path, dest="data_roots",
+                        help="folder whose datasets the Fine-tune tab may open by path (repeatable; default: "
+                             "TRANSFER_DATA_ROOTS or the bundled sample's folder)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    build_app().queue(max_size=64).launch(server_name=args.host, server_port=args.port, share=args.share,
-                                          theme=THEME)
+    launch(build_app(args.data_roots), server_name=args.host, server_port=args.port, share=args.share)
 
 
 if __name__ == "__main__":

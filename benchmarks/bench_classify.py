@@ -81,11 +81,11 @@ def bench_requests(count: int) -> list[float]:
     from gradio_client import Client, handle_file
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-    from app import build_app
+    from app import build_app, launch
     from conftest import free_port
 
-    demo = build_app().queue()
-    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    demo = build_app()
+    _, url, _ = launch(demo, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
     try:
         client = Client(url, verbose=False)
         photo = handle_file(gradio.media.get_image("cheetah.jpg"))

@@ -50,11 +50,10 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def app_url():
     """The full app, served on a free localhost port for the whole test session."""
-    from app import THEME, build_app
+    from app import build_app, launch
 
-    demo = build_app().queue(max_size=64)
-    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
-                            theme=THEME)
+    demo = build_app()
+    _, url, _ = launch(demo, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
     yield url.rstrip("/")
     demo.close()
 

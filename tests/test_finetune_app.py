@@ -84,7 +84,11 @@ def test_upload_zip_and_local_path_rules(tmp_path):
     assert first.folder != second.folder, "each browser session gets its own folder"
     assert all(str(path).startswith(str(first.folder)) for path, _ in first.data.train)
     with pytest.raises(gr.Error, match="No Oxford-IIIT Pet dataset"):
-        load_data(LOCAL, str(first.folder / "data"), None, "breeds", 0, first)
+        load_data(LOCAL, str(first.folder / "data"), None, "breeds", 0, first, roots=[first.folder])
+    with pytest.raises(gr.Error, match="can only be opened inside"):  # outside the configured data roots
+        load_data(LOCAL, str(first.folder / "data"), None, "breeds", 0, first, roots=[tmp_path])
+    with pytest.raises(gr.Error, match="can only be opened inside"):
+        load_data(LOCAL, f"{tmp_path}/../../etc", None, "breeds", 0, first, roots=[tmp_path])
     cleanup(first), cleanup(second)
 
 

@@ -28,6 +28,8 @@ MAX_ZIP_BYTES = 2 * 1024**3
 MAX_ZIP_ENTRIES = 50_000
 MAX_ZIP_RATIO = 200
 MAX_CLASSES = 1000
+#: Most images a dataset may have after the per-class cap (the whole Oxford-IIIT Pet has 7,349).
+MAX_IMAGES = 20_000
 
 Sample = tuple[str, int]
 
@@ -97,6 +99,22 @@ def open_dataset(source: str | os.PathLike, task: str = "breeds", per_class: int
     return _folder_splits(path, "folder", per_class, val_fraction, test_fraction, seed)
 
 
+def check_inside(path: str | os.PathLike | None, roots: list[Path]) -> Path:
+    """`path` resolved (links followed), if it lies inside one of `roots`; else InputError naming the roots."""
+    if path is None or not str(path).strip():
+        raise InputError("No dataset folder given.")
+    try:
+        resolved = Path(path).expanduser().resolve()
+    except (OSError, RuntimeError, ValueError) as error:
+        raise InputError(f"'{str(path)[:200]}' is not a usable path ({error}).") from None
+    allowed = [Path(root).expanduser().resolve() for root in roots]
+    if not any(resolved.is_relative_to(root) for root in allowed):
+        places = ", ".join(str(root) for root in allowed) or "none configured"
+        raise InputError(f"Datasets on this server can only be opened inside: {places}. Upload a zip instead, "
+                         "or start the app with --data-root FOLDER.")
+    return resolved
+
+
 def find_pets_root(path: Path) -> Path | None:
     """The root torchvision expects (parent of 'oxford-iiit-pet') for `path` or that folder itself, else None."""
     for root in (path, path.parent):
@@ -125,6 +143,7 @@ def _pets_splits(root: Path, task: str, per_class: int | None, val_fraction: flo
         raise InputError(f"Image {missing[0]} listed in the annotations is missing: the dataset is incomplete.")
     rng = random.Random(seed)
     pool, test_samples = _cap(pool, per_class, rng), _cap(test_samples, per_class, rng)
+    _check_count(len(pool) + len(test_samples))
     train, val = _stratified_split(pool, val_fraction, rng)
     return DatasetSplits(list(classes), train, val, test_samples, PETS_FOLDER, task, str(root))
 
@@ -155,10 +174,17 @@ def _folder_splits(folder: Path, kind: str, per_class: int | None, val_fraction:
                          "(10 or more works much better).")
     rng = random.Random(seed)
     samples = _cap(samples, per_class, rng)
+    _check_count(len(samples))
     pool, test = _stratified_split(samples, test_fraction, rng)
     train, val = _stratified_split(pool, val_fraction, rng)
     notes = [f"Ignored empty folder(s): {', '.join(empty)}"] if empty else []
     return DatasetSplits(classes, train, val, test, kind, "classes", str(folder), notes)
+
+
+def _check_count(images: int) -> None:
+    if images > MAX_IMAGES:
+        raise InputError(f"The dataset has {images} images; the limit is {MAX_IMAGES}. Set a cap on images per "
+                         "class for a quicker run.")
 
 
 def _class_root(folder: Path) -> Path:

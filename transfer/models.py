@@ -177,6 +177,11 @@ def load_model(name: str | os.PathLike = DEFAULT_MODEL) -> Classifier:
         return _cache[key]
 
 
+def is_model_name(name: str) -> bool:
+    """True for a catalog or timm-style model name, False for anything that looks like a folder path."""
+    return isinstance(name, str) and bool(_TIMM_NAME.match(name)) and len(name) <= 100 and not _looks_like_path(name)
+
+
 def _cache_key(name: str | os.PathLike) -> str:
     if isinstance(name, os.PathLike) or _looks_like_path(str(name)):
         path = Path(name).resolve()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 import transfer
-from ui.common import example_photos, model_choices, upload_path, user_errors
+from ui.common import example_photos, model_choices, session_model, upload_path, user_errors
 
 EXPLANATION = """
 **What is happening?** A *convolutional neural network* trained on ImageNet (1.2 million photos of 1000 kinds of
@@ -17,17 +17,19 @@ layers to textures and parts like eyes or wheels. Transfer learning reuses exact
 
 
 @user_errors
-def classify(image: dict | str | None, model: str) -> dict[str, float]:
+def classify(image: dict | str | None, model: str, session=None) -> dict[str, float]:
     """Top-5 ImageNet classes (or fine-tuned classes) of an image, as {label: probability}."""
-    top_k = min(5, transfer.load_model(model).num_classes)  # a fine-tuned model may have only 2 classes
-    return {p.label: p.score for p in transfer.predict(upload_path(image), model, top_k=top_k)}
+    classifier = transfer.load_model(session_model(model, session))
+    top_k = min(5, classifier.num_classes)  # a fine-tuned model may have only 2 classes
+    return {p.label: p.score for p in transfer.predict(upload_path(image), classifier, top_k=top_k)}
 
 
 @user_errors
-def explain(image: dict | str | None, model: str, layer: str | None):
+def explain(image: dict | str | None, model: str, layer: str | None, session=None):
     """Grad-CAM overlay for the top class and a grid of the strongest feature maps of `layer`."""
+    classifier = transfer.load_model(session_model(model, session))
     image = transfer.load_image(upload_path(image))
-    return transfer.gradcam(image, model).overlay, transfer.feature_maps(image, model, layer or None)
+    return transfer.gradcam(image, classifier).overlay, transfer.feature_maps(image, classifier, layer or None)
 
 
 def analyse(image: dict | str | None, model: str, layer: str | None):
@@ -36,14 +38,14 @@ def analyse(image: dict | str | None, model: str, layer: str | None):
 
 
 @user_errors
-def layers_for(model: str):
+def layers_for(model: str, session=None):
     """The feature-layer dropdown for the chosen model."""
-    layers = transfer.feature_layers(model)
+    layers = transfer.feature_layers(session_model(model, session))
     return gr.Dropdown(choices=layers, value=layers[0] if layers else None)
 
 
-def build(models: gr.Dropdown | None = None) -> gr.Dropdown:
-    """Build the Classify tab inside the current Blocks context; returns its model dropdown."""
+def build(session: gr.State) -> gr.Dropdown:
+    """Build the Classify tab; `session` holds this browser's fine-tuned model. Returns the model dropdown."""
     gr.Markdown(EXPLANATION)
     with gr.Row():
         with gr.Column(scale=2):
@@ -66,7 +68,7 @@ def build(models: gr.Dropdown | None = None) -> gr.Dropdown:
     gr.Examples([[photo, transfer.DEFAULT_MODEL, layer.value] for photo in example_photos()],
                 inputs=[image, model, layer], outputs=[label, heatmap, features], fn=analyse, run_on_click=True,
                 visible_columns=[0], label="Example photos (click one)")
-    model.change(layers_for, model, layer, api_visibility="private")
-    button.click(classify, [image, model], label, api_name="classify", preprocess=False).then(
-        explain, [image, model, layer], [heatmap, features], api_name="explain", preprocess=False)
+    model.change(layers_for, [model, session], layer, api_visibility="private")
+    button.click(classify, [image, model, session], label, api_name="classify", preprocess=False).then(
+        explain, [image, model, layer, session], [heatmap, features], api_name="explain", preprocess=False)
     return model

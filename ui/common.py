@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
+import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,8 +14,13 @@ import gradio as gr
 import gradio.media
 
 from transfer import TransferError, list_models
+from transfer.models import is_model_name
 
-PETS_ROOT = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pets-mini"
+PETS_ROOT = Path(os.environ.get("TRANSFER_PETS_ROOT",
+                                Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pets-mini"))
+#: Files the app writes for download (PNGs) live here and are deleted after OUTPUT_MAX_AGE seconds.
+OUTPUT_DIR = Path(tempfile.mkdtemp(prefix="transfer-lab-outputs-"))
+OUTPUT_MAX_AGE = 3600
 
 
 def user_errors(fn: Callable) -> Callable:
@@ -42,6 +50,32 @@ def upload_path(value: dict | str | None) -> str | None:
     clear errors) is the first to decode the file, rather than Gradio's own PIL call with its generic error.
     """
     return value.get("path") if isinstance(value, dict) else value
+
+
+def save_output(data: bytes, stem: str, suffix: str = ".png") -> str:
+    """Write a file for download into OUTPUT_DIR, first deleting outputs older than OUTPUT_MAX_AGE; returns its path."""
+    cutoff = time.time() - OUTPUT_MAX_AGE
+    for old in OUTPUT_DIR.iterdir():
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    with tempfile.NamedTemporaryFile(dir=OUTPUT_DIR, prefix=f"{stem}-", suffix=suffix, delete=False) as handle:
+        handle.write(data)
+    return handle.name
+
+
+def session_model(model: str | None, session) -> str:
+    """The model a request may use: a catalog or timm name, or this browser session's own fine-tuned folder.
+
+    Folder paths from anyone else (another session's model, or any server path sent through the API) are refused,
+    so the model box cannot be used to probe the server's files or borrow another user's model.
+    """
+    own = getattr(session, "model_dir", None)
+    if model and own is not None and model == str(own):
+        return model
+    if not model or not is_model_name(model):
+        raise gr.Error("Unknown model: choose one from the list (a fine-tuned model is usable only in the browser "
+                       "session that trained it).", print_exception=False)
+    return model
 
 
 def model_choices(extra: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:

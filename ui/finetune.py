@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,13 +16,13 @@ import pandas as pd
 from PIL import Image, ImageDraw
 
 import transfer
-from transfer.data import PETS_DOWNLOAD_MB, DatasetSplits, find_pets_root, open_dataset
+from transfer.data import PETS_DOWNLOAD_MB, DatasetSplits, check_inside, find_pets_root, open_dataset
 from transfer.evaluate import Evaluation
 from transfer.export import save_finetuned
 from transfer.features import Progress
 from transfer.render import colorize
 from transfer.train import DEFAULTS, METHOD_TITLES, METHODS, EpochMetrics, Finished, FineTuneResult, TrainConfig
-from ui.common import PETS_ROOT, model_choices, upload_path, user_errors
+from ui.common import PETS_ROOT, model_choices, session_model, upload_path, user_errors
 
 LOCAL = "Oxford-IIIT Pet on this computer"
 DOWNLOAD = f"Download Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB)"
@@ -28,7 +30,8 @@ UPLOAD = "Upload a .zip of my own class folders"
 DOWNLOAD_FOLDER = Path.home() / ".cache" / "transfer-lab" / "pets"
 THUMBNAIL = 160
 MAX_MISTAKES = 48
-TRAINING = "finetune-training"  # one training job at a time: the CPU is shared by every tab and user
+TRAINING = "finetune-training"
+MAX_TRAINING_SECONDS = 900  # a job running longer is stopped like the Stop button: the best epoch so far is kept  # one training job at a time: the CPU is shared by every tab and user
 
 INTRO = """**Transfer learning** reuses a network pretrained on ImageNet for *your* classes. Follow the steps: pick the
 data, pick how much of the network to retrain, train (usually seconds), check the score on test images it never saw,
@@ -65,11 +68,15 @@ def thumbnail(path: str) -> Image.Image:
 
 
 @user_errors
-def load_data(source: str, path: str, upload: str | None, task: str, per_class: int, session: Session | None):
-    """Open the chosen dataset; returns the session, a summary and one labelled sample per class."""
+def load_data(source: str, path: str, upload: str | None, task: str, per_class: int, session: Session | None,
+              roots: list[Path] = ()):
+    """Open the chosen dataset (a typed path only inside `roots`); returns the session, a summary and samples."""
     session = session or Session()
     shutil.rmtree(session.folder / "data", ignore_errors=True)
-    cap = int(per_class) or None
+    try:
+        cap = int(per_class) or None
+    except (TypeError, ValueError, OverflowError):
+        raise transfer.InputError("Images per class must be a whole number (0 for all).") from None
     if source == UPLOAD:
         if not upload:
             raise transfer.InputError("Upload a .zip first: one folder per class, each with that class's images.")
@@ -79,7 +86,8 @@ def load_data(source: str, path: str, upload: str | None, task: str, per_class: 
                 "this takes several minutes.")
         data = open_dataset(DOWNLOAD_FOLDER, task, cap, download=True)
     else:  # only an Oxford-IIIT Pet tree: a typed path must not expose other server folders' images
-        if not path or find_pets_root(Path(path).expanduser()) is None:
+        path = str(check_inside(path, roots))
+        if find_pets_root(Path(path)) is None:
             raise transfer.InputError(f"No Oxford-IIIT Pet dataset at '{path}': give the folder that contains "
                                       "oxford-iiit-pet/images and oxford-iiit-pet/annotations, or upload a zip.")
         data = open_dataset(path, task, cap)
@@ -153,11 +161,25 @@ def train(session: Session | None, model: str, method: str, epochs: float, lr: f
     if session is None or session.data is None:
         raise transfer.InputError("Load a dataset in step 1 (Data) first.")
     session.stop.clear()
-    config = TrainConfig(method=method, epochs=int(epochs), lr=float(lr), batch_size=int(batch_size),
-                         augment=bool(augment), seed=int(seed))
+    try:
+        config = TrainConfig(method=method, epochs=int(epochs), lr=float(lr), batch_size=int(batch_size),
+                             augment=bool(augment), seed=int(seed))
+    except (TypeError, ValueError, OverflowError):
+        raise transfer.InputError("Epochs, batch size and seed must be whole numbers, the learning rate a number.")
     skip = [gr.skip()] * 9
     history: list[EpochMetrics] = []
     progress(0, desc="Loading the pretrained network")
+    time_limit = threading.Timer(MAX_TRAINING_SECONDS, session.stop.set)
+    time_limit.start()
+    try:
+        yield from _train_events(session, config, session_model(model, None), method, history, progress, skip)
+    finally:
+        time_limit.cancel()
+
+
+def _train_events(session: Session, config: TrainConfig, model: str, method: str, history: list[EpochMetrics],
+                  progress, skip: list) -> Iterator[tuple]:
+    """The UI updates for each event of one training run."""
     for event in transfer.finetune(session.data, config, model, session.stop):
         if isinstance(event, Progress):
             desc = {"features": "Extracting features (once per image)", "train": "Training",
@@ -213,9 +235,11 @@ def classify_with_model(image: dict | str | None, session: Session | None) -> di
     return {p.label: p.score for p in transfer.predict(upload_path(image), model, min(5, model.num_classes))}
 
 
-def build(classify_models: gr.Dropdown | None = None) -> None:
-    """Build the Fine-tune tab; fine-tuned models are added to `classify_models` (this browser session only)."""
-    state = gr.State(None, delete_callback=cleanup)
+def build(state: gr.State, classify_models: gr.Dropdown, data_roots: list[Path]) -> None:
+    """Build the Fine-tune tab; the trained model goes into `state` and `classify_models` (this session only).
+
+    A dataset path typed in the page is opened only inside `data_roots`.
+    """
     gr.Markdown(INTRO)
     with gr.Walkthrough(selected=1) as wizard:
         with gr.Step("1. Data", id=1):
@@ -281,17 +305,16 @@ def build(classify_models: gr.Dropdown | None = None) -> None:
                 use = gr.Button("Classify with my model", variant="primary")
                 download = gr.DownloadButton("Download model (.zip)", visible=False)
 
-    load.click(load_data, [source, path, upload, task, per_class, state], [state, summary, samples, to_model],
+    load.click(functools.partial(load_data, roots=data_roots), [source, path, upload, task, per_class, state], [state, summary, samples, to_model],
                concurrency_limit=2, concurrency_id="finetune-data", api_visibility="private")
     to_model.click(lambda: gr.Walkthrough(selected=2), None, wizard, queue=False)
     to_train.click(lambda: gr.Walkthrough(selected=3), None, wizard, queue=False)
     to_evaluate.click(lambda: gr.Walkthrough(selected=4), None, wizard, queue=False)
     to_use.click(lambda: gr.Walkthrough(selected=5), None, wizard, queue=False)
     method.change(method_defaults, method, [epochs, lr, batch_size], queue=False)
-    dropdown = classify_models if classify_models is not None else gr.State()
     start.click(train, [state, backbone, method, epochs, lr, batch_size, augment, seed],
                 [state, status, loss_plot, accuracy_plot, wizard, score, table, confusion, mistakes, download,
-                 dropdown, to_use, to_evaluate], concurrency_limit=1, concurrency_id=TRAINING,
+                 classify_models, to_use, to_evaluate], concurrency_limit=1, concurrency_id=TRAINING,
                 show_progress_on=[status],
                 api_visibility="private")
     stop.click(stop_training, state, None, queue=False)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import io
 import math
-import tempfile
 
 import gradio as gr
 
 import transfer
 from transfer.ideal import DEFAULTS as IDEAL_DEFAULTS
 from transfer.synthesis import Progress
-from ui.common import PETS_ROOT, example_photos, model_choices, user_errors
+from ui.common import PETS_ROOT, example_photos, model_choices, save_output, session_model, upload_path, user_errors
 
 #: Both tabs share one worker, so a long optimisation never starves quick Classify requests.
 CONCURRENCY_ID = "synthesis"
@@ -43,30 +42,24 @@ def second_model(model: str) -> str:
     return SECOND_FALLBACK if model == SECOND_MODEL else SECOND_MODEL
 
 
-def save_png(data: bytes, stem: str) -> str:
-    """Write PNG bytes to a temporary file for download; returns its path."""
-    with tempfile.NamedTemporaryFile(prefix=f"{stem}-", suffix=".png", delete=False) as handle:
-        handle.write(data)
-    return handle.name
-
-
 def top5(predictions) -> dict[str, float]:
     """Predictions as a gr.Label value."""
     return {p.label: p.score for p in predictions}
 
 
 @user_errors
-def target_choices(model: str, current: str | None, untargeted: bool = False):
+def target_choices(model: str, current: str | None, session=None, untargeted: bool = False):
     """The target dropdown for the chosen model's classes, keeping the current choice when it still exists."""
-    labels = transfer.load_model(model).labels
+    labels = transfer.load_model(session_model(model, session)).labels
     choices = ([UNTARGETED] if untargeted else []) + labels
     return gr.Dropdown(choices=choices, value=current if current in choices else choices[0])
 
 
 @user_errors
 def run_ideal(target: str, mode: str, steps: float, tv_weight: float, lr: float, seed: float, model: str,
-              progress=gr.Progress()):
+              session=None, progress=gr.Progress()):
     """Stream previews of the ideal image, then the final PNG with both networks' top-5."""
+    model = session_model(model, session)
     for item in transfer.iter_ideal_image(target, model, steps=steps, tv_weight=tv_weight, lr=lr, seed=seed,
                                           mode=mode):
         if isinstance(item, Progress):
@@ -77,20 +70,21 @@ def run_ideal(target: str, mode: str, steps: float, tv_weight: float, lr: float,
         buffer = io.BytesIO()
         item.image.save(buffer, format="PNG")
         cross = transfer.predict(item.image, second_model(model), top_k=5)
-        yield item.image, item.image, top5(item.predictions), top5(cross), save_png(buffer.getvalue(), "ideal")
+        yield item.image, item.image, top5(item.predictions), top5(cross), save_output(buffer.getvalue(), "ideal")
 
 
 @user_errors
-def run_adversarial(image: str | None, target: str, steps: float, tv_weight: float, eps: float, lr: float,
-                    model: str, progress=gr.Progress()):
+def run_adversarial(image: dict | str | None, target: str, steps: float, tv_weight: float, eps: float, lr: float,
+                    model: str, session=None, progress=gr.Progress()):
     """Attack the photo; returns original vs adversarial, the amplified change, both top-5s, figures and the PNG."""
+    model = session_model(model, session)
     goal = None if target == UNTARGETED else target
-    for item in transfer.iter_adversarial(image, goal, model, steps=steps, tv_weight=tv_weight, eps=eps, lr=lr):
+    for item in transfer.iter_adversarial(upload_path(image), goal, model, steps=steps, tv_weight=tv_weight, eps=eps, lr=lr):
         if isinstance(item, Progress):
             progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
             continue
         return ((item.original_image, item.image), item.perturbation, top5(item.original), top5(item.adversarial),
-                figures(item), save_png(item.png, "adversarial"))
+                figures(item), save_output(item.png, "adversarial"))
 
 
 def figures(result: transfer.AdversarialExample) -> str:
@@ -117,8 +111,8 @@ def model_dropdown() -> gr.Dropdown:
                        info="A catalog name, or the folder of a model you fine-tuned.")
 
 
-def build_ideal() -> None:
-    """Build the Ideal image tab inside the current Blocks context."""
+def build_ideal(session: gr.State) -> None:
+    """Build the Ideal image tab; `session` holds this browser's fine-tuned model."""
     gr.Markdown(IDEAL_EXPLANATION)
     with gr.Row():
         with gr.Column(scale=2):
@@ -144,13 +138,13 @@ def build_ideal() -> None:
                                  elem_id="ideal-cross")
             download = gr.File(label="Download PNG", elem_id="ideal-download")
     mode.change(lambda m: IDEAL_DEFAULTS[m]["lr"], mode, lr, api_visibility="private")
-    model.change(target_choices, [model, target], target, api_visibility="private")
-    button.click(run_ideal, [target, mode, steps, tv_weight, lr, seed, model], [preview, final, own, cross, download],
+    model.change(target_choices, [model, target, session], target, api_visibility="private")
+    button.click(run_ideal, [target, mode, steps, tv_weight, lr, seed, model, session], [preview, final, own, cross, download],
                  api_name="ideal", concurrency_limit=1, concurrency_id=CONCURRENCY_ID)
 
 
-def build_adversarial() -> None:
-    """Build the Adversarial tab inside the current Blocks context."""
+def build_adversarial(session: gr.State) -> None:
+    """Build the Adversarial tab; `session` holds this browser's fine-tuned model."""
     gr.Markdown(ADVERSARIAL_EXPLANATION)
     with gr.Row():
         with gr.Column(scale=2):
@@ -179,8 +173,8 @@ def build_adversarial() -> None:
             download = gr.File(label="Download PNG (exactly the verified image)", elem_id="adversarial-download")
     gr.Examples([[path] for path in adversarial_examples()], inputs=[image], label="Example photos (click one)")
     eps.change(lambda value: value / 4, eps, lr, api_visibility="private")
-    model.change(lambda m, t: target_choices(m, t, untargeted=True), [model, target], target,
+    model.change(lambda m, t, s: target_choices(m, t, s, untargeted=True), [model, target, session], target,
                  api_visibility="private")
-    button.click(run_adversarial, [image, target, steps, tv_weight, eps, lr, model],
-                 [slider, perturbation, before, after, figures_box, download],
-                 api_name="adversarial", concurrency_limit=1, concurrency_id=CONCURRENCY_ID)
+    button.click(run_adversarial, [image, target, steps, tv_weight, eps, lr, model, session],
+                 [slider, perturbation, before, after, figures_box, download], api_name="adversarial",
+                 concurrency_limit=1, concurrency_id=CONCURRENCY_ID, preprocess=False)
