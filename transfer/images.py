@@ -52,8 +52,9 @@ def _open(handle, name: str, max_pixels: int) -> Image.Image:
             image.load()
             image = ImageOps.exif_transpose(image)
             return _to_rgb(image)
-    except Image.DecompressionBombError as error:
-        raise InputError(f"{name} is too large to process safely ({error}).") from None
+    except Image.DecompressionBombError:
+        raise InputError(f"{name} is too large to process safely: it claims far more than {max_pixels / 1e6:.0f} "
+                         "megapixels. Resize it and try again.") from None
     except UnidentifiedImageError:
         raise InputError(f"{name} is not an image this app can read: use JPEG, PNG, WebP, GIF, BMP or TIFF.") from None
     except (OSError, SyntaxError, ValueError) as error:

@@ -117,7 +117,7 @@ def build_ideal(session: gr.State) -> None:
     with gr.Row():
         with gr.Column(scale=2):
             target = gr.Dropdown(transfer.imagenet_labels(), value=IDEAL_DEFAULT, label="Target class",
-                                 filterable=True, info="Type to search the 1000 ImageNet classes.")
+                                 filterable=True, allow_custom_value=True, info="Type to search the 1000 ImageNet classes.")
             mode = gr.Radio([("Robust (recognisable)", "robust"), ("Lesson (plain pixels)", "lesson")],
                             value="robust", label="Mode")
             steps = gr.Slider(1, 512, value=128, step=1, label="Steps", elem_id="ideal-steps")
@@ -151,7 +151,7 @@ def build_adversarial(session: gr.State) -> None:
             image = gr.Image(type="filepath", sources=["upload", "webcam", "clipboard"], label="Photo", height=280,
                              elem_id="adversarial-photo")
             target = gr.Dropdown([UNTARGETED, *transfer.imagenet_labels()], value=ADVERSARIAL_DEFAULT,
-                                 label="Make the network see", filterable=True)
+                                 label="Make the network see", filterable=True, allow_custom_value=True)
             steps = gr.Slider(1, 100, value=20, step=1, label="Steps (at most)")
             eps = gr.Slider(0.5, 16, value=2, step=0.5, label="eps: largest change per pixel (in 1/255)")
             tv_weight = gr.Slider(0, 10, value=0, step=0.1, label="TV weight (smoothness of the change)")
