@@ -99,7 +99,7 @@ def test_pets_mini_is_detected(pets_root):
 
 
 def test_download_fails_fast_and_clearly_offline(tmp_path, monkeypatch):
-    monkeypatch.setattr("transfer.data._reachable", lambda host, timeout=3.0: False)
+    monkeypatch.setattr("transfer.data.reachable", lambda host, timeout=3.0: False)
     with pytest.raises(InputError, match="800 MB"):
         open_dataset(tmp_path / "pets", download=True)
     assert not (tmp_path / "pets").exists()

@@ -22,7 +22,8 @@ from .images import ImageInput, load_image, to_tensor
 from .models import DEFAULT_MODEL, Classifier
 from .predict import Prediction, predict, resolve, top_predictions
 from .render import tensor_to_image
-from .synthesis import Progress, check_float, check_int, total_variation
+from .checks import check_float, check_int
+from .synthesis import Progress, total_variation
 from .targets import Target, resolve_target
 
 MAX_STEPS = 500

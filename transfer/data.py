@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import socket
 import stat
 import tempfile
 import zipfile
@@ -16,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from PIL import Image
 from torchvision.datasets import ImageFolder, OxfordIIITPet
 
+from .checks import reachable
 from .errors import InputError
 
 TASKS = ("breeds", "species")
@@ -304,7 +304,7 @@ def _download_pets(path: Path) -> Path:
     """Download Oxford-IIIT Pet (about 800 MB) into `path` with torchvision; fail fast when offline."""
     if find_pets_root(path) is not None:
         return find_pets_root(path)
-    if not _reachable(PETS_HOST):
+    if not reachable(PETS_HOST, timeout=3.0):
         raise InputError(f"Cannot reach {PETS_HOST[0]} to download Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB): "
                          "connect to the internet, or give a local copy / a zip of your own class folders.")
     try:
@@ -314,11 +314,3 @@ def _download_pets(path: Path) -> Path:
         raise InputError(f"Downloading Oxford-IIIT Pet failed ({error}). Check the connection and free disk space "
                          f"(about {2 * PETS_DOWNLOAD_MB} MB needed), then try again.") from None
     return path
-
-
-def _reachable(host: tuple[str, int], timeout: float = 3.0) -> bool:
-    try:
-        with socket.create_connection(host, timeout=timeout):
-            return True
-    except OSError:
-        return False

@@ -22,7 +22,8 @@ from .errors import InputError
 from .models import DEFAULT_MODEL, Classifier
 from .predict import Prediction, resolve, top_predictions
 from .render import tensor_to_image
-from .synthesis import Progress, check_float, check_int, generator, total_variation
+from .checks import check_float, check_int
+from .synthesis import Progress, generator, total_variation
 from .targets import Target, resolve_target
 
 MODES = ("robust", "lesson")

@@ -6,7 +6,6 @@ import copy
 import importlib.util
 import os
 import re
-import socket
 import threading
 import warnings
 from collections import OrderedDict
@@ -20,6 +19,7 @@ import torch.nn.functional as F
 from timm.data import ImageNetInfo, resolve_data_config
 from torch import nn
 
+from .checks import reachable
 from .errors import InputError, ModelUnavailableError
 from .images import to_tensor
 
@@ -267,7 +267,7 @@ def _load_from_hub(name: str) -> Classifier:
             f"Unknown model '{name[:100]}'. Use a timm model name such as 'resnet50.a1_in1k' "
             f"(see timm.list_models(pretrained=True)) or an offline model: {known}."
         )
-    if not _hub_offline_mode() and not _hub_reachable():
+    if not _hub_offline_mode() and not reachable(HUB_HOST):
         raise ModelUnavailableError(
             f"'{name}' needs its weights from the Hugging Face Hub, which cannot be reached from this machine. "
             f"Connect to the internet, or use an offline model: {', '.join(offline_models())}. "
@@ -284,20 +284,3 @@ def _load_from_hub(name: str) -> Classifier:
 
 def _hub_offline_mode() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def _hub_reachable(timeout: float = 2.0) -> bool:
-    """One TCP connection attempt to the Hub, bounded in time (DNS included)."""
-    result: list[bool] = []
-
-    def attempt() -> None:
-        try:
-            with socket.create_connection(HUB_HOST, timeout=timeout):
-                result.append(True)
-        except OSError:
-            result.append(False)
-
-    worker = threading.Thread(target=attempt, daemon=True)
-    worker.start()
-    worker.join(timeout)
-    return bool(result and result[0])

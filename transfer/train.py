@@ -16,6 +16,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from .data import DatasetSplits, Sample
+from .checks import check_float, check_int
 from .errors import InputError
 from .evaluate import Evaluation, evaluate_logits
 from .features import Progress, SampleImages, extract_features
@@ -57,20 +58,13 @@ class TrainConfig:
             raise InputError(f"Unknown method '{self.method}': use one of {', '.join(METHODS)}.")
         defaults = DEFAULTS[self.method]
         config = replace(self, **{key: value for key, value in defaults.items() if getattr(self, key) is None})
-        _check_int("epochs", config.epochs, 1, 1000)
-        _check_int("batch_size", config.batch_size, 1, 1024)
-        _check_int("seed", config.seed, 0, 2**31 - 1)
-        _check_int("unfreeze", config.unfreeze, 1, 100)
+        check_int("epochs", config.epochs, 1, 1000)
+        check_int("batch_size", config.batch_size, 1, 1024)
+        check_int("seed", config.seed, 0, 2**31 - 1)
+        check_int("unfreeze", config.unfreeze, 1, 100)
         for name, low, high in (("lr", 1e-7, 1.0), ("weight_decay", 0.0, 1.0), ("label_smoothing", 0.0, 0.5)):
-            value = getattr(config, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-                raise InputError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}.")
+            check_float(name, getattr(config, name), low, high)
         return config
-
-
-def _check_int(name: str, value, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InputError(f"{name} must be a whole number from {low} to {high}, got {value!r}.")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,44 @@
+"""Checks of values that users and API callers control, and of the network, raising errors that say what to do."""
+
+from __future__ import annotations
+
+import math
+import socket
+import threading
+
+from .errors import InputError
+
+
+def check_int(name: str, value, low: int, high: int) -> int:
+    """A whole number in [low, high], or InputError saying which range to use."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InputError(f"{name} must be a whole number from {low} to {high}, got {value!r}.")
+    return value
+
+
+def check_float(name: str, value, low: float, high: float, low_inclusive: bool = True) -> float:
+    """A finite number in [low, high] (or (low, high]), or InputError saying which range to use."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not (low <= value if low_inclusive else low < value) or value > high:
+        bound = "from" if low_inclusive else "above"
+        raise InputError(f"{name} must be a number {bound} {low:g} up to {high:g}, got {value!r}.")
+    return float(value)
+
+
+def reachable(host: tuple[str, int], timeout: float = 2.0) -> bool:
+    """Whether one TCP connection to (name, port) succeeds within `timeout` seconds, DNS lookup included."""
+    result: list[bool] = []
+
+    def attempt() -> None:
+        try:
+            with socket.create_connection(host, timeout=timeout):
+                result.append(True)
+        except OSError:
+            result.append(False)
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return bool(result and result[0])
