@@ -186,6 +186,9 @@ def main() -> None:
         time.sleep(3)
         after = rss_mb(process)
         print(f"resident memory after the load: {after:.0f} MB ({(after - before) / before:+.1%} vs after warm-up)")
+        time.sleep(30)  # idle: does the memory come back once the browser session is gone?
+        idle = rss_mb(process)
+        print(f"resident memory after 30 s more idle: {idle:.0f} MB ({(idle - before) / before:+.1%} vs after warm-up)")
     finally:
         process.terminate()
         try:
