@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 import transfer
-from ui.common import example_photos, model_choices, session_model, upload_path, user_errors
+from ui.common import example_photos, ideal_examples, model_choices, session_model, upload_path, user_errors
 
 EXPLANATION = """
 **What is happening?** A *convolutional neural network* trained on ImageNet (1.2 million photos of 1000 kinds of
@@ -65,9 +65,9 @@ def build(session: gr.State) -> gr.Dropdown:
                                    elem_id="classify-heatmap")
                 features = gr.Image(label="Feature maps (16 strongest channels)", format="png",
                                     elem_id="classify-features")
-    gr.Examples([[photo, transfer.DEFAULT_MODEL, layer.value] for photo in example_photos()],
+    gr.Examples([[photo, transfer.DEFAULT_MODEL, layer.value] for photo in example_photos() + ideal_examples()],
                 inputs=[image, model, layer], outputs=[label, heatmap, features], fn=analyse, run_on_click=True,
-                visible_columns=[0], label="Example photos (click one)")
+                visible_columns=[0], label="Examples: photos, and ideal images the Ideal image tab made (click one)")
     model.change(layers_for, [model, session], layer, api_visibility="private")
     button.click(classify, [image, model, session], label, api_name="classify", preprocess=False).then(
         explain, [image, model, layer, session], [heatmap, features], api_name="explain", preprocess=False)

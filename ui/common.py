@@ -18,6 +18,7 @@ from transfer.models import is_model_name
 
 PETS_ROOT = Path(os.environ.get("TRANSFER_PETS_ROOT",
                                 Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pets-mini"))
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 #: Files the app writes for download (PNGs) live here and are deleted after OUTPUT_MAX_AGE seconds.
 OUTPUT_DIR = Path(tempfile.mkdtemp(prefix="transfer-lab-outputs-"))
 OUTPUT_MAX_AGE = 3600
@@ -87,3 +88,8 @@ def model_choices(extra: list[tuple[str, str]] | None = None) -> list[tuple[str,
 def example_photos() -> list[str]:
     """Real photos that ship with Gradio, so the examples work offline."""
     return [gradio.media.get_image(name) for name in ("lion.jpg", "cheetah.jpg", "tower.jpg", "bus.png")]
+
+
+def ideal_examples() -> list[str]:
+    """Ideal images this project made with `python -m transfer ideal` (see examples/)."""
+    return sorted(str(path) for path in EXAMPLES.glob("ideal_*.png"))
