@@ -22,7 +22,7 @@ from transfer.export import save_finetuned
 from transfer.features import Progress
 from transfer.render import colorize
 from transfer.train import DEFAULTS, METHOD_TITLES, METHODS, EpochMetrics, Finished, FineTuneResult, TrainConfig
-from ui.common import PETS_ROOT, model_choices, session_model, upload_path, user_errors
+from ui.common import PETS_ROOT, model_choices, release_memory, session_model, upload_path, user_errors
 
 LOCAL = "Oxford-IIIT Pet on this computer"
 DOWNLOAD = f"Download Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB)"
@@ -175,6 +175,7 @@ def train(session: Session | None, model: str, method: str, epochs: float, lr: f
         yield from _train_events(session, config, session_model(model, None), method, history, progress, skip)
     finally:
         time_limit.cancel()
+        release_memory()
 
 
 def _train_events(session: Session, config: TrainConfig, model: str, method: str, history: list[EpochMetrics],

@@ -10,7 +10,8 @@ import gradio as gr
 import transfer
 from transfer.ideal import DEFAULTS as IDEAL_DEFAULTS
 from transfer.synthesis import Progress
-from ui.common import PETS_ROOT, example_photos, model_choices, save_output, session_model, upload_path, user_errors
+from ui.common import (PETS_ROOT, example_photos, model_choices, release_memory, save_output, session_model,
+                       upload_path, user_errors)
 
 #: Both tabs share one worker, so a long optimisation never starves quick Classify requests.
 CONCURRENCY_ID = "synthesis"
@@ -79,12 +80,16 @@ def run_adversarial(image: dict | str | None, target: str, steps: float, tv_weig
     """Attack the photo; returns original vs adversarial, the amplified change, both top-5s, figures and the PNG."""
     model = session_model(model, session)
     goal = None if target == UNTARGETED else target
-    for item in transfer.iter_adversarial(upload_path(image), goal, model, steps=steps, tv_weight=tv_weight, eps=eps, lr=lr):
-        if isinstance(item, Progress):
-            progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
-            continue
-        return ((item.original_image, item.image), item.perturbation, top5(item.original), top5(item.adversarial),
-                figures(item), save_output(item.png, "adversarial"))
+    try:
+        for item in transfer.iter_adversarial(upload_path(image), goal, model, steps=steps, tv_weight=tv_weight,
+                                              eps=eps, lr=lr):
+            if isinstance(item, Progress):
+                progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
+                continue
+            return ((item.original_image, item.image), item.perturbation, top5(item.original),
+                    top5(item.adversarial), figures(item), save_output(item.png, "adversarial"))
+    finally:
+        release_memory()  # a photo is optimised at up to 1024 px: large activations
 
 
 def figures(result: transfer.AdversarialExample) -> str:
