@@ -18,12 +18,17 @@ from ui.finetune import LOCAL, UPLOAD, Session, cleanup, confusion_image, load_d
 ARTIFACTS = Path(__file__).resolve().parent / ".artifacts"
 
 
-def test_wizard_trains_evaluates_and_offers_the_model(page, pets_root):
+def load_pets(page, pets_root) -> None:
+    """Steps 1 and 2 of the wizard: load pets-mini from its folder and go on to the model step."""
     page.get_by_role("tab", name="Fine-tune").click()
     page.get_by_role("textbox", name="Folder").fill(str(pets_root))
     page.get_by_role("button", name="Load data").click()
     expect(page.get_by_text("37 classes")).to_be_visible(timeout=120_000)
     page.get_by_role("button", name="Next: model and method").click()
+
+
+def test_wizard_trains_evaluates_and_offers_the_model(page, pets_root):
+    load_pets(page, pets_root)
     expect(page.get_by_text("Feature extraction: frozen network")).to_be_visible()
     page.get_by_role("button", name="Next: train").click()
     page.get_by_role("button", name="Start training").click()
@@ -93,11 +98,7 @@ def test_upload_zip_and_local_path_rules(tmp_path):
 
 
 def test_stop_button_ends_training_cleanly(page, pets_root):
-    page.get_by_role("tab", name="Fine-tune").click()
-    page.get_by_role("textbox", name="Folder").fill(str(pets_root))
-    page.get_by_role("button", name="Load data").click()
-    expect(page.get_by_text("37 classes")).to_be_visible(timeout=120_000)
-    page.get_by_role("button", name="Next: model and method").click()
+    load_pets(page, pets_root)
     page.get_by_role("radio", name=re.compile("Fine-tune the last blocks")).check()
     expect(page.get_by_label("number input for Epochs")).to_have_value("6")  # the method's own defaults
     page.get_by_role("button", name="Next: train").click()
