@@ -5,7 +5,8 @@ from __future__ import annotations
 import gradio as gr
 
 import transfer
-from ui.common import example_photos, ideal_examples, model_choices, session_model, upload_path, user_errors
+from ui.common import (example_photos, ideal_examples, label_scores, model_choices, session_model, upload_path,
+                       user_errors)
 
 EXPLANATION = """
 **What is happening?** A *convolutional neural network* trained on ImageNet (1.2 million photos of 1000 kinds of
@@ -21,7 +22,7 @@ def classify(image: dict | str | None, model: str, session=None) -> dict[str, fl
     """Top-5 ImageNet classes (or fine-tuned classes) of an image, as {label: probability}."""
     classifier = transfer.load_model(session_model(model, session))
     top_k = min(5, classifier.num_classes)  # a fine-tuned model may have only 2 classes
-    return {p.label: p.score for p in transfer.predict(upload_path(image), classifier, top_k=top_k)}
+    return label_scores(transfer.predict(upload_path(image), classifier, top_k=top_k))
 
 
 @user_errors

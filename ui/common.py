@@ -92,6 +92,11 @@ def session_model(model: str | None, session) -> str:
     return model
 
 
+def label_scores(predictions) -> dict[str, float]:
+    """Predictions as a gr.Label value."""
+    return {p.label: p.score for p in predictions}
+
+
 def model_choices(extra: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
     """(label, value) pairs for a model dropdown: offline catalog models, Hub models, then `extra`."""
     choices = [(f"{e.title}" + ("" if e.offline else " - needs internet"), e.name) for e in list_models()]

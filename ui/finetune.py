@@ -22,7 +22,8 @@ from transfer.export import save_finetuned
 from transfer.features import Progress
 from transfer.render import colorize
 from transfer.train import DEFAULTS, METHOD_TITLES, METHODS, EpochMetrics, Finished, FineTuneResult, TrainConfig
-from ui.common import PETS_ROOT, model_choices, release_memory, session_model, upload_path, user_errors
+from ui.classify import classify
+from ui.common import PETS_ROOT, model_choices, release_memory, session_model, user_errors
 
 LOCAL = "Oxford-IIIT Pet on this computer"
 DOWNLOAD = f"Download Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB)"
@@ -232,8 +233,7 @@ def classify_with_model(image: dict | str | None, session: Session | None) -> di
     """Top classes of an uploaded image under this session's fine-tuned model."""
     if session is None or session.model_dir is None:
         raise transfer.InputError("Train a model in step 3 first.")
-    model = transfer.load_model(session.model_dir)
-    return {p.label: p.score for p in transfer.predict(upload_path(image), model, min(5, model.num_classes))}
+    return classify(image, str(session.model_dir), session)
 
 
 def build(state: gr.State, classify_models: gr.Dropdown, data_roots: list[Path]) -> None:

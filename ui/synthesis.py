@@ -10,8 +10,8 @@ import gradio as gr
 import transfer
 from transfer.ideal import DEFAULTS as IDEAL_DEFAULTS
 from transfer.synthesis import Progress
-from ui.common import (PETS_ROOT, example_photos, model_choices, release_memory, save_output, session_model,
-                       upload_path, user_errors)
+from ui.common import (PETS_ROOT, example_photos, label_scores, model_choices, release_memory, save_output,
+                       session_model, upload_path, user_errors)
 
 #: Both tabs share one worker, so a long optimisation never starves quick Classify requests.
 CONCURRENCY_ID = "synthesis"
@@ -43,11 +43,6 @@ def second_model(model: str) -> str:
     return SECOND_FALLBACK if model == SECOND_MODEL else SECOND_MODEL
 
 
-def top5(predictions) -> dict[str, float]:
-    """Predictions as a gr.Label value."""
-    return {p.label: p.score for p in predictions}
-
-
 @user_errors
 def target_choices(model: str, current: str | None, session=None, untargeted: bool = False):
     """The target dropdown for the chosen model's classes, keeping the current choice when it still exists."""
@@ -71,7 +66,7 @@ def run_ideal(target: str, mode: str, steps: float, tv_weight: float, lr: float,
         buffer = io.BytesIO()
         item.image.save(buffer, format="PNG")
         cross = transfer.predict(item.image, second_model(model), top_k=5)
-        yield item.image, item.image, top5(item.predictions), top5(cross), save_output(buffer.getvalue(), "ideal")
+        yield item.image, item.image, label_scores(item.predictions), label_scores(cross), save_output(buffer.getvalue(), "ideal")
 
 
 @user_errors
@@ -86,8 +81,8 @@ def run_adversarial(image: dict | str | None, target: str, steps: float, tv_weig
             if isinstance(item, Progress):
                 progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
                 continue
-            return ((item.original_image, item.image), item.perturbation, top5(item.original),
-                    top5(item.adversarial), figures(item), save_output(item.png, "adversarial"))
+            return ((item.original_image, item.image), item.perturbation, label_scores(item.original),
+                    label_scores(item.adversarial), figures(item), save_output(item.png, "adversarial"))
     finally:
         release_memory()  # a photo is optimised at up to 1024 px: large activations
 
