@@ -43,11 +43,13 @@ def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
             with gr.Tab("Classify", id="classify"):
                 classify_models = classify.build(session)
             with gr.Tab("Fine-tune", id="finetune"):
-                finetune.build(session, classify_models, data_roots or default_data_roots())
+                trained = finetune.build(session, classify_models, data_roots or default_data_roots())
             with gr.Tab("Ideal image", id="ideal"):
-                synthesis.build_ideal(session)
+                ideal_models = synthesis.build_ideal(session)
             with gr.Tab("Adversarial", id="adversarial"):
-                synthesis.build_adversarial(session)
+                adversarial_models = synthesis.build_adversarial(session)
+        trained.then(lambda state: [finetune.model_list(state)] * 2, session, [ideal_models, adversarial_models],
+                     queue=False, api_visibility="private")
     return demo
 
 

@@ -57,6 +57,11 @@ def test_wizard_trains_evaluates_and_offers_the_model(page, pets_root):
     page.get_by_label("Pretrained network").first.click()
     expect(page.get_by_role("option", name=re.compile("Fine-tuned: 37 classes"))).to_be_visible()
     page.keyboard.press("Escape")
+    page.get_by_role("tab", name="Ideal image").click()  # the other tabs offer it too
+    page.get_by_text("Advanced").first.click()
+    page.locator("#ideal-model input").click()
+    expect(page.get_by_role("option", name=re.compile("Fine-tuned: 37 classes"))).to_be_visible()
+    page.keyboard.press("Escape")
     page.get_by_role("tab", name="Fine-tune").click()
 
 

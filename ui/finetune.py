@@ -213,12 +213,20 @@ def finish(session: Session, result: FineTuneResult | None, history: list[EpochM
     score = (f"## Test accuracy: {evaluation.accuracy:.1%}\n{len(session.data.test)} test "
              f"images the model never saw during training; {len(evaluation.mistakes)} mistakes. Best epoch: "
              f"{result.best_epoch} of {len(result.history)}{stopped}.")
-    label = f"Fine-tuned: {len(result.classifier.labels)} classes, {evaluation.accuracy:.0%} ({result.config.method})"
     return (session, status, *curves(result.history), gr.Walkthrough(selected=4), score,
             per_class_table(evaluation), confusion_image(evaluation), mistakes_gallery(evaluation),
-            gr.DownloadButton(value=archive, visible=True),
-            gr.Dropdown(choices=model_choices([(label, str(session.model_dir))])),
+            gr.DownloadButton(value=archive, visible=True), model_list(session),
             gr.Button(interactive=True), gr.Button(interactive=True))
+
+
+def model_list(session: Session | None) -> gr.Dropdown:
+    """A model dropdown's choices: the catalog, then this session's fine-tuned model when there is one."""
+    if session is None or session.result is None or session.model_dir is None:
+        return gr.Dropdown(choices=model_choices())
+    result = session.result
+    label = (f"Fine-tuned: {len(result.classifier.labels)} classes, {result.evaluation.accuracy:.0%} "
+             f"({result.config.method})")
+    return gr.Dropdown(choices=model_choices([(label, str(session.model_dir))]))
 
 
 def stop_training(session: Session | None) -> None:
@@ -236,10 +244,11 @@ def classify_with_model(image: dict | str | None, session: Session | None) -> di
     return classify(image, str(session.model_dir), session)
 
 
-def build(state: gr.State, classify_models: gr.Dropdown, data_roots: list[Path]) -> None:
+def build(state: gr.State, classify_models: gr.Dropdown, data_roots: list[Path]):
     """Build the Fine-tune tab; the trained model goes into `state` and `classify_models` (this session only).
 
-    A dataset path typed in the page is opened only inside `data_roots`.
+    A dataset path typed in the page is opened only inside `data_roots`. Returns the training event, so other
+    tabs can offer the new model too.
     """
     gr.Markdown(INTRO)
     with gr.Walkthrough(selected=1) as wizard:
@@ -313,10 +322,11 @@ def build(state: gr.State, classify_models: gr.Dropdown, data_roots: list[Path])
     to_evaluate.click(lambda: gr.Walkthrough(selected=4), None, wizard, queue=False)
     to_use.click(lambda: gr.Walkthrough(selected=5), None, wizard, queue=False)
     method.change(method_defaults, method, [epochs, lr, batch_size], queue=False)
-    start.click(train, [state, backbone, method, epochs, lr, batch_size, augment, seed],
+    trained = start.click(train, [state, backbone, method, epochs, lr, batch_size, augment, seed],
                 [state, status, loss_plot, accuracy_plot, wizard, score, table, confusion, mistakes, download,
                  classify_models, to_use, to_evaluate], concurrency_limit=1, concurrency_id=TRAINING,
                 show_progress_on=[status],
                 api_visibility="private")
     stop.click(stop_training, state, None, queue=False)
     use.click(classify_with_model, [photo, state], answer, api_visibility="private")
+    return trained

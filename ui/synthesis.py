@@ -106,13 +106,14 @@ def adversarial_examples() -> list[str]:
     return [str(path) for path in dogs] or example_photos()
 
 
-def model_dropdown() -> gr.Dropdown:
+def model_dropdown(elem_id: str) -> gr.Dropdown:
     return gr.Dropdown(model_choices(), value=transfer.DEFAULT_MODEL, label="Network", allow_custom_value=True,
-                       info="A catalog name, or the folder of a model you fine-tuned.")
+                       elem_id=elem_id,
+                       info="A catalog or timm model name, or the model you fine-tuned in this session.")
 
 
-def build_ideal(session: gr.State) -> None:
-    """Build the Ideal image tab; `session` holds this browser's fine-tuned model."""
+def build_ideal(session: gr.State) -> gr.Dropdown:
+    """Build the Ideal image tab; `session` holds this browser's fine-tuned model. Returns the model dropdown."""
     gr.Markdown(IDEAL_EXPLANATION)
     with gr.Row():
         with gr.Column(scale=2):
@@ -125,7 +126,7 @@ def build_ideal(session: gr.State) -> None:
             with gr.Accordion("Advanced", open=False):
                 lr = gr.Slider(0.001, 0.2, value=0.05, step=0.001, label="Learning rate")
                 seed = gr.Number(0, precision=0, minimum=0, label="Seed (another seed, another starting noise)")
-                model = model_dropdown()
+                model = model_dropdown("ideal-model")
             button = gr.Button("Create ideal image", variant="primary")
         with gr.Column(scale=3):
             with gr.Row():
@@ -141,10 +142,11 @@ def build_ideal(session: gr.State) -> None:
     model.change(target_choices, [model, target, session], target, api_visibility="private")
     button.click(run_ideal, [target, mode, steps, tv_weight, lr, seed, model, session], [preview, final, own, cross, download],
                  api_name="ideal", concurrency_limit=1, concurrency_id=CONCURRENCY_ID)
+    return model
 
 
-def build_adversarial(session: gr.State) -> None:
-    """Build the Adversarial tab; `session` holds this browser's fine-tuned model."""
+def build_adversarial(session: gr.State) -> gr.Dropdown:
+    """Build the Adversarial tab; `session` holds this browser's fine-tuned model. Returns the model dropdown."""
     gr.Markdown(ADVERSARIAL_EXPLANATION)
     with gr.Row():
         with gr.Column(scale=2):
@@ -157,7 +159,7 @@ def build_adversarial(session: gr.State) -> None:
             tv_weight = gr.Slider(0, 10, value=0, step=0.1, label="TV weight (smoothness of the change)")
             with gr.Accordion("Advanced", open=False):
                 lr = gr.Slider(0.05, 8, value=0.5, step=0.05, label="Step size per step (in 1/255)")
-                model = model_dropdown()
+                model = model_dropdown("adversarial-model")
             button = gr.Button("Create adversarial example", variant="primary")
         with gr.Column(scale=3):
             slider = gr.ImageSlider(label="Original | adversarial (drag the handle)", type="pil", format="png",
@@ -178,3 +180,4 @@ def build_adversarial(session: gr.State) -> None:
     button.click(run_adversarial, [image, target, steps, tv_weight, eps, lr, model, session],
                  [slider, perturbation, before, after, figures_box, download], api_name="adversarial",
                  concurrency_limit=1, concurrency_id=CONCURRENCY_ID, preprocess=False)
+    return model
