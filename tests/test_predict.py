@@ -67,3 +67,22 @@ def test_feature_maps_grid_and_layers():
     assert np.asarray(grid).std() > 10  # real activations, not a blank canvas
     with pytest.raises(InputError, match="Unknown layer"):
         feature_maps(LION, layer="conv_nope")
+
+
+def test_a_classifier_with_fewer_than_five_classes_works_everywhere():
+    """A fine-tuned cat/dog model: predictions, ideal images and adversarial examples list its 2 classes."""
+    import copy
+
+    import transfer
+
+    base = transfer.load_model()
+    network = copy.deepcopy(base.network)
+    network.reset_classifier(2)
+    two = transfer.Classifier("cat-or-dog", network.eval(), ["cat", "dog"], base.input_size, base.crop_pct,
+                              base.interpolation, base.mean, base.std)
+    assert [p.label for p in sorted(predict(LION, two), key=lambda p: p.index)] == ["cat", "dog"]
+    assert len(transfer.ideal_image("dog", two, steps=1).predictions) == 2
+    fooled = transfer.adversarial_example(LION, None, two, steps=1)
+    assert len(fooled.original) == len(fooled.adversarial) == 2
+    with pytest.raises(InputError, match="top_k"):
+        predict(LION, two, top_k=5)

@@ -99,7 +99,7 @@ def iter_ideal_image(target: int | str, model: str | Classifier = DEFAULT_MODEL,
     with torch.no_grad():
         final = tensor_to_image(image()[0])
     probabilities = classifier.infer(classifier.to_input(final)).softmax(-1)
-    yield IdealImage(final, goal, float(probabilities[0, goal.index]), top_predictions(classifier, probabilities, 5)[0],
+    yield IdealImage(final, goal, float(probabilities[0, goal.index]), top_predictions(classifier, probabilities)[0],
                      mode, steps, time.perf_counter() - start)
 
 

@@ -21,8 +21,7 @@ layers to textures and parts like eyes or wheels. Transfer learning reuses exact
 def classify(image: dict | str | None, model: str, session=None) -> dict[str, float]:
     """Top-5 ImageNet classes (or fine-tuned classes) of an image, as {label: probability}."""
     classifier = transfer.load_model(session_model(model, session))
-    top_k = min(5, classifier.num_classes)  # a fine-tuned model may have only 2 classes
-    return label_scores(transfer.predict(upload_path(image), classifier, top_k=top_k))
+    return label_scores(transfer.predict(upload_path(image), classifier))
 
 
 @user_errors
