@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import struct
 import zipfile
 import zlib
@@ -18,7 +17,7 @@ def _photo(size=(64, 48), seed=0) -> Image.Image:
     return Image.fromarray(rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8))
 
 
-def _png_claiming(width: int, height: int) -> bytes:
+def png_claiming(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims width x height pixels."""
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
@@ -40,7 +39,7 @@ def bad_images(folder: Path) -> dict[str, Path]:
         "empty.jpg": b"",
         "truncated.jpg": jpeg[: len(jpeg) // 2],
         "random.jpg": np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8).tobytes(),
-        "bomb.png": _png_claiming(50_000, 50_000),
+        "bomb.png": png_claiming(50_000, 50_000),
         "image.svg": b"<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'><rect width='10' height='10'/></svg>",
         "page.jpg": b"<!doctype html><html><body><script>alert(1)</script></body></html>",
     }
@@ -124,7 +123,3 @@ def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
 
-
-def outside_writes(before: set[str], root: Path = Path("/tmp")) -> set[str]:
-    """Names that appeared directly in `root` since `before` was taken (to catch zip-slip escapes)."""
-    return set(os.listdir(root)) - before
