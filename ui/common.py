@@ -70,8 +70,11 @@ def save_output(data: bytes, stem: str, suffix: str = ".png") -> str:
     """Write a file for download into OUTPUT_DIR, first deleting outputs older than OUTPUT_MAX_AGE; returns its path."""
     cutoff = time.time() - OUTPUT_MAX_AGE
     for old in OUTPUT_DIR.iterdir():
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except FileNotFoundError:  # another request pruned it first
+            pass
     with tempfile.NamedTemporaryFile(dir=OUTPUT_DIR, prefix=f"{stem}-", suffix=suffix, delete=False) as handle:
         handle.write(data)
     return handle.name
