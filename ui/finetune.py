@@ -130,14 +130,12 @@ def confusion_image(evaluation: Evaluation, cell: int = 14) -> Image.Image:
     colours[matrix == 0] = 255  # empty cells white, so the diagonal and the confusions stand out
     cells = Image.fromarray(colours).resize((n * cell, n * cell), Image.NEAREST)
     canvas.paste(cells, (margin, margin))
-    draw = ImageDraw.Draw(canvas)
+    names = Image.new("RGB", (margin, n * cell), "white")
+    draw = ImageDraw.Draw(names)
     for i, name in enumerate(evaluation.classes):
-        draw.text((4, margin + i * cell + 2), name, fill="black")
-    columns = Image.new("RGB", (margin, n * cell), "white")
-    column_draw = ImageDraw.Draw(columns)
-    for i, name in enumerate(evaluation.classes):
-        column_draw.text((4, i * cell + 2), name, fill="black")
-    canvas.paste(columns.rotate(90, expand=True), (margin, 0))
+        draw.text((4, i * cell + 2), name, fill="black")
+    canvas.paste(names, (0, margin))  # row labels
+    canvas.paste(names.rotate(90, expand=True), (margin, 0))  # the same names as column labels
     return canvas
 
 
