@@ -50,7 +50,7 @@ def onnx_session(network: torch.nn.Module, inputs: torch.Tensor):
 
 def bench_forward(model: str, rounds: int, repeats: int) -> dict[str, float]:
     classifier = transfer.load_model(model)
-    size = classifier.input_size
+    size = classifier.preprocessing.input_size
     inputs = torch.randn(1, 3, size, size)
     eager = classifier.network
     channels_last = copy.deepcopy(eager).to(memory_format=torch.channels_last)

@@ -57,8 +57,8 @@ def cross_check(mode: str, classes: list[str], steps: int) -> tuple[int, list[fl
 def pgd_baseline(path: Path, target: int, eps: float) -> tuple[bool, bool, int, float]:
     """Plain signed-gradient attack on the 224 px crop in float; success in float and after saving that crop as PNG."""
     model = load_model()
-    mean = torch.tensor(model.mean).view(1, 3, 1, 1)
-    std = torch.tensor(model.std).view(1, 3, 1, 1)
+    mean = torch.tensor(model.preprocessing.mean).view(1, 3, 1, 1)
+    std = torch.tensor(model.preprocessing.std).view(1, 3, 1, 1)
     crop = model.to_input(load_image(path)).cpu() * std + mean
     delta = torch.zeros_like(crop, requires_grad=True)
     float_success, steps = False, ATTACK_STEPS

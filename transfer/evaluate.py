@@ -8,9 +8,9 @@ from dataclasses import asdict, dataclass
 import torch
 from torch.utils.data import DataLoader
 
+from .classifier import Classifier
 from .data import Sample
 from .errors import InputError
-from .models import Classifier
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from .classifier import Classifier
 from .errors import InputError
 from .images import ImageInput, load_image
-from .models import DEFAULT_MODEL, Classifier
+from .models import DEFAULT_MODEL
 from .predict import resolve
 from .render import colorize, grid, overlay, tensor_to_image
 
@@ -30,8 +31,8 @@ class GradCam:
 def network_view(classifier: Classifier, image: Image.Image) -> Image.Image:
     """The resized, centre-cropped image exactly as the network sees it (before normalisation)."""
     inputs = classifier.to_input(image)[0]
-    mean = inputs.new_tensor(classifier.mean).view(3, 1, 1)
-    std = inputs.new_tensor(classifier.std).view(3, 1, 1)
+    mean = inputs.new_tensor(classifier.preprocessing.mean).view(3, 1, 1)
+    std = inputs.new_tensor(classifier.preprocessing.std).view(3, 1, 1)
     return tensor_to_image(inputs * std + mean)
 
 

@@ -11,8 +11,8 @@ import timm
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from .errors import ModelUnavailableError
-from .models import Classifier
+from .classifier import Classifier, Preprocessing
+from .errors import InputError, ModelUnavailableError
 
 FORMAT = "transfer-lab/finetuned-classifier"
 FORMAT_VERSION = 1
@@ -33,13 +33,7 @@ def save_finetuned(classifier: Classifier, folder: str | os.PathLike, metrics: d
         "architecture": classifier.metadata.get("architecture", classifier.name),
         "backbone": classifier.metadata.get("backbone", classifier.name),
         "labels": list(classifier.labels),
-        "preprocessing": {
-            "input_size": classifier.input_size,
-            "crop_pct": classifier.crop_pct,
-            "interpolation": classifier.interpolation,
-            "mean": list(classifier.mean),
-            "std": list(classifier.std),
-        },
+        "preprocessing": classifier.preprocessing.to_dict(),
         "metrics": metrics or classifier.metadata.get("metrics", {}),
         "training": classifier.metadata.get("training", {}),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -54,7 +48,7 @@ def load_finetuned(folder: str | os.PathLike) -> Classifier:
     if not folder.is_dir():
         raise ModelUnavailableError(f"No fine-tuned model folder at '{folder}'. Use a catalog model name or a folder "
                                     "written by `python -m transfer finetune --out DIR`.")
-    config = _read_config(folder)
+    config, preprocessing = _read_config(folder)
     weights_path = folder / WEIGHTS_FILE
     if not weights_path.is_file():
         raise ModelUnavailableError(f"'{folder}' has no {WEIGHTS_FILE}: the export is incomplete.")
@@ -67,22 +61,18 @@ def load_finetuned(folder: str | os.PathLike) -> Classifier:
             f"The weights in '{folder}' do not fit a {config['architecture']} with {len(labels)} classes: "
             f"{str(error).splitlines()[0]}"
         ) from None
-    pre = config["preprocessing"]
     return Classifier(
         name=str(folder),
         network=network,
         labels=labels,
-        input_size=pre["input_size"],
-        crop_pct=pre["crop_pct"],
-        interpolation=pre["interpolation"],
-        mean=tuple(pre["mean"]),
-        std=tuple(pre["std"]),
+        preprocessing=preprocessing,
         source="finetuned",
         metadata={key: config.get(key) for key in ("architecture", "backbone", "metrics", "training", "created")},
     )
 
 
-def _read_config(folder: Path) -> dict:
+def _read_config(folder: Path) -> tuple[dict, Preprocessing]:
+    """The folder's config.json and its preprocessing, both checked; raises ModelUnavailableError otherwise."""
     path = folder / CONFIG_FILE
     try:
         config = json.loads(path.read_text())
@@ -103,13 +93,8 @@ def _read_config(folder: Path) -> dict:
     architecture = config.get("architecture")
     if not isinstance(architecture, str) or not timm.is_model(architecture):
         raise ModelUnavailableError(f"{path}: unknown architecture {architecture!r}.")
-    pre = config.get("preprocessing")
     try:
-        valid = (isinstance(pre, dict) and 32 <= int(pre["input_size"]) <= 1024 and 0.1 <= float(pre["crop_pct"]) <= 1
-                 and pre["interpolation"] in ("bilinear", "bicubic")
-                 and len(pre["mean"]) == 3 and len(pre["std"]) == 3 and all(float(s) > 0 for s in pre["std"]))
-    except (KeyError, TypeError, ValueError):
-        valid = False
-    if not valid:
-        raise ModelUnavailableError(f"{path}: 'preprocessing' is missing or invalid.")
-    return config
+        preprocessing = Preprocessing.from_dict(config.get("preprocessing"))
+    except InputError as error:
+        raise ModelUnavailableError(f"{path}: {error}") from None
+    return config, preprocessing

@@ -17,7 +17,7 @@ from torchvision.transforms import v2
 
 from .data import Sample
 from .images import load_image, to_tensor
-from .models import Classifier, inference_copy
+from .classifier import Classifier, inference_copy
 
 #: Most (image, view) feature vectors kept in memory (5 KB each for a 1280-wide backbone): all of Oxford-IIIT Pet
 #: with mirror images fits.
@@ -39,10 +39,9 @@ class SampleImages(Dataset):
 
     def __init__(self, samples: Sequence[Sample], classifier: Classifier, augment: bool = False):
         self.samples, self.classifier = list(samples), classifier
-        interpolation = v2.InterpolationMode.BICUBIC if classifier.interpolation == "bicubic" else \
-            v2.InterpolationMode.BILINEAR
+        interpolation = v2.InterpolationMode(classifier.preprocessing.interpolation)
         self.augment = v2.Compose([
-            v2.RandomResizedCrop(classifier.resize_size, scale=(0.35, 1.0), interpolation=interpolation,
+            v2.RandomResizedCrop(classifier.preprocessing.resize_size, scale=(0.35, 1.0), interpolation=interpolation,
                                  antialias=True),
             v2.RandomHorizontalFlip(),
             v2.ColorJitter(brightness=0.2, contrast=0.2, saturation=0.2),
@@ -80,8 +79,8 @@ def feature_network(classifier: Classifier) -> nn.Module:
     """The pooled-feature extractor of a classifier, made fast like Classifier.infer."""
     with _feature_lock:
         if classifier not in _feature_networks:
-            _feature_networks[classifier] = inference_copy(_Pooled(classifier.network), classifier.input_size,
-                                                           classifier.device)
+            _feature_networks[classifier] = inference_copy(_Pooled(classifier.network),
+                                                           classifier.preprocessing.input_size, classifier.device)
         return _feature_networks[classifier]
 
 

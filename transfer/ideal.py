@@ -18,8 +18,9 @@ import torch.nn.functional as F
 from PIL import Image
 from torchvision.transforms.v2 import functional as TF
 
+from .classifier import Classifier
 from .errors import InputError
-from .models import DEFAULT_MODEL, Classifier
+from .models import DEFAULT_MODEL
 from .predict import Prediction, resolve, top_predictions
 from .render import tensor_to_image
 from .checks import check_float, check_int
@@ -76,7 +77,7 @@ def iter_ideal_image(target: int | str, model: str | Classifier = DEFAULT_MODEL,
     steps = check_int("steps", defaults["steps"] if steps is None else steps, 1, MAX_STEPS)
     tv_weight = check_float("tv_weight", defaults["tv_weight"] if tv_weight is None else tv_weight, 0, MAX_TV_WEIGHT)
     lr = check_float("learning rate", defaults["lr"] if lr is None else lr, 0, 1, low_inclusive=False)
-    size = check_int("image size", classifier.input_size if size is None else size, 32, 512)
+    size = check_int("image size", classifier.preprocessing.input_size if size is None else size, 32, 512)
     preview_every = check_int("preview_every", preview_every, 1, MAX_STEPS)
     rng = generator(seed)
     start = time.perf_counter()

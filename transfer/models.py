@@ -1,27 +1,24 @@
-"""Model catalog and loading: embedded offline weights, any timm model from the Hub, fine-tuned folders."""
+"""Model catalog and loading by name: embedded offline weights, any timm model from the Hub, fine-tuned folders."""
 
 from __future__ import annotations
 
-import copy
 import importlib.util
 import os
 import re
 import threading
-import warnings
 from collections import OrderedDict
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from pathlib import Path
 
 import timm
 import torch
-import torch.nn.functional as F
-from timm.data import ImageNetInfo, resolve_data_config
+from timm.data import ImageNetInfo
 from torch import nn
 
 from .checks import reachable
+from .classifier import Classifier, Preprocessing
 from .errors import InputError, ModelUnavailableError
-from .images import to_tensor
+from .export import load_finetuned
 
 DEFAULT_MODEL = "tf_efficientnet_lite0"
 HUB_HOST = ("huggingface.co", 443)
@@ -73,77 +70,6 @@ def _imagenet_labels() -> tuple[str, ...]:
 
 
 _IMAGENET: tuple[str, ...] | None = None
-
-
-@dataclass(eq=False)
-class Classifier:
-    """A ready-to-use image classifier: an eval-mode network, its class names and its preprocessing."""
-
-    name: str
-    network: nn.Module
-    labels: list[str]
-    input_size: int
-    crop_pct: float = 0.875
-    interpolation: str = "bicubic"
-    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
-    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
-    source: str = "catalog"  # "catalog", "hub" or "finetuned"
-    metadata: dict = field(default_factory=dict)
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.network.parameters()).device
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.labels)
-
-    @cached_property
-    def resize_size(self) -> int:
-        """Shorter-side size before the centre crop (timm's convention: input_size / crop_pct)."""
-        return int(self.input_size / self.crop_pct)
-
-    def preprocess(self, images: torch.Tensor) -> torch.Tensor:
-        """Differentiable resize, centre crop and normalise of a float batch in [0, 1], shape (B, 3, H, W)."""
-        height, width = images.shape[-2:]
-        scale = self.resize_size / min(height, width)
-        new_h, new_w = max(self.input_size, round(height * scale)), max(self.input_size, round(width * scale))
-        if (new_h, new_w) != (height, width):
-            images = F.interpolate(images, size=(new_h, new_w), mode=self.interpolation,
-                                   align_corners=False, antialias=True)
-        top, left = (new_h - self.input_size) // 2, (new_w - self.input_size) // 2
-        images = images[..., top:top + self.input_size, left:left + self.input_size]
-        mean = images.new_tensor(self.mean).view(1, 3, 1, 1)
-        std = images.new_tensor(self.std).view(1, 3, 1, 1)
-        return (images - mean) / std
-
-    def to_input(self, image) -> torch.Tensor:
-        """A PIL RGB image as a normalised (1, 3, S, S) tensor on the model's device."""
-        return self.preprocess(to_tensor(image).unsqueeze(0).to(self.device))
-
-    def infer(self, inputs: torch.Tensor) -> torch.Tensor:
-        """Logits for preprocessed inputs through the fastest inference path (no gradients)."""
-        with torch.inference_mode():
-            return self._inference_network(inputs.contiguous(memory_format=torch.channels_last))
-
-    @cached_property
-    def _inference_network(self) -> nn.Module:
-        return inference_copy(self.network, self.input_size, self.device)
-
-
-def inference_copy(module: nn.Module, input_size: int, device: torch.device) -> nn.Module:
-    """A channels-last copy of `module` for inference; on CPU also traced and frozen (conv+BN folded): 2-4x faster.
-
-    torch.jit is deprecated in favour of torch.compile, but on this CPU it is still the fastest path
-    (see benchmarks/bench_classify.py) and starts in about a second instead of 30.
-    """
-    module = copy.deepcopy(module).eval().to(device=device, memory_format=torch.channels_last)
-    if device.type != "cpu":
-        return module
-    example = torch.zeros(1, 3, input_size, input_size).contiguous(memory_format=torch.channels_last)
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore", FutureWarning)
-        return torch.jit.freeze(torch.jit.trace(module, example))
 
 
 def list_models() -> list[CatalogEntry]:
@@ -205,8 +131,6 @@ def _looks_like_path(name: str) -> bool:
 
 def _load_uncached(name: str | os.PathLike) -> Classifier:
     if isinstance(name, os.PathLike) or _looks_like_path(str(name)):
-        from .export import load_finetuned
-
         return _prepare(load_finetuned(name))
     name = str(name).strip()
     if not name:
@@ -246,18 +170,7 @@ def _load_embedded(entry: CatalogEntry) -> Classifier:
 
 
 def _classifier_from_timm(name: str, network: nn.Module, source: str) -> Classifier:
-    config = resolve_data_config({}, model=network)
-    return Classifier(
-        name=name,
-        network=network,
-        labels=imagenet_labels(),
-        input_size=config["input_size"][-1],
-        crop_pct=config["crop_pct"],
-        interpolation=config["interpolation"] if config["interpolation"] in ("bilinear", "bicubic") else "bilinear",
-        mean=tuple(config["mean"]),
-        std=tuple(config["std"]),
-        source=source,
-    )
+    return Classifier(name, network, imagenet_labels(), Preprocessing.from_timm(network), source=source)
 
 
 _TIMM_NAME = re.compile(r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)?$")

@@ -15,12 +15,13 @@ from timm.models import group_parameters
 from torch import nn
 from torch.utils.data import DataLoader
 
-from .data import DatasetSplits, Sample
 from .checks import check_float, check_int
+from .classifier import Classifier
+from .data import DatasetSplits, Sample
 from .errors import InputError
 from .evaluate import Evaluation, evaluate_logits
 from .features import Progress, SampleImages, extract_features
-from .models import DEFAULT_MODEL, Classifier, load_model
+from .models import DEFAULT_MODEL, load_model
 
 METHODS = ("head", "partial", "full")
 METHOD_TITLES = {
@@ -335,8 +336,8 @@ def _finetuned_classifier(base: Classifier, network: nn.Module, data: DatasetSpl
     """A Classifier for the new classes that keeps the base model's preprocessing."""
     network.eval().requires_grad_(False)
     return Classifier(
-        name=f"{base.name} fine-tuned", network=network, labels=list(data.classes), input_size=base.input_size,
-        crop_pct=base.crop_pct, interpolation=base.interpolation, mean=base.mean, std=base.std, source="finetuned",
+        name=f"{base.name} fine-tuned", network=network, labels=list(data.classes), preprocessing=base.preprocessing,
+        source="finetuned",
         metadata={"architecture": base.name, "backbone": base.name,
                   "training": {**asdict(config), "dataset": data.kind, "task": data.task}},
     )
