@@ -36,6 +36,9 @@ DEFAULTS = {
     "full": {"epochs": 6, "lr": 5e-4, "batch_size": 16},
 }
 BACKBONE_LR_SCALE = 0.1  # unfrozen backbone stages learn 10x slower than the new head
+#: Share of the steps the one-cycle schedule warms up for. Not 0.1: torch's OneCycleLR divides by zero when
+#: warm-up share x steps is exactly 1 (0.1 x 10 steps, e.g. 5 epochs of 2 batches).
+WARMUP = 0.099
 
 
 @dataclass
@@ -207,7 +210,7 @@ class _Probe:
         self.optimizer = torch.optim.AdamW(self.head.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         steps = epochs * math.ceil(len(targets) / config.batch_size)
         self.scheduler = torch.optim.lr_scheduler.OneCycleLR(self.optimizer, config.lr, total_steps=steps,
-                                                             pct_start=0.1)
+                                                             pct_start=WARMUP)
         self.generator = torch.Generator().manual_seed(config.seed)
 
     def epoch(self) -> tuple[float, float]:
