@@ -42,7 +42,7 @@ def cmd_classify(args: argparse.Namespace) -> None:
 
 def cmd_finetune(args: argparse.Namespace) -> None:
     from .data import PETS_DOWNLOAD_MB, open_dataset
-    from .export import save_finetuned
+    from .export import save_result
     from .train import EpochMetrics, Progress, TrainConfig, finetune, run
 
     def log(text: str) -> None:
@@ -68,8 +68,10 @@ def cmd_finetune(args: argparse.Namespace) -> None:
     result = run(finetune(data, config, args.model), show)
     if result is None:
         raise TransferError("Training stopped before the first epoch finished: nothing to save.")
-    folder = save_finetuned(result.classifier, args.out, result.metrics())
-    report = {**result.metrics(), "model_dir": str(folder), "data": summary}
+    saved = save_result(result, args.out, archive=args.zip)
+    folder = saved.folder
+    report = {**result.metrics(), "model_dir": str(folder), "data": summary,
+              **({"archive": str(saved.archive)} if saved.archive else {})}
     if args.json:
         print(json.dumps(report))
         return
@@ -171,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     finetune.add_argument("--seed", type=int, default=0, help="seed of the split and of training (default 0)")
     finetune.add_argument("--model", default=DEFAULT_MODEL, help=f"pretrained network to start from ({DEFAULT_MODEL})")
     finetune.add_argument("--out", required=True, metavar="DIR", help="folder to save the fine-tuned model in")
+    finetune.add_argument("--zip", action="store_true", help="also write DIR.zip, which unpacks to that folder")
     ideal = command("ideal", cmd_ideal, "optimise an image from noise until the network sees a class")
     ideal.add_argument("--target", required=True, help="class name (any synonym, e.g. 'Siamese cat') or index")
     ideal.add_argument("--steps", type=int, default=None, help="optimisation steps (default 128)")

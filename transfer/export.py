@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import timm
 from safetensors import SafetensorError
@@ -13,6 +16,9 @@ from safetensors.torch import load_file, save_file
 
 from .classifier import Classifier, Preprocessing
 from .errors import InputError, ModelUnavailableError
+
+if TYPE_CHECKING:
+    from .train import FineTuneResult
 
 FORMAT = "transfer-lab/finetuned-classifier"
 FORMAT_VERSION = 1
@@ -40,6 +46,25 @@ def save_finetuned(classifier: Classifier, folder: str | os.PathLike, metrics: d
     }
     (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2))
     return folder
+
+
+@dataclass(frozen=True)
+class SavedModel:
+    """Where a fine-tuning result was written: the model folder and, when asked for, a zip of it beside it."""
+
+    folder: Path
+    archive: Path | None = None
+
+
+def save_result(result: FineTuneResult, folder: str | os.PathLike, archive: bool = False) -> SavedModel:
+    """Save a fine-tuning result (weights, config with its test metrics) to `folder`; with `archive`, also zip
+    the folder as `folder`.zip, which unpacks to that folder."""
+    folder = Path(folder)
+    save_finetuned(result.classifier, folder, result.metrics())
+    if not archive:
+        return SavedModel(folder)
+    zipped = shutil.make_archive(str(folder), "zip", root_dir=folder.parent, base_dir=folder.name)
+    return SavedModel(folder, Path(zipped))
 
 
 def load_finetuned(folder: str | os.PathLike) -> Classifier:
