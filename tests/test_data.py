@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from transfer.data import MAX_ZIP_RATIO, open_dataset
+from transfer.data import MAX_CLASS_NAME, MAX_ZIP_RATIO, dataset_from_files, open_dataset
 from transfer.errors import InputError
 
 COLOURS = {"cats": (200, 40, 40), "dogs": (40, 40, 200), "birds": (40, 180, 40)}
@@ -171,3 +171,61 @@ def test_huge_declared_size_is_refused(tmp_path, monkeypatch):
     archive = make_zip(tmp_path / "big.zip", {f"{c}/{i}.png": png((9, 9, 9), i, 64) for c in "ab" for i in range(3)})
     with pytest.raises(InputError, match="would unpack to more than"):
         open_dataset(archive, workdir=tmp_path / "work")
+
+
+def photos(folder: Path, name: str, count: int, first: int = 0) -> list[Path]:
+    """`count` different PNG files of one class colour, as a browser would upload them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{name}-{i}.png" for i in range(first, first + count)]
+    for i, path in enumerate(paths, first):
+        path.write_bytes(png(COLOURS[name], i))
+    return paths
+
+
+def test_classes_from_files_are_copied_checked_and_keep_their_order(tmp_path):
+    cats, dogs = photos(tmp_path / "up", "cats", 6), photos(tmp_path / "up", "dogs", 5)
+    broken = tmp_path / "up" / "holiday.jpg"
+    broken.write_text("notes, not a photo")
+    data = dataset_from_files({"dogs": dogs + [broken], "  cats ": cats + [cats[0], dogs[0]]},
+                              workdir=tmp_path / "work")
+    assert data.classes == ["dogs", "cats"] and data.kind == "files"
+    assert sum(map(sum, data.counts().values())) == 11
+    assert data.skipped == ["dogs/holiday.jpg"]
+    assert data.duplicates == ["cats/cats-0.png (same as cats/cats-0.png)",
+                               "cats/dogs-0.png (same as dogs/dogs-0.png)"]
+    assert all(Path(path).is_relative_to(tmp_path / "work") for path, _ in data.train + data.val + data.test)
+    assert len(data.test) == 2 and any("test image" in warning for warning in data.warnings())
+
+
+@pytest.mark.parametrize("classes, message", [
+    ({"cats": "x"}, "at least 2 classes"),
+    ({"cats": "x", "Cats ": "x"}, "Two classes are named 'Cats'"),
+    ({"cats": "x", "": "x"}, "needs a name"),
+    ({"cats": "x", "c" * (MAX_CLASS_NAME + 1): "x"}, "longer than"),
+    ({"cats": "x", "../dogs": "x"}, "only letters, digits"),
+    ({"cats": "x", "dogs": "short"}, "'dogs' has 2 photos"),
+])
+def test_classes_from_files_are_refused_with_what_to_do(tmp_path, classes, message):
+    files = {"x": photos(tmp_path / "up", "cats", 3), "short": photos(tmp_path / "up", "dogs", 2)}
+    with pytest.raises(InputError, match=message):
+        dataset_from_files({name: files[key] for name, key in classes.items()}, workdir=tmp_path / "work")
+    assert not (tmp_path / "work").exists() or not any((tmp_path / "work").iterdir()), "nothing is left behind"
+
+
+def test_unreadable_files_leaving_a_class_too_small_are_named(tmp_path):
+    broken = []
+    for i in range(3):
+        broken.append(tmp_path / f"{i}.jpg")
+        broken[-1].write_bytes(b"not really a jpeg")
+    with pytest.raises(InputError, match=r"dogs \(0\).*not a readable image \(dogs/0.jpg"):
+        dataset_from_files({"cats": photos(tmp_path, "cats", 3), "dogs": broken}, workdir=tmp_path / "work")
+
+
+def test_data_check_warns_about_the_cap_and_a_small_class(tmp_path):
+    make_folder(tmp_path / "mine", per_class=12)
+    for i in range(8):  # dogs down to 4 images
+        (tmp_path / "mine" / "dogs" / f"{i}.png").unlink()
+    warnings = open_dataset(tmp_path / "mine", per_class=20).warnings()
+    assert any("asked for 20 images per class, but the classes have only 4 to 12" in w for w in warnings), warnings
+    assert any(w.startswith("dogs (4) is much smaller than the other classes") for w in warnings), warnings
+    assert open_dataset(make_folder(tmp_path / "even", per_class=15)).warnings() == []  # 3 test images a class

@@ -14,7 +14,8 @@ from gradio_client import Client, handle_file
 import transfer
 from corpus import bad_images, bad_zips, odd_images
 from transfer import InputError, ModelUnavailableError, TransferError
-from ui.finetune import UPLOAD, load_data
+from conftest import load
+from ui.finetune import ZIP
 
 LION = gradio.media.get_image("lion.jpg")
 MODEL = transfer.DEFAULT_MODEL
@@ -95,7 +96,7 @@ def test_a_class_folder_without_images_is_ignored_with_a_note(tmp_path):
     for name in ("cat", "dog"):
         (tmp_path / name).mkdir()
         for i in range(3):
-            transfer.load_image(LION).resize((32, 32)).save(tmp_path / name / f"{i}.jpg")
+            transfer.load_image(LION).resize((32 + i, 40 if name == "dog" else 32)).save(tmp_path / name / f"{i}.jpg")
     (tmp_path / "bird").mkdir()
     data = transfer.open_dataset(tmp_path)
     assert data.classes == ["cat", "dog"] and "bird" in data.notes[0]
@@ -124,16 +125,16 @@ def test_model_names_that_are_paths_or_junk_are_refused():
 # --- the app's handlers, as the browser calls them -----------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["zip_slip.zip", "bomb.zip", "one_class.zip", "symlink.zip"])
-def test_fine_tune_upload_shows_the_zip_problem(corpus, name):
+def test_fine_tune_upload_shows_the_zip_problem(corpus, name, wizard):
     with pytest.raises(gr.Error, match=ZIP_MESSAGES[name]) as error:
-        load_data(UPLOAD, "", str(corpus["zips"][name]), "breeds", 0, None)
+        load(wizard, ZIP, str(corpus["zips"][name]))
     assert "Traceback" not in str(error.value)
 
 
 @pytest.mark.parametrize("per_class", [math.nan, "lots", -3])
-def test_fine_tune_bad_numbers_are_refused(corpus, per_class):
+def test_fine_tune_bad_numbers_are_refused(corpus, per_class, wizard):
     with pytest.raises(gr.Error, match="whole number|at least 2"):
-        load_data(UPLOAD, "", str(corpus["zips"]["one_class.zip"]), "breeds", per_class, None)
+        load(wizard, ZIP, str(corpus["zips"]["one_class.zip"]), per_class=per_class)
 
 
 # --- the running app over its API ----------------------------------------------------------------------------------

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
+import re
 import shutil
 import stat
+import statistics
 import tempfile
 import zipfile
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -17,6 +21,7 @@ from torchvision.datasets import ImageFolder, OxfordIIITPet
 
 from .checks import reachable
 from .errors import InputError
+from .images import MAX_FILE_BYTES
 
 TASKS = ("breeds", "species")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
@@ -30,6 +35,12 @@ MAX_ZIP_RATIO = 200
 MAX_CLASSES = 1000
 #: Most images a dataset may have after the per-class cap (the whole Oxford-IIIT Pet has 7,349).
 MAX_IMAGES = 20_000
+MIN_PER_CLASS = 3
+#: A class with fewer images gets a warning: fewer photos make a less reliable model and a jumpier test score.
+ENOUGH_PER_CLASS = 10
+#: Class names given one by one (dataset_from_files): at most this long, of letters, digits, spaces and - _ ' . ( ) &
+MAX_CLASS_NAME = 40
+CLASS_NAME = re.compile(r"[^\W_][\w .'()&-]*")
 
 Sample = tuple[str, int]
 
@@ -42,10 +53,48 @@ class DatasetSplits:
     train: list[Sample]
     val: list[Sample]
     test: list[Sample]
-    kind: str  # "oxford-iiit-pet", "folder" or "zip"
+    kind: str  # "oxford-iiit-pet", "folder", "zip" or "files"
     task: str  # "breeds" or "species" for Oxford-IIIT Pet, "classes" for a user folder
     root: str
     notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # unreadable files left out, named as the user knows them
+    duplicates: list[str] = field(default_factory=list)  # exact copies of another image, left out
+    per_class: int | None = None  # the cap that was asked for
+
+    def counts(self) -> dict[str, tuple[int, int, int]]:
+        """Images of each class in the training, validation and test split."""
+        splits = [Counter(y for _, y in split) for split in (self.train, self.val, self.test)]
+        return {name: tuple(split[y] for split in splits) for y, name in enumerate(self.classes)}
+
+    def warnings(self) -> list[str]:
+        """What a person should know before training on this data, in plain sentences (empty: all looks fine)."""
+        totals = {name: sum(split) for name, split in self.counts().items()}
+        smallest = min(totals.values())
+        found = []
+        if self.per_class is not None and smallest < self.per_class:
+            fewer = sorted(name for name, n in totals.items() if n < self.per_class)
+            if len(fewer) == len(totals):
+                largest = max(totals.values())
+                have = f"the classes have only {smallest}" + (f" to {largest}" if largest > smallest else "")
+            else:
+                have = f"{_listing(fewer, totals)} {'has' if len(fewer) == 1 else 'have'} fewer"
+            found.append(f"You asked for {self.per_class} images per class, but {have}: all of them are used.")
+        typical = statistics.median(totals.values())
+        small = sorted(name for name, n in totals.items()
+                       if n < statistics.median(m for other, m in totals.items() if other != name) / 2)
+        if small:
+            found.append(f"{_listing(small, totals)} {'is' if len(small) == 1 else 'are'} much smaller than the "
+                         f"other classes (typically {typical:g} images): the model will rarely answer "
+                         f"{'it' if len(small) == 1 else 'them'}; add photos to balance the classes.")
+        if smallest < ENOUGH_PER_CLASS:
+            few = sorted(name for name, n in totals.items() if n < ENOUGH_PER_CLASS)
+            found.append(f"{_listing(few, totals)}: fewer than {ENOUGH_PER_CLASS} images per class train a less "
+                         "reliable model.")
+        tests = min(n for _, _, n in self.counts().values())
+        if tests < 3:
+            found.append(f"Only {tests} test image{'s' if tests != 1 else ''} in some classes: each test image "
+                         "moves the test accuracy by a big step, so the score is rough.")
+        return found
 
     def summary(self) -> dict:
         """Counts per split and per class, for display and JSON."""
@@ -53,8 +102,17 @@ class DatasetSplits:
             "kind": self.kind, "task": self.task, "root": self.root, "classes": len(self.classes),
             "train": len(self.train), "val": len(self.val), "test": len(self.test),
             "per_class_train": {self.classes[k]: v for k, v in sorted(Counter(y for _, y in self.train).items())},
-            "notes": list(self.notes),
+            "notes": list(self.notes), "skipped": list(self.skipped), "duplicates": list(self.duplicates),
+            "warnings": self.warnings(),
         }
+
+
+def _listing(names: list[str], counts: dict[str, int], shown: int = 5) -> str:
+    """'cats (4), dogs (2) and 3 more' for a sentence."""
+    parts = [f"{name} ({counts[name]})" for name in names[:shown]]
+    if len(names) > shown:
+        return ", ".join(parts) + f" and {len(names) - shown} more"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def open_dataset(source: str | os.PathLike, task: str = "breeds", per_class: int | None = None,
@@ -68,12 +126,7 @@ def open_dataset(source: str | os.PathLike, task: str = "breeds", per_class: int
     """
     if task not in TASKS:
         raise InputError(f"Unknown task '{task}': use one of {', '.join(TASKS)}.")
-    if per_class is not None and (isinstance(per_class, bool) or not isinstance(per_class, int) or per_class < 2):
-        raise InputError(f"Images per class must be a whole number of at least 2 (or empty for all), "
-                         f"got {per_class!r}.")
-    for name, value in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
-        if not isinstance(value, (int, float)) or not 0 <= value < 0.9:
-            raise InputError(f"{name} must be a fraction from 0 to 0.9, got {value!r}.")
+    _check_options(per_class, val_fraction, test_fraction)
     if source is None or not str(source).strip():
         raise InputError("No dataset given: give the Oxford-IIIT Pet folder, a folder of class folders, or a .zip.")
     path = Path(source).expanduser()
@@ -97,6 +150,15 @@ def open_dataset(source: str | os.PathLike, task: str = "breeds", per_class: int
     if pets_root is not None:
         return _pets_splits(pets_root, task, per_class, val_fraction, seed)
     return _folder_splits(path, "folder", per_class, val_fraction, test_fraction, seed)
+
+
+def _check_options(per_class: int | None, val_fraction: float, test_fraction: float) -> None:
+    if per_class is not None and (isinstance(per_class, bool) or not isinstance(per_class, int) or per_class < 2):
+        raise InputError(f"Images per class must be a whole number of at least 2 (or empty for all), "
+                         f"got {per_class!r}.")
+    for name, value in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
+        if not isinstance(value, (int, float)) or not 0 <= value < 0.9:
+            raise InputError(f"{name} must be a fraction from 0 to 0.9, got {value!r}.")
 
 
 def check_inside(path: str | os.PathLike | None, roots: list[Path]) -> Path:
@@ -145,7 +207,7 @@ def _pets_splits(root: Path, task: str, per_class: int | None, val_fraction: flo
     pool, test_samples = _cap(pool, per_class, rng), _cap(test_samples, per_class, rng)
     _check_count(len(pool) + len(test_samples))
     train, val = _stratified_split(pool, val_fraction, rng)
-    return DatasetSplits(list(classes), train, val, test_samples, PETS_FOLDER, task, str(root))
+    return DatasetSplits(list(classes), train, val, test_samples, PETS_FOLDER, task, str(root), per_class=per_class)
 
 
 def _folder_splits(folder: Path, kind: str, per_class: int | None, val_fraction: float, test_fraction: float,
@@ -166,19 +228,122 @@ def _folder_splits(folder: Path, kind: str, per_class: int | None, val_fraction:
         raise InputError(f"Found {len(classes)} classes; the limit is {MAX_CLASSES}.")
     index = {images.classes.index(c): i for i, c in enumerate(classes)}
     samples = [(path, index[y]) for path, y in images.samples]
-    for path, _ in samples:
-        _check_image(Path(path), folder)
-    small = [classes[y] for y, n in Counter(y for _, y in samples).items() if n < 3]
-    if small:
-        raise InputError(f"Class(es) {', '.join(sorted(small))} have fewer than 3 images: add at least 3 per class "
-                         "(10 or more works much better).")
-    rng = random.Random(seed)
-    samples = _cap(samples, per_class, rng)
-    _check_count(len(samples))
-    pool, test = _stratified_split(samples, test_fraction, rng)
-    train, val = _stratified_split(pool, val_fraction, rng)
+    names = {path: str(Path(path).relative_to(folder)) for path, _ in samples}
     notes = [f"Ignored empty folder(s): {', '.join(empty)}"] if empty else []
-    return DatasetSplits(classes, train, val, test, kind, "classes", str(folder), notes)
+    return _checked_splits(folder, classes, samples, names, kind, per_class, val_fraction, test_fraction, seed, notes)
+
+
+ClassFiles = Mapping[str, Sequence[str | os.PathLike]] | Sequence[tuple[str, Sequence[str | os.PathLike]]]
+
+
+def dataset_from_files(classes: ClassFiles, per_class: int | None = None, val_fraction: float = 0.2,
+                       test_fraction: float = 0.2, seed: int = 0,
+                       workdir: str | os.PathLike | None = None) -> DatasetSplits:
+    """A dataset from {class name: image files} (or (name, files) pairs), e.g. photos added class by class in the app.
+
+    The names are checked (2+ classes, each named once, at most MAX_CLASS_NAME letters, digits, spaces or - _ ' . ( )
+    &); the files are copied into a new folder of class folders inside `workdir` (the system's temporary folder when
+    None) and checked and split like any folder. The classes keep the order given.
+    """
+    _check_options(per_class, val_fraction, test_fraction)
+    pairs = list(classes.items() if isinstance(classes, Mapping) else classes)
+    names = [_class_name(name) for name, _ in pairs]
+    repeated = sorted({name for name in names if [n.casefold() for n in names].count(name.casefold()) > 1})
+    if repeated:
+        raise InputError(f"Two classes are named '{repeated[0]}': give each class its own name.")
+    if len(names) < 2:
+        raise InputError(f"A classifier needs at least 2 classes; there {'is' if len(names) == 1 else 'are'} "
+                         f"{len(names)}: add another class with its photos.")
+    if len(names) > MAX_CLASSES:
+        raise InputError(f"{len(names)} classes; the limit is {MAX_CLASSES}.")
+    files = {name: [Path(path) for path in paths] for name, (_, paths) in zip(names, pairs)}
+    short = [f"'{name}' has {len(paths) or 'no'} photo{'' if len(paths) == 1 else 's'}"
+             for name, paths in files.items() if len(paths) < MIN_PER_CLASS]
+    if short:
+        raise InputError(f"Each class needs at least {MIN_PER_CLASS} photos ({ENOUGH_PER_CLASS} or more works much "
+                         f"better): {', '.join(short)}.")
+    _check_count(sum(len(paths) for paths in files.values()))
+    if workdir is not None:
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="transfer-files-", dir=workdir))
+    try:
+        samples, shown = [], {}
+        for label, (name, paths) in enumerate(files.items()):
+            (folder / name).mkdir()
+            for i, path in enumerate(paths):
+                if not path.is_file():
+                    raise InputError(f"Photo '{path.name}' of class '{name}' was not found: add it again.")
+                if path.stat().st_size > MAX_FILE_BYTES:
+                    raise InputError(f"Photo '{path.name}' of class '{name}' is larger than "
+                                     f"{MAX_FILE_BYTES // 2**20} MB: use a smaller image.")
+                copy = folder / name / f"{i:05d}{path.suffix.lower()[:6]}"
+                shutil.copyfile(path, copy)
+                samples.append((str(copy), label))
+                shown[str(copy)] = f"{name}/{path.name}"
+        return _checked_splits(folder, names, samples, shown, "files", per_class, val_fraction, test_fraction, seed)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # refused or interrupted: nothing is left behind
+        raise
+
+
+def _class_name(name: object) -> str:
+    """A class name typed by a person, stripped, or InputError saying what is wrong with it."""
+    text = " ".join(str(name or "").split())
+    if not text:
+        raise InputError("Every class needs a name: type one into its name box.")
+    if len(text) > MAX_CLASS_NAME:
+        raise InputError(f"The class name '{text[:MAX_CLASS_NAME]}...' is longer than {MAX_CLASS_NAME} characters: "
+                         "use a shorter one.")
+    if not CLASS_NAME.fullmatch(text):
+        raise InputError(f"The class name '{text}' may use only letters, digits, spaces and - _ ' . ( ) &, and must "
+                         "start with a letter or digit.")
+    return text
+
+
+def _checked_splits(root: Path, classes: list[str], samples: list[Sample], names: dict[str, str], kind: str,
+                    per_class: int | None, val_fraction: float, test_fraction: float, seed: int,
+                    notes: list[str] | None = None) -> DatasetSplits:
+    """Leave out unreadable files and exact duplicates, check every class still has enough images, then cap and
+    split (stratified, seeded); `names` says how the user knows each file, for the report."""
+    readable = [sample for sample in samples if _readable(Path(sample[0]))]
+    skipped = sorted(names[path] for path, _ in set(samples) - set(readable))
+    unique, duplicates = _without_duplicates(readable, names)
+    counts = Counter(y for _, y in unique)
+    small = [f"{classes[y]} ({counts[y]})" for y in range(len(classes)) if counts[y] < MIN_PER_CLASS]
+    if small:
+        left_out = ([f"{len(skipped)} file(s) that are not a readable image ({', '.join(skipped[:3])}"
+                     f"{', ...' if len(skipped) > 3 else ''})"] if skipped else []) + \
+                   ([f"{len(duplicates)} exact duplicate(s)"] if duplicates else [])
+        because = f" after leaving out {' and '.join(left_out)}" if left_out else ""
+        raise InputError(f"Class(es) {', '.join(small)} have fewer than {MIN_PER_CLASS} images{because}: add at least "
+                         f"{MIN_PER_CLASS} per class ({ENOUGH_PER_CLASS} or more works much better).")
+    rng = random.Random(seed)
+    unique = _cap(unique, per_class, rng)
+    _check_count(len(unique))
+    pool, test = _stratified_split(unique, test_fraction, rng)
+    train, val = _stratified_split(pool, val_fraction, rng)
+    return DatasetSplits(classes, train, val, test, kind, "classes", str(root), notes or [], skipped, duplicates,
+                         per_class)
+
+
+def _without_duplicates(samples: list[Sample], names: dict[str, str]) -> tuple[list[Sample], list[str]]:
+    """The samples without exact copies of an earlier file (any class), and how the dropped ones are described."""
+    by_size: dict[int, list[Sample]] = {}
+    for sample in samples:
+        by_size.setdefault(os.path.getsize(sample[0]), []).append(sample)
+    first: dict[bytes, str] = {}
+    dropped, described = set(), []
+    for group in by_size.values():
+        if len(group) < 2:
+            continue
+        for path, _ in group:
+            digest = hashlib.blake2b(Path(path).read_bytes(), digest_size=16).digest()
+            if digest in first:
+                dropped.add(path)
+                described.append(f"{names[path]} (same as {names[first[digest]]})")
+            else:
+                first[digest] = path
+    return [s for s in samples if s[0] not in dropped], sorted(described)
 
 
 def _check_count(images: int) -> None:
@@ -200,14 +365,14 @@ def _is_image_name(path: str) -> bool:
     return name.lower().endswith(IMAGE_EXTENSIONS) and not name.startswith(".")
 
 
-def _check_image(path: Path, root: Path) -> None:
-    """Cheap header check, so a non-image named .jpg is reported up front instead of mid-training."""
+def _readable(path: Path) -> bool:
+    """Cheap header check, so a non-image named .jpg is left out up front instead of failing mid-training."""
     try:
         with Image.open(path) as image:
             image.verify()
     except Exception:  # PIL raises many types for broken files
-        raise InputError(f"{path.relative_to(root)} is not a readable image: remove it or replace it with a "
-                         "JPEG/PNG/WebP photo.") from None
+        return False
+    return True
 
 
 def _cap(samples: list[Sample], per_class: int | None, rng: random.Random) -> list[Sample]:
