@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import torch
 from torch.utils.data import DataLoader
@@ -11,6 +13,12 @@ from torch.utils.data import DataLoader
 from .classifier import Classifier
 from .data import Sample
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from .train import EpochMetrics
+
+#: Validation loss this much above its lowest counts as "rose"; validation accuracy this much below its best as "fell".
+LOSS_RISE, ACCURACY_DROP = 0.05, 0.02
 
 
 @dataclass(frozen=True)
@@ -66,3 +74,28 @@ def evaluate(classifier: Classifier, samples: Sequence[Sample], classes: list[st
     loader = DataLoader(SampleImages(samples, classifier), batch_size=batch_size)
     logits = torch.cat([classifier.infer(images.to(classifier.device)).cpu() for images, _ in loader])
     return evaluate_logits(logits, samples, classes)
+
+
+def read_curves(history: Sequence[EpochMetrics]) -> str:
+    """One sentence reading a run's training curves for a person: over-fitting, still improving, or levelled off."""
+    if not history:
+        return "No epoch finished, so there are no curves to read."
+    best = next((m for m in history if m.best), history[-1])
+    last = history[-1]
+    if math.isnan(last.val_loss):
+        return (f"No validation images, so nothing shows over-fitting: the model of epoch {last.epoch}, the last, was kept; "
+                f"training accuracy reached {last.train_accuracy:.0%}.")
+    lowest = min(history, key=lambda m: m.val_loss)
+    top = max(m.val_accuracy for m in history)
+    kept = f"the model of epoch {best.epoch} ({best.val_accuracy:.0%} on validation images) was kept"
+    if last.val_loss > lowest.val_loss * (1 + LOSS_RISE) and lowest.epoch < last.epoch:
+        if last.val_accuracy < top - ACCURACY_DROP:
+            return (f"Validation loss rose after epoch {lowest.epoch} and validation accuracy fell from {top:.0%} "
+                    f"to {last.val_accuracy:.0%}: more epochs would over-fit; {kept}.")
+        return (f"Validation loss rose after epoch {lowest.epoch} while validation accuracy held at about "
+                f"{last.val_accuracy:.0%}: the model grew more sure of itself, not more often right; more epochs "
+                f"would start to over-fit; {kept}.")
+    if len(history) >= 3 and last.val_accuracy > history[-3].val_accuracy + ACCURACY_DROP:
+        return (f"Validation accuracy was still rising at the last epoch ({last.val_accuracy:.0%}): more epochs "
+                f"might help; {kept}.")
+    return f"Validation accuracy levelled off at about {top:.0%}: more epochs would not help much; {kept}."
