@@ -13,7 +13,7 @@ from pathlib import Path
 import gradio as gr
 
 from ui import classify, finetune, synthesis
-from ui.common import PETS_ROOT
+from ui.common import PETS_ROOT, cleanup, model_list
 
 TITLE = "Transfer Lab"
 THEME = gr.themes.Soft()
@@ -38,18 +38,19 @@ def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
     """The whole app: one tab per lesson step, sharing one per-browser-session fine-tuning state."""
     with gr.Blocks(title=TITLE, delete_cache=CACHE_CLEANUP) as demo:
         gr.Markdown(INTRO)
-        session = gr.State(None, delete_callback=finetune.cleanup)
+        session = gr.State(None, delete_callback=cleanup)
         with gr.Tabs():
             with gr.Tab("Classify", id="classify"):
                 classify_models = classify.build(session)
             with gr.Tab("Fine-tune", id="finetune"):
-                trained = finetune.build(session, classify_models, data_roots or default_data_roots())
+                trained = finetune.build(session, data_roots or default_data_roots())
             with gr.Tab("Ideal image", id="ideal"):
                 ideal_models = synthesis.build_ideal(session)
             with gr.Tab("Adversarial", id="adversarial"):
                 adversarial_models = synthesis.build_adversarial(session)
-        trained.then(lambda state: [finetune.model_list(state)] * 2, session, [ideal_models, adversarial_models],
-                     queue=False, api_visibility="private")
+        model_boxes = [classify_models, ideal_models, adversarial_models]  # each offers the session's own runs
+        trained.then(lambda state: [model_list(state)] * len(model_boxes), session, model_boxes, queue=False,
+                     api_visibility="private")
     return demo
 
 

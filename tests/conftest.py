@@ -82,3 +82,29 @@ def page(browser, app_url, request):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture
+def wizard():
+    """The Fine-tune wizard's components, built without a server, offering no server datasets."""
+    import gradio as gr
+
+    from ui import finetune
+
+    with gr.Blocks():
+        return finetune.layout(gr.State(), {})
+
+
+def load(wizard, source: str, archive: str | None = None, own: dict[str, list[str]] | None = None,
+         session=None, dataset: str | None = None, per_class: float = 0) -> dict:
+    """The wizard's 'Check the data' handler as the page calls it: own classes as raw gallery values."""
+    from ui import finetune
+    from ui.own_classes import SLOTS
+
+    own = own or {}
+    names = list(own) + [""] * (SLOTS - len(own))
+    galleries = [[{"image": {"path": path}} for path in photos] for photos in own.values()]
+    galleries += [None] * (SLOTS - len(own))
+    used = [i < len(own) for i in range(SLOTS)]
+    return finetune.load_data(wizard, {}, source, dataset, "breeds", per_class, archive, session, used, *names,
+                              *galleries)

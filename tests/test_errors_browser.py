@@ -51,17 +51,16 @@ def test_classify_tab_reports_a_non_image_then_classifies_a_photo(page, tmp_path
         timeout=60_000)
 
 
-def test_finetune_tab_reports_a_wrong_folder_then_loads_the_data(page, pets_root):
+def test_finetune_tab_reports_classes_without_photos_then_loads_the_data(page, pets_root):
     page.get_by_role("tab", name="Fine-tune").click()
-    folder = page.get_by_role("textbox", name="Folder")
-    folder.fill(str(pets_root / "oxford-iiit-pet" / "images"))  # allowed place, but not a dataset root
-    page.get_by_role("button", name="Load data").click()
-    toast = error_toast(page, "No Oxford-IIIT Pet dataset")
-    expect(toast).to_contain_text("oxford-iiit-pet/images")
+    page.get_by_role("radio", name=re.compile("My own classes")).check()
+    page.get_by_role("button", name="Check the data").click()
+    toast = error_toast(page, "Each class needs at least 3 photos")
+    expect(toast).to_contain_text("'dogs' has no photos")
     assert_no_traceback(page, "finetune")
     close_toasts(page)
-    folder.fill(str(pets_root))
-    page.get_by_role("button", name="Load data").click()
+    page.get_by_role("radio", name=re.compile("Oxford-IIIT Pet: cat and dog")).check()
+    page.get_by_role("button", name="Check the data").click()
     expect(page.get_by_text("37 classes")).to_be_visible(timeout=120_000)
     expect(page.get_by_role("button", name="Next: model and method")).to_be_enabled()
 

@@ -1,4 +1,4 @@
-"""The Fine-tune wizard end to end in headless Chromium on pets-mini, plus its helpers without a browser."""
+"""The Fine-tune wizard in headless Chromium (own classes, pets-mini, runs, stop), plus its handlers without a browser."""
 
 from __future__ import annotations
 
@@ -12,101 +12,193 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from transfer.evaluate import Evaluation
-from ui.finetune import LOCAL, UPLOAD, Session, cleanup, confusion_image, load_data, per_class_table
+from conftest import ARTIFACTS, load
+from transfer.data import MAX_CLASS_NAME
+from ui import finetune
+from ui.common import Session, cleanup
 
-ARTIFACTS = Path(__file__).resolve().parent / ".artifacts"
+
+def cats_and_dogs(pets_images, count: int) -> tuple[list[str], list[str]]:
+    """`count` cat and `count` dog photos of pets-mini, from different breeds."""
+    cats = [str(path) for path, _, is_cat in pets_images if is_cat]
+    dogs = [str(path) for path, _, is_cat in pets_images if not is_cat]
+    return cats[::10][:count], dogs[::10][:count]
 
 
-def load_pets(page, pets_root) -> None:
-    """Steps 1 and 2 of the wizard: load pets-mini from its folder and go on to the model step."""
+def own_classes_page(page, cats: list[str], dogs: list[str]) -> None:
+    """Step 1 with 'My own classes': the two starting cards get their photos, then the data is checked."""
     page.get_by_role("tab", name="Fine-tune").click()
-    page.get_by_role("textbox", name="Folder").fill(str(pets_root))
-    page.get_by_role("button", name="Load data").click()
-    expect(page.get_by_text("37 classes")).to_be_visible(timeout=120_000)
-    page.get_by_role("button", name="Next: model and method").click()
+    page.get_by_role("radio", name=re.compile("My own classes")).check()
+    photos = page.locator(".own-photos input[type=file]")
+    photos.nth(0).set_input_files(cats)
+    expect(page.locator("#own-status")).to_contain_text(f"cats: {len(cats)} photos")
+    photos.nth(1).set_input_files(dogs)
+    expect(page.locator("#own-status")).to_contain_text(f"dogs: {len(dogs)} photos")
+    page.get_by_role("button", name="Check the data").click()
 
 
-def test_wizard_trains_evaluates_and_offers_the_model(page, pets_root):
-    load_pets(page, pets_root)
-    expect(page.get_by_text("Feature extraction: frozen network")).to_be_visible()
-    page.get_by_role("button", name="Next: train").click()
+def train_and_wait(page, run: int = 1) -> None:
     page.get_by_role("button", name="Start training").click()
-    heading = page.get_by_role("heading", name=re.compile(r"Test accuracy: \d+\.\d%"))
-    expect(heading).to_be_visible(timeout=240_000)
-    accuracy = float(re.search(r"(\d+\.\d)%", heading.inner_text()).group(1))
-    assert accuracy >= 79.0, f"wizard test accuracy {accuracy}% is below the floor measured for the library"
-    expect(page.locator("#finetune-confusion img")).to_be_visible()
-    expect(page.locator("#finetune-mistakes img").first).to_be_visible()
-    expect(page.locator("#finetune-table").get_by_text("test images")).to_be_visible()
-    expect(page.locator("#finetune-table td")).not_to_have_count(0)
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "finetune-4-evaluate.png"), full_page=True)
-    page.get_by_role("tab", name=re.compile(r"3\. Train")).click()
+    expect(page.locator("#finetune-status")).to_contain_text(f"Run {run} done", timeout=240_000)
+    expect(page.locator("#finetune-reading")).to_contain_text("Reading the curves")
+
+
+def test_own_classes_train_then_try_a_new_photo(page, pets_images):
+    cats, dogs = cats_and_dogs(pets_images, 6)
+    own_classes_page(page, cats[:5], dogs[:5])
+    report = page.locator("#finetune-report")
+    expect(report).to_contain_text("2 classes")
+    expect(report).to_contain_text("fewer than 10 images per class")  # the data check warns about small classes
+    expect(page.locator("#finetune-counts").get_by_text("validation")).to_be_visible()
+    page.get_by_role("button", name="Next: model and method").click()
+    page.get_by_role("button", name="Next: train").click()
+    train_and_wait(page)
+    page.wait_for_timeout(1500)  # the old wizard jumped to step 4 about a second after training: it must not
     expect(page.locator("#finetune-loss canvas, #finetune-loss svg").first).to_be_visible()
-    expect(page.get_by_text(re.compile(r"Done in \d+ s"))).to_be_visible()
-    page.screenshot(path=str(ARTIFACTS / "finetune-3-train.png"), full_page=True)
+    expect(page.locator("#finetune-accuracy canvas, #finetune-accuracy svg").first).to_be_visible()
+    expect(page.get_by_role("button", name="Start training")).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "finetune-own-3-train.png"), full_page=True)
     page.get_by_role("button", name="Next: evaluate").click()
+    expect(page.locator("#finetune-score")).to_contain_text(re.compile(r"test accuracy \d+\.\d%"))
+    expect(page.locator("#finetune-confusion img")).to_be_visible()
+    confusion = page.locator("#finetune-confusion img").bounding_box()
+    assert confusion["width"] > 200, "the 2-class confusion matrix is drawn large enough to read"
+    expect(page.locator("#finetune-table").get_by_role("gridcell", name="cats")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "finetune-own-4-evaluate.png"), full_page=True)
     page.get_by_role("button", name="Next: use it").click()
-    expect(page.get_by_role("button", name="Download model (.zip)")).to_be_visible()
-    page.locator("input[type=file]").last.set_input_files(
-        str(pets_root / "oxford-iiit-pet" / "images" / "Abyssinian_142.jpg"))
-    page.get_by_role("button", name="Classify with my model").click()
-    expect(page.get_by_test_id("label-output-value")).to_be_visible(timeout=60_000)
+    page.locator("#finetune-photo input[type=file]").set_input_files(cats[5])  # no button: the answer just comes
+    answer = page.locator("#finetune-answer").get_by_test_id("label-output-value")
+    expect(answer).to_be_visible(timeout=60_000)
+    expect(answer).to_contain_text(re.compile("cats|dogs"))
+    expect(page.get_by_role("button", name=re.compile(r"Download run 1"))).to_be_visible()
+    expect(page.get_by_text("model.safetensors")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "finetune-own-5-use.png"), full_page=True)
+
+
+def test_pets_data_check_then_runs_compared(page, pets_root):
+    page.get_by_role("tab", name="Fine-tune").click()
+    expect(page.get_by_text(str(pets_root))).to_have_count(0)  # the page never shows a server path
+    page.get_by_role("button", name="Check the data").click()
+    report = page.locator("#finetune-report")
+    expect(report).to_contain_text("37 classes", timeout=120_000)
+    expect(report).to_contain_text("You asked for 20 images per class, but the classes have only 10")
+    page.get_by_role("radio", name="Cat or dog").check()  # quicker to train, twice
+    page.get_by_role("button", name="Check the data").click()
+    expect(report).to_contain_text("2 classes", timeout=120_000)
+    page.get_by_role("button", name="Next: model and method").click()
+    epochs = page.get_by_label("number input for Epochs")
+    for run, count in ((1, "3"), (2, "5")):
+        epochs.fill(count)
+        epochs.press("Enter")
+        page.get_by_role("button", name="Next: train").click()
+        train_and_wait(page, run)
+        if run == 1:
+            page.get_by_role("tab", name=re.compile(r"2\. Model")).click()
+    page.get_by_role("button", name="Next: evaluate").click()
+    runs = page.locator("#finetune-runs")
+    expect(runs.get_by_role("gridcell", name=re.compile("^3 epochs"))).to_be_visible()
+    expect(runs.get_by_role("gridcell", name=re.compile("^5 epochs"))).to_be_visible()
+    expect(page.locator("#finetune-score")).to_contain_text("Run 2")
+    page.locator("#finetune-run input").click()
+    page.get_by_role("option", name="Run 1").click()
+    expect(page.locator("#finetune-score")).to_contain_text("Run 1")
+    page.get_by_role("button", name="Next: use it").click()
+    expect(page.get_by_role("button", name=re.compile(r"Download run 1"))).to_be_visible()
     page.get_by_role("tab", name="Classify").click()
     page.get_by_label("Pretrained network").first.click()
-    expect(page.get_by_role("option", name=re.compile("Fine-tuned: 37 classes"))).to_be_visible()
+    expect(page.get_by_role("option", name=re.compile("Fine-tuned Run 2: 2 classes"))).to_be_visible()
     page.keyboard.press("Escape")
-    page.get_by_role("tab", name="Ideal image").click()  # the other tabs offer it too
-    page.get_by_text("Advanced").first.click()
-    page.locator("#ideal-model input").click()
-    expect(page.get_by_role("option", name=re.compile("Fine-tuned: 37 classes"))).to_be_visible()
-    page.keyboard.press("Escape")
+
+
+def test_breeds_wizard_reaches_the_library_accuracy(page, pets_root):
     page.get_by_role("tab", name="Fine-tune").click()
-
-
-def test_session_folder_is_removed_on_cleanup():
-    session = Session()
-    (session.folder / "model").mkdir()
-    cleanup(session)
-    assert not session.folder.exists()
-    cleanup(None)
-
-
-def test_evaluation_views():
-    evaluation = Evaluation(0.5, ["cat", "dog"], [[1, 1], [1, 1]], [])
-    image = confusion_image(evaluation)
-    assert image.width > 28 and image.height > 28
-    assert list(per_class_table(evaluation)["accuracy"]) == ["50%", "50%"]
-
-
-def test_upload_zip_and_local_path_rules(tmp_path):
-    archive = tmp_path / "mine.zip"
-    with zipfile.ZipFile(archive, "w") as zf:
-        for name, colour in (("red", (220, 30, 30)), ("blue", (30, 30, 220))):
-            for i in range(4):
-                buffer = io.BytesIO()
-                Image.new("RGB", (40, 40), colour).save(buffer, format="PNG")
-                zf.writestr(f"{name}/{i}.png", buffer.getvalue())
-    first, text, samples, _ = load_data(UPLOAD, "", str(archive), "breeds", 0, None)
-    second, *_ = load_data(UPLOAD, "", str(archive), "breeds", 0, None)
-    assert "**2 classes**" in text and [caption for _, caption in samples] == ["blue", "red"]
-    assert first.folder != second.folder, "each browser session gets its own folder"
-    assert all(str(path).startswith(str(first.folder)) for path, _ in first.data.train)
-    with pytest.raises(gr.Error, match="No Oxford-IIIT Pet dataset"):
-        load_data(LOCAL, str(first.folder / "data"), None, "breeds", 0, first, roots=[first.folder])
-    with pytest.raises(gr.Error, match="can only be opened inside"):  # outside the configured data roots
-        load_data(LOCAL, str(first.folder / "data"), None, "breeds", 0, first, roots=[tmp_path])
-    with pytest.raises(gr.Error, match="can only be opened inside"):
-        load_data(LOCAL, f"{tmp_path}/../../etc", None, "breeds", 0, first, roots=[tmp_path])
-    cleanup(first), cleanup(second)
+    page.get_by_role("button", name="Check the data").click()
+    expect(page.locator("#finetune-report")).to_contain_text("37 classes", timeout=120_000)
+    page.get_by_role("button", name="Next: model and method").click()
+    page.get_by_role("button", name="Next: train").click()
+    train_and_wait(page)
+    page.get_by_role("button", name="Next: evaluate").click()
+    heading = page.locator("#finetune-score").get_by_role("heading")
+    accuracy = float(re.search(r"(\d+\.\d)%", heading.inner_text()).group(1))
+    assert accuracy >= 79.0, f"wizard test accuracy {accuracy}% is below the floor measured for the library"
+    expect(page.locator("#finetune-mistakes img").first).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "finetune-4-evaluate.png"), full_page=True)
 
 
 def test_stop_button_ends_training_cleanly(page, pets_root):
-    load_pets(page, pets_root)
+    page.get_by_role("tab", name="Fine-tune").click()
+    page.get_by_role("button", name="Check the data").click()
+    expect(page.locator("#finetune-report")).to_contain_text("37 classes", timeout=120_000)
+    page.get_by_role("button", name="Next: model and method").click()
     page.get_by_role("radio", name=re.compile("Fine-tune the last blocks")).check()
     expect(page.get_by_label("number input for Epochs")).to_have_value("6")  # the method's own defaults
     page.get_by_role("button", name="Next: train").click()
     page.get_by_role("button", name="Start training").click()
     page.get_by_role("button", name="Stop").click()
     expect(page.get_by_text("Stopped before the first epoch finished")).to_be_visible(timeout=120_000)
+
+
+# --- handlers without a browser -------------------------------------------------------------------------------------
+
+def png_bytes(colour: tuple[int, int, int], size: int = 40) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (size, size), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_upload_zip_gets_its_own_session_folder(wizard, tmp_path):
+    archive = tmp_path / "mine.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, colour in (("red", (220, 30, 30)), ("blue", (30, 30, 220))):
+            for i in range(4):
+                zf.writestr(f"{name}/{i}.png", png_bytes((colour[0], colour[1] + i, colour[2])))
+    first = load(wizard, finetune.ZIP, str(archive))
+    second = load(wizard, finetune.ZIP, str(archive))
+    session = first[wizard.session]
+    assert "**2 classes**" in first[wizard.report]
+    assert [item["caption"] for item in first[wizard.samples].value] == ["blue", "red"]
+    assert session.folder != second[wizard.session].folder, "each browser session gets its own folder"
+    assert all(str(path).startswith(str(session.folder)) for path, _ in session.data.train)
+    with pytest.raises(gr.Error, match="Choose where the images are"):  # a dataset name the server does not offer
+        load(wizard, finetune.PETS, dataset="../../etc")
+    cleanup(session), cleanup(second[wizard.session])
+    assert not session.folder.exists()
+
+
+def test_own_classes_are_checked_by_the_library(wizard, tmp_path):
+    photos = []
+    for i in range(8):
+        path = tmp_path / f"photo{i}.png"
+        path.write_bytes(png_bytes((10 * i, 100, 200 - 10 * i)))
+        photos.append(str(path))
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not a photo at all")
+    with pytest.raises(gr.Error, match="at least 3 photos.*'dogs' has 2 photos"):
+        load(wizard, finetune.OWN, own={"cats": photos[:4], "dogs": photos[4:6]})
+    with pytest.raises(gr.Error, match="Two classes are named"):
+        load(wizard, finetune.OWN, own={"cats": photos[:4], "Cats": photos[4:]})
+    with pytest.raises(gr.Error, match=f"longer than {MAX_CLASS_NAME}"):
+        load(wizard, finetune.OWN, own={"c" * 50: photos[:4], "dogs": photos[4:]})
+    update = load(wizard, finetune.OWN, own={"cats": photos[:4] + [photos[0], str(broken)], "dogs": photos[4:]})
+    data = update[wizard.session].data
+    assert data.classes == ["cats", "dogs"], "the classes keep the order they were made in"
+    assert sum(map(sum, data.counts().values())) == 8
+    assert "not a readable image: cats/broken.jpg" in update[wizard.report]
+    assert "1 exact duplicate" in update[wizard.report]
+    cleanup(update[wizard.session])
+
+
+def test_source_shows_only_its_own_inputs(wizard):
+    for source, box in ((finetune.OWN, wizard.own_box), (finetune.ZIP, wizard.zip_box)):
+        update = finetune.show_source(wizard, source)
+        visible = [component for component, change in update.items() if change.visible]
+        assert visible == [box], source
+
+
+def test_session_folder_is_removed_on_cleanup():
+    session = Session()
+    (session.folder / "data").mkdir()
+    cleanup(session)
+    assert not session.folder.exists()
+    cleanup(None)

@@ -8,16 +8,22 @@ import functools
 import gc
 import inspect
 import os
+import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import gradio as gr
 import gradio.media
 
 from transfer import TransferError, list_models
+from transfer.data import DatasetSplits
+from transfer.export import save_result
 from transfer.models import is_model_name
+from transfer.train import FineTuneResult
 
 PETS_ROOT = Path(os.environ.get("TRANSFER_PETS_ROOT",
                                 Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pets-mini"))
@@ -25,6 +31,65 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 #: Files the app writes for download (PNGs) live here and are deleted after OUTPUT_MAX_AGE seconds.
 OUTPUT_DIR = Path(tempfile.mkdtemp(prefix="transfer-lab-outputs-"))
 OUTPUT_MAX_AGE = 3600
+#: Trained models a session keeps for comparison; the oldest is deleted (with its folder) when one more is trained.
+MAX_RUNS = 5
+
+
+@dataclass
+class Run:
+    """One training of a session: its result, saved model folder and downloadable zip."""
+
+    number: int
+    result: FineTuneResult
+    backbone: str  # the pretrained network it started from
+    data: DatasetSplits  # the dataset it was trained and tested on
+    model_dir: Path
+    archive: Path
+
+    @property
+    def title(self) -> str:
+        """How model lists name it, e.g. 'Run 2: 37 classes, 84% (head)'."""
+        return (f"Run {self.number}: {len(self.result.classifier.labels)} classes, "
+                f"{self.result.evaluation.accuracy:.0%} ({self.result.config.method})")
+
+
+@dataclass
+class Session:
+    """One browser session's fine-tuning state, kept in the app's gr.State and read by every tab; its folder is
+    deleted with the session (see cleanup)."""
+
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="transfer-finetune-")))
+    stop: threading.Event = field(default_factory=threading.Event)
+    data: DatasetSplits | None = None
+    runs: list[Run] = field(default_factory=list)
+    selected: Run | None = None  # the run that step 4 shows and step 5 uses
+
+    def add_run(self, result: FineTuneResult, backbone: str) -> Run:
+        """Save a training of the current data as the next run (selected), dropping the oldest beyond MAX_RUNS."""
+        number = self.runs[-1].number + 1 if self.runs else 1
+        saved = save_result(result, self.folder / "runs" / f"transfer-lab-run-{number}", archive=True)
+        run = Run(number, result, backbone, self.data, saved.folder, saved.archive)
+        self.runs.append(run)
+        while len(self.runs) > MAX_RUNS:
+            old = self.runs.pop(0)
+            shutil.rmtree(old.model_dir, ignore_errors=True)
+            old.archive.unlink(missing_ok=True)
+        self.selected = run
+        return run
+
+    def run_of(self, model: str | None) -> Run | None:
+        """The run whose model folder is `model`, if it belongs to this session."""
+        return next((run for run in self.runs if str(run.model_dir) == model), None)
+
+    def run_number(self, number: int | None) -> Run | None:
+        """The run with this number, if the session still keeps it."""
+        return next((run for run in self.runs if run.number == number), None)
+
+
+def cleanup(session: Session | None) -> None:
+    """Delete a finished session's data and models (the app's gr.State delete_callback)."""
+    if session is not None:
+        shutil.rmtree(session.folder, ignore_errors=True)
 
 
 def user_errors(fn: Callable) -> Callable:
@@ -66,6 +131,15 @@ def upload_path(value: dict | str | None) -> str | None:
     return value.get("path") if isinstance(value, dict) else value
 
 
+def received_photos(value: list | None) -> list[str]:
+    """Server paths of the photos in a gallery's raw (preprocess=False) value, each checked like upload_path."""
+    if not value:
+        return []
+    if not isinstance(value, list):
+        raise gr.Error("A gallery's value must be a list of uploaded photos.", print_exception=False)
+    return [upload_path(item["image"] if isinstance(item, dict) and "image" in item else item) for item in value]
+
+
 def save_output(data: bytes, stem: str, suffix: str = ".png") -> str:
     """Write a file for download into OUTPUT_DIR, first deleting outputs older than OUTPUT_MAX_AGE; returns its path."""
     cutoff = time.time() - OUTPUT_MAX_AGE
@@ -80,14 +154,13 @@ def save_output(data: bytes, stem: str, suffix: str = ".png") -> str:
     return handle.name
 
 
-def session_model(model: str | None, session) -> str:
-    """The model a request may use: a catalog or timm name, or this browser session's own fine-tuned folder.
+def session_model(model: str | None, session: Session | None) -> str:
+    """The model a request may use: a catalog or timm name, or one of this browser session's fine-tuned folders.
 
     Folder paths from anyone else (another session's model, or any server path sent through the API) are refused,
     so the model box cannot be used to probe the server's files or borrow another user's model.
     """
-    own = getattr(session, "model_dir", None)
-    if model and own is not None and model == str(own):
+    if session is not None and session.run_of(model) is not None:
         return model
     if not model or not is_model_name(model):
         raise gr.Error("Unknown model: choose one from the list (a fine-tuned model is usable only in the browser "
@@ -100,10 +173,16 @@ def label_scores(predictions) -> dict[str, float]:
     return {p.label: p.score for p in predictions}
 
 
-def model_choices(extra: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
-    """(label, value) pairs for a model dropdown: offline catalog models, Hub models, then `extra`."""
+def model_choices(session: Session | None = None) -> list[tuple[str, str]]:
+    """(label, value) pairs for a model dropdown: offline catalog models, Hub models, then the session's runs."""
     choices = [(f"{e.title}" + ("" if e.offline else " - needs internet"), e.name) for e in list_models()]
-    return choices + (extra or [])
+    runs = session.runs if session is not None else []
+    return choices + [(f"Fine-tuned {run.title}", str(run.model_dir)) for run in reversed(runs)]
+
+
+def model_list(session: Session | None) -> gr.Dropdown:
+    """A model dropdown update offering the catalog and this session's fine-tuned runs."""
+    return gr.Dropdown(choices=model_choices(session))
 
 
 def example_photos() -> list[str]:

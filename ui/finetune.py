@@ -4,35 +4,34 @@ from __future__ import annotations
 
 import functools
 import shutil
-import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
-import numpy as np
-import pandas as pd
-from PIL import Image, ImageDraw
 
 import transfer
-from transfer.data import PETS_DOWNLOAD_MB, DatasetSplits, check_inside, find_pets_root, open_dataset
-from transfer.evaluate import Evaluation
-from transfer.export import save_finetuned
+from transfer.data import PETS_DOWNLOAD_MB, dataset_from_files, find_pets_root, open_dataset
+from transfer.evaluate import read_curves
 from transfer.features import Progress
-from transfer.render import colorize
+from transfer.render import confusion_image
 from transfer.train import DEFAULTS, METHOD_TITLES, METHODS, EpochMetrics, Finished, FineTuneResult, TrainConfig
+from ui import evaluation as views
+from ui import own_classes
 from ui.classify import classify
-from ui.common import PETS_ROOT, model_choices, release_memory, session_model, user_errors
+from ui.common import Run, Session, model_choices, release_memory, session_model, upload_path, user_errors
 
-LOCAL = "Oxford-IIIT Pet on this computer"
-DOWNLOAD = f"Download Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB)"
-UPLOAD = "Upload a .zip of my own class folders"
+OWN, PETS, ZIP, DOWNLOAD = "own", "pets", "zip", "download"
+SOURCES = {
+    OWN: "My own classes: add photos or use the webcam",
+    PETS: "Oxford-IIIT Pet: cat and dog breeds, ready on this server",
+    ZIP: "A .zip of class folders (for bigger sets)",
+    DOWNLOAD: f"Download Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB, needs internet)",
+}
 DOWNLOAD_FOLDER = Path.home() / ".cache" / "transfer-lab" / "pets"
-THUMBNAIL = 160
-MAX_MISTAKES = 48
-TRAINING = "finetune-training"
-MAX_TRAINING_SECONDS = 900  # a job running longer is stopped like the Stop button: the best epoch so far is kept  # one training job at a time: the CPU is shared by every tab and user
+TRAINING = "finetune-training"  # one training job at a time: the CPU is shared by every tab and user
+MAX_TRAINING_SECONDS = 900  # a job running longer is stopped like the Stop button: the best epoch so far is kept
 
 INTRO = """**Transfer learning** reuses a network pretrained on ImageNet for *your* classes. Follow the steps: pick the
 data, pick how much of the network to retrain, train (usually seconds), check the score on test images it never saw,
@@ -42,67 +41,131 @@ METHOD_HELP = """* **Feature extraction** runs the frozen network once per image
 * **Fine-tune the last blocks** also adjusts the last stages of the network, more slowly than the new layer, on
   randomly cropped and flipped images: minutes, can gain a little with more data.
 * **Full fine-tuning** adjusts every weight: slowest, needs the most data to pay off."""
+USE_HELP = """**Download** a zip with one folder: `model.safetensors` (the weights) and `config.json` (the class names,
+how photos are resized, and the test scores). Unzip it, then in Python:
+
+```python
+import transfer
+transfer.predict("photo.jpg", "{folder}")   # the unzipped folder; top classes with their probabilities
+```
+
+In this app the model is already in the **Classify**, **Ideal image** and **Adversarial** tabs' model lists (for
+you only, until you close the page)."""
+
+
+def local_datasets(roots: list[Path]) -> dict[str, Path]:
+    """Oxford-IIIT Pet copies inside the data roots (a root or a folder directly in it), by folder name; the page
+    shows only these names, never a server path."""
+    found = {}
+    for root in roots:
+        candidates = [Path(root)] + (sorted(p for p in Path(root).iterdir() if p.is_dir()) if Path(root).is_dir()
+                                     else [])
+        for candidate in candidates:
+            pets = find_pets_root(candidate)
+            if pets is not None and pets not in found.values():
+                found[pets.name] = pets
+    return found
 
 
 @dataclass
-class Session:
-    """One browser session's training state, kept in gr.State; its folder is deleted with the session."""
+class Wizard:
+    """The wizard's components, so handlers can return {component: update} for just what they change."""
 
-    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="transfer-finetune-")))
-    stop: threading.Event = field(default_factory=threading.Event)
-    data: DatasetSplits | None = None
-    result: FineTuneResult | None = None
-    model_dir: Path | None = None
+    session: gr.State  # the app's per-session state (ui.common.Session), shared with the other tabs
+    steps: gr.Walkthrough
+    # 1. Data
+    source: gr.Radio
+    own: own_classes.OwnClasses
+    own_box: gr.Column
+    pets_box: gr.Column
+    zip_box: gr.Column
+    download_box: gr.Column
+    dataset: gr.Dropdown
+    task: gr.Radio
+    archive: gr.File
+    per_class: gr.Slider
+    load: gr.Button
+    report: gr.Markdown
+    counts: gr.Dataframe
+    samples: gr.Gallery
+    to_model: gr.Button
+    # 2. Model & method
+    backbone: gr.Dropdown
+    method: gr.Radio
+    epochs: gr.Slider
+    lr: gr.Number
+    batch_size: gr.Slider
+    augment: gr.Checkbox
+    seed: gr.Number
+    to_train: gr.Button
+    # 3. Train
+    start: gr.Button
+    stop: gr.Button
+    status: gr.Markdown
+    loss_plot: gr.LinePlot
+    accuracy_plot: gr.LinePlot
+    reading: gr.Markdown
+    to_evaluate: gr.Button
+    # 4. Evaluate
+    runs: gr.Dataframe
+    run: gr.Dropdown
+    score: gr.Markdown
+    confusion: gr.Image
+    table: gr.Dataframe
+    mistakes: gr.Gallery
+    no_mistakes: gr.Markdown
+    to_use: gr.Button
+    # 5. Use it
+    photo: gr.Image
+    answer: gr.Label
+    examples: gr.Gallery
+    download: gr.DownloadButton
+    use_help: gr.Markdown
 
 
-def cleanup(session: Session | None) -> None:
-    """Delete a finished session's data and models."""
-    if session is not None:
-        shutil.rmtree(session.folder, ignore_errors=True)
+# --- step 1: data -------------------------------------------------------------------------------------------------
 
-
-def thumbnail(path: str) -> Image.Image:
-    """A small copy of an image for galleries (PIL, so Gradio serves it from its own cache)."""
-    image = transfer.load_image(path)
-    image.thumbnail((THUMBNAIL, THUMBNAIL))
-    return image
+def show_source(w: Wizard, source: str) -> dict:
+    """Only the chosen source's inputs are visible."""
+    return {w.own_box: gr.Column(visible=source == OWN), w.pets_box: gr.Column(visible=source in (PETS, DOWNLOAD)),
+            w.zip_box: gr.Column(visible=source == ZIP), w.download_box: gr.Column(visible=source == DOWNLOAD),
+            w.dataset: gr.Dropdown(visible=source == PETS and len(w.dataset.choices) > 1)}
 
 
 @user_errors
-def load_data(source: str, path: str, upload: str | None, task: str, per_class: int, session: Session | None,
-              roots: list[Path] = ()):
-    """Open the chosen dataset (a typed path only inside `roots`); returns the session, a summary and samples."""
+def load_data(w: Wizard, datasets: dict[str, Path], source: str, dataset: str | None, task: str, per_class: float,
+              archive: dict | str | None, session: Session | None, *own) -> dict:
+    """Open the chosen data (own classes, a server copy of Oxford-IIIT Pet by name, a zip or the download), check
+    it, and report what was found; the session's folder holds extracted or copied files."""
     session = session or Session()
     shutil.rmtree(session.folder / "data", ignore_errors=True)
     try:
         cap = int(per_class) or None
     except (TypeError, ValueError, OverflowError):
         raise transfer.InputError("Images per class must be a whole number (0 for all).") from None
-    if source == UPLOAD:
-        if not upload:
+    if source == OWN:
+        data = dataset_from_files(own_classes.classes_of(*own), per_class=cap, workdir=session.folder / "data")
+    elif source == ZIP:
+        if not archive:
             raise transfer.InputError("Upload a .zip first: one folder per class, each with that class's images.")
-        data = open_dataset(upload, per_class=cap, workdir=session.folder / "data")
+        data = open_dataset(upload_path(archive), per_class=cap, workdir=session.folder / "data")
     elif source == DOWNLOAD:  # always into the app's own cache folder, never a path typed in the browser
-        gr.Info(f"Downloading Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB) into {DOWNLOAD_FOLDER}: "
-                "this takes several minutes.")
+        gr.Info(f"Downloading Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB): this takes several minutes.")
         data = open_dataset(DOWNLOAD_FOLDER, task, cap, download=True)
-    else:  # only an Oxford-IIIT Pet tree: a typed path must not expose other server folders' images
-        path = str(check_inside(path, roots))
-        if find_pets_root(Path(path)) is None:
-            raise transfer.InputError(f"No Oxford-IIIT Pet dataset at '{path}': give the folder that contains "
-                                      "oxford-iiit-pet/images and oxford-iiit-pet/annotations, or upload a zip.")
-        data = open_dataset(path, task, cap)
-    session.data, session.result = data, None
-    summary = data.summary()
-    text = (f"**{summary['classes']} classes** ({data.kind}, task *{data.task}*): {summary['train']} training, "
-            f"{summary['val']} validation and {summary['test']} test images."
-            + "".join(f"\n\n{note}" for note in data.notes))
+    elif dataset in datasets:
+        data = open_dataset(datasets[dataset], task, cap)
+    else:
+        raise transfer.InputError("Choose where the images are: your own classes, or upload a zip of class folders.")
+    session.data = data
     first = {}
-    for sample_path, label in data.train:
-        first.setdefault(label, sample_path)
-    samples = [(thumbnail(p), data.classes[y]) for y, p in sorted(first.items())]
-    return session, text, samples, gr.Button(interactive=True)
+    for path, label in data.train:
+        first.setdefault(label, path)
+    samples = [(views.thumbnail(p), data.classes[y]) for y, p in sorted(first.items())]
+    return {w.report: views.data_report(data), w.counts: gr.Dataframe(views.counts_table(data), visible=True),
+            w.samples: gr.Gallery(samples, visible=True), w.to_model: gr.Button(interactive=True), w.session: session}
 
+
+# --- steps 2 and 3: method and training ---------------------------------------------------------------------------
 
 def method_defaults(method: str):
     """Epochs, learning rate and batch size that suit the chosen method."""
@@ -110,121 +173,55 @@ def method_defaults(method: str):
     return defaults["epochs"], defaults["lr"], defaults["batch_size"]
 
 
-def curves(history: list[EpochMetrics]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Long-format loss and accuracy tables for the two line plots."""
-    rows = [(m.epoch, f"{split} {kind}", getattr(m, f"{split}_{kind}"))
-            for m in history for split in ("train", "val") for kind in ("loss", "accuracy")]
-    table = pd.DataFrame(rows, columns=["epoch", "curve", "value"]).dropna()
-    loss, accuracy = table[table.curve.str.endswith("loss")], table[table.curve.str.endswith("accuracy")]
-    return loss, accuracy
-
-
-def confusion_image(evaluation: Evaluation, cell: int = 14) -> Image.Image:
-    """The confusion matrix as a heatmap, rows = true class, columns = predicted class, with class names."""
-    matrix = np.array(evaluation.confusion, dtype=np.float64)
-    rates = matrix / matrix.sum(1, keepdims=True).clip(min=1)
-    n = len(evaluation.classes)
-    margin = 8 + 6 * max(len(name) for name in evaluation.classes)
-    canvas = Image.new("RGB", (margin + n * cell + 8, margin + n * cell + 8), "white")
-    colours = colorize(1 - rates, stretch=False)
-    colours[matrix == 0] = 255  # empty cells white, so the diagonal and the confusions stand out
-    cells = Image.fromarray(colours).resize((n * cell, n * cell), Image.NEAREST)
-    canvas.paste(cells, (margin, margin))
-    names = Image.new("RGB", (margin, n * cell), "white")
-    draw = ImageDraw.Draw(names)
-    for i, name in enumerate(evaluation.classes):
-        draw.text((4, i * cell + 2), name, fill="black")
-    canvas.paste(names, (0, margin))  # row labels
-    canvas.paste(names.rotate(90, expand=True), (margin, 0))  # the same names as column labels
-    return canvas
-
-
-def per_class_table(evaluation: Evaluation) -> pd.DataFrame:
-    """Test images, correct answers and accuracy of each class, worst first."""
-    rows = [(name, sum(row), row[i], row[i] / sum(row))
-            for i, (name, row) in enumerate(zip(evaluation.classes, evaluation.confusion)) if sum(row)]
-    table = pd.DataFrame(rows, columns=["class", "test images", "correct", "accuracy"]).sort_values("accuracy")
-    return table.assign(accuracy=table.accuracy.map("{:.0%}".format))
-
-
-def mistakes_gallery(evaluation: Evaluation) -> list[tuple[Image.Image, str]]:
-    """Thumbnails of misclassified test images captioned 'true → predicted (confidence)'."""
-    return [(thumbnail(m.path), f"{m.true_label} → {m.predicted_label} ({m.confidence:.0%})")
-            for m in evaluation.mistakes[:MAX_MISTAKES]]
-
-
 @user_errors
-def train(session: Session | None, model: str, method: str, epochs: float, lr: float, batch_size: float,
-          augment: bool, seed: float, progress=gr.Progress()):
-    """Train with live curves; at the end fill the Evaluate and Use-it steps and offer the model to Classify."""
+def train(w: Wizard, session: Session | None, model: str, method: str, epochs: float, lr: float, batch_size: float,
+          augment: bool, seed: float, progress=gr.Progress()) -> Iterator[dict]:
+    """Train with live curves; at the end keep the run, read its curves and fill the Evaluate and Use-it steps."""
     if session is None or session.data is None:
-        raise transfer.InputError("Load a dataset in step 1 (Data) first.")
+        raise transfer.InputError("Check the data in step 1 (Data) first.")
     session.stop.clear()
     try:
         config = TrainConfig(method=method, epochs=int(epochs), lr=float(lr), batch_size=int(batch_size),
                              augment=bool(augment), seed=int(seed))
     except (TypeError, ValueError, OverflowError):
         raise transfer.InputError("Epochs, batch size and seed must be whole numbers, the learning rate a number.")
-    skip = [gr.skip()] * 9
+    model = session_model(model, None)
     history: list[EpochMetrics] = []
     progress(0, desc="Loading the pretrained network")
+    yield {w.reading: "", w.to_evaluate: gr.Button(interactive=False)}
     time_limit = threading.Timer(MAX_TRAINING_SECONDS, session.stop.set)
     time_limit.start()
     try:
-        yield from _train_events(session, config, session_model(model, None), method, history, progress, skip)
+        for event in transfer.finetune(session.data, config, model, session.stop):
+            if isinstance(event, Progress):
+                desc = {"features": "Extracting features (once per image)", "train": "Training",
+                        "evaluate": "Scoring images"}[event.stage]
+                progress((event.done, event.total), desc=desc)
+            elif isinstance(event, EpochMetrics):
+                history.append(event)
+                if method == "head":
+                    progress((event.epoch, event.epochs), desc="Training the new last layer")
+                loss, accuracy = views.curves(history)
+                yield {w.status: f"Epoch {event.epoch}/{event.epochs}: validation accuracy {event.val_accuracy:.1%}",
+                       w.loss_plot: loss, w.accuracy_plot: accuracy}
+            elif isinstance(event, Finished):
+                yield finish(w, session, event.result, model)
     finally:
         time_limit.cancel()
         release_memory()
 
 
-def _train_events(session: Session, config: TrainConfig, model: str, method: str, history: list[EpochMetrics],
-                  progress, skip: list) -> Iterator[tuple]:
-    """The UI updates for each event of one training run."""
-    for event in transfer.finetune(session.data, config, model, session.stop):
-        if isinstance(event, Progress):
-            desc = {"features": "Extracting features (once per image)", "train": "Training",
-                    "evaluate": "Scoring images"}[event.stage]
-            progress((event.done, event.total), desc=desc)
-        elif isinstance(event, EpochMetrics):
-            history.append(event)
-            if method == "head":
-                progress((event.epoch, event.epochs), desc="Training the new last layer")
-            status = f"Epoch {event.epoch}/{event.epochs}: validation accuracy {event.val_accuracy:.1%}"
-            yield session, status, *curves(history), *skip
-        elif isinstance(event, Finished):
-            yield finish(session, event.result, history)
-
-
-def finish(session: Session, result: FineTuneResult | None, history: list[EpochMetrics]) -> tuple:
-    """Save and zip the model, and build the outputs of the Evaluate and Use-it steps."""
+def finish(w: Wizard, session: Session, result: FineTuneResult | None, model: str) -> dict:
+    """Keep the run (saved and zipped), stay on step 3 with the final curves and their reading."""
     if result is None:
-        return session, "Stopped before the first epoch finished: nothing to keep. Press Start to train again.", \
-            *curves(history), *[gr.skip()] * 9
-    shutil.rmtree(session.folder / "model", ignore_errors=True)
-    session.result = result
-    session.model_dir = save_finetuned(result.classifier, session.folder / "model", result.metrics())
-    archive = shutil.make_archive(str(session.folder / "transfer-lab-model"), "zip", session.model_dir)
-    evaluation = result.evaluation
+        return {w.status: "Stopped before the first epoch finished: nothing to keep. Press Start to train again."}
+    run = session.add_run(result, model)
+    loss, accuracy = views.curves(result.history)
     stopped = " (stopped early: the best epoch so far was kept)" if result.stopped else ""
-    status = (f"Done in {result.seconds:.0f} s{stopped}. Test accuracy **{evaluation.accuracy:.1%}**: "
-              "see step 4.")
-    score = (f"## Test accuracy: {evaluation.accuracy:.1%}\n{len(session.data.test)} test "
-             f"images the model never saw during training; {len(evaluation.mistakes)} mistakes. Best epoch: "
-             f"{result.best_epoch} of {len(result.history)}{stopped}.")
-    return (session, status, *curves(result.history), gr.Walkthrough(selected=4), score,
-            per_class_table(evaluation), confusion_image(evaluation), mistakes_gallery(evaluation),
-            gr.DownloadButton(value=archive, visible=True), model_list(session),
-            gr.Button(interactive=True), gr.Button(interactive=True))
-
-
-def model_list(session: Session | None) -> gr.Dropdown:
-    """A model dropdown's choices: the catalog, then this session's fine-tuned model when there is one."""
-    if session is None or session.result is None or session.model_dir is None:
-        return gr.Dropdown(choices=model_choices())
-    result = session.result
-    label = (f"Fine-tuned: {len(result.classifier.labels)} classes, {result.evaluation.accuracy:.0%} "
-             f"({result.config.method})")
-    return gr.Dropdown(choices=model_choices([(label, str(session.model_dir))]))
+    return {w.status: f"Run {run.number} done in {result.seconds:.0f} s{stopped}: test accuracy "
+                      f"**{result.evaluation.accuracy:.1%}** (details in step 4).",
+            w.loss_plot: loss, w.accuracy_plot: accuracy, w.reading: f"**Reading the curves:** {read_curves(result.history)}",
+            w.to_evaluate: gr.Button(interactive=True), **show_run(w, session, run.number)}
 
 
 def stop_training(session: Session | None) -> None:
@@ -234,37 +231,98 @@ def stop_training(session: Session | None) -> None:
         gr.Info("Stopping after the current batch; the best epoch so far is kept.")
 
 
-@user_errors
-def classify_with_model(image: dict | str | None, session: Session | None) -> dict[str, float]:
-    """Top classes of an uploaded image under this session's fine-tuned model."""
-    if session is None or session.model_dir is None:
+# --- steps 4 and 5: a run's evaluation, trying and downloading it -------------------------------------------------
+
+def show_run(w: Wizard, session: Session | None, number: int | None) -> dict:
+    """Steps 4 and 5 for one of the session's runs: its scores, confusion matrix, mistakes, samples, download."""
+    run = session.run_number(number) if session is not None else None
+    if run is None:
+        return {}
+    evaluation = run.result.evaluation
+    mistakes = views.mistakes_gallery(evaluation)
+    return {
+        w.runs: gr.Dataframe(views.runs_table(session), visible=True),
+        w.run: gr.Dropdown(choices=[(f"Run {r.number}", r.number) for r in reversed(session.runs)], value=run.number,
+                           visible=len(session.runs) > 1),
+        w.score: views.score(session, run),
+        w.confusion: gr.Image(confusion_image(evaluation.classes, evaluation.confusion), visible=True),
+        w.table: gr.Dataframe(views.per_class_table(evaluation), visible=True),
+        w.mistakes: gr.Gallery(mistakes, visible=bool(mistakes)),
+        w.no_mistakes: gr.Markdown("**No mistakes**: every test image was classified correctly.",
+                                   visible=not mistakes),
+        w.to_use: gr.Button(interactive=True),
+        w.examples: gr.Gallery([(views.thumbnail(path), label) for path, label in views.held_out(run.data)],
+                               visible=True),
+        w.answer: None, w.photo: None,
+        w.download: gr.DownloadButton(f"Download run {run.number} (.zip)", value=str(run.archive), visible=True),
+        w.use_help: USE_HELP.replace("{folder}", run.model_dir.name),
+    }
+
+
+def selected_run(session: Session | None) -> Run:
+    if session is None or session.selected is None:
         raise transfer.InputError("Train a model in step 3 first.")
-    return classify(image, str(session.model_dir), session)
+    return session.selected
 
 
-def build(state: gr.State, classify_models: gr.Dropdown, data_roots: list[Path]):
-    """Build the Fine-tune tab; the trained model goes into `state` and `classify_models` (this session only).
+def choose_run(w: Wizard, session: Session | None, number: int | None) -> dict:
+    """Select another run for steps 4 and 5."""
+    run = session.run_number(number) if session is not None else None
+    if run is not None:
+        session.selected = run
+    return show_run(w, session, number)
 
-    A dataset path typed in the page is opened only inside `data_roots`. Returns the training event, so other
-    tabs can offer the new model too.
-    """
+
+@user_errors
+def try_photo(image: dict | str | None, session: Session | None) -> dict[str, float] | None:
+    """The selected run's classes for a photo, as soon as it arrives (upload, paste or webcam)."""
+    if image is None:
+        return None
+    return classify(image, str(selected_run(session).model_dir), session)
+
+
+@user_errors
+def try_example(session: Session | None, event: gr.SelectData) -> tuple:
+    """Classify a held-out test image picked from the gallery, and show it as the photo."""
+    run = selected_run(session)
+    path, _ = views.held_out(run.data)[event.index]
+    return path, classify(path, str(run.model_dir), session)
+
+
+# --- layout and events ----------------------------------------------------------------------------------------------
+
+def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
+    """The wizard's five steps (components only; `wire` adds the events)."""
     gr.Markdown(INTRO)
-    with gr.Walkthrough(selected=1) as wizard:
+    sources = [(SOURCES[key], key) for key in (OWN, PETS, ZIP, DOWNLOAD) if key != PETS or datasets]
+    with gr.Walkthrough(selected=1) as steps:
         with gr.Step("1. Data", id=1):
-            found = PETS_ROOT.is_dir()
-            source = gr.Radio([LOCAL, DOWNLOAD, UPLOAD], value=LOCAL if found else UPLOAD,
-                              label="Where are the images?")
-            path = gr.Textbox(str(PETS_ROOT) if found else str(DOWNLOAD_FOLDER), label="Folder",
-                              info="Oxford-IIIT Pet in torchvision's layout (the folder holding oxford-iiit-pet/).")
-            upload = gr.File(file_types=[".zip"], type="filepath", label="Zip of class folders (cats/1.jpg, ...)")
+            source = gr.Radio(sources, value=PETS if datasets else OWN, label="Where are the images?",
+                              elem_id="finetune-source")
+            with gr.Column(visible=not datasets) as own_box:
+                own = own_classes.build()
+            with gr.Column(visible=bool(datasets)) as pets_box:
+                names = list(datasets)
+                dataset = gr.Dropdown(names, value=names[0] if names else None, label="Dataset",
+                                      visible=len(names) > 1)
+                task = gr.Radio([("37 breeds", "breeds"), ("Cat or dog", "species")], value="breeds", label="Task")
+            with gr.Column(visible=False) as download_box:
+                gr.Markdown(f"The full Oxford-IIIT Pet: 7,349 photos of 37 breeds, about {PETS_DOWNLOAD_MB} MB, "
+                            "downloaded once into the app's cache (several minutes).")
+            with gr.Column(visible=False) as zip_box:
+                archive = gr.File(file_types=[".zip"], type="filepath", label="Zip of class folders",
+                                  elem_id="finetune-zip")
+                gr.Markdown("One folder per class, named after the class, each with its photos: "
+                            "`cats/1.jpg`, `cats/2.jpg`, ..., `dogs/1.jpg`, ...")
+            per_class = gr.Slider(0, 200, value=20, step=1, label="Images per class (0 = all)",
+                                  info="Fewer images train faster; more images score higher.")
+            load = gr.Button("Check the data", variant="primary")
+            report = gr.Markdown(elem_id="finetune-report")
             with gr.Row():
-                task = gr.Radio([("37 breeds", "breeds"), ("Cat or dog", "species")], value="breeds",
-                                label="Task (Oxford-IIIT Pet)")
-                per_class = gr.Slider(0, 200, value=20, step=1, label="Images per class (0 = all)",
-                                      info="Fewer images train faster; more images score higher.")
-            load = gr.Button("Load data", variant="primary")
-            summary = gr.Markdown()
-            samples = gr.Gallery(label="One training image per class", columns=8, height=300)
+                counts = gr.Dataframe(label="Images per class and split", visible=False, max_height=300,
+                                      elem_id="finetune-counts")
+                samples = gr.Gallery(label="One training image per class", columns=6, height=300, visible=False,
+                                     elem_id="finetune-samples")
             to_model = gr.Button("Next: model and method", interactive=False)
         with gr.Step("2. Model & method", id=2):
             backbone = gr.Dropdown(model_choices(), value=transfer.DEFAULT_MODEL, label="Pretrained network",
@@ -287,44 +345,71 @@ def build(state: gr.State, classify_models: gr.Dropdown, data_roots: list[Path])
             with gr.Row():
                 start = gr.Button("Start training", variant="primary")
                 stop = gr.Button("Stop", variant="stop")
-            status = gr.Markdown("Press **Start training**.")
+            status = gr.Markdown("Press **Start training**.", elem_id="finetune-status")
             with gr.Row():
                 loss_plot = gr.LinePlot(x="epoch", y="value", color="curve", title="Loss (lower is better)",
                                         x_title="epoch", y_title="loss", height=260, elem_id="finetune-loss")
                 accuracy_plot = gr.LinePlot(x="epoch", y="value", color="curve", title="Accuracy",
-                                            x_title="epoch", y_title="accuracy", y_lim=[0, 1], height=260)
-            to_evaluate = gr.Button("Next: evaluate", interactive=False)
+                                            x_title="epoch", y_title="accuracy", y_lim=[0, 1], height=260,
+                                            elem_id="finetune-accuracy")
+            reading = gr.Markdown(elem_id="finetune-reading")
+            to_evaluate = gr.Button("Next: evaluate", variant="primary", interactive=False)
         with gr.Step("4. Evaluate", id=4):
-            score = gr.Markdown("Train a model first.")
             with gr.Row():
-                confusion = gr.Image(label="Confusion matrix (rows: true class, columns: predicted)", format="png",
-                                     elem_id="finetune-confusion")
-                table = gr.Dataframe(label="Per-class test accuracy (worst first)", max_height=420,
+                runs = gr.Dataframe(label="Your runs in this session (newest last)", visible=False, scale=4,
+                                    elem_id="finetune-runs")
+                run = gr.Dropdown([], label="Show run", visible=False, scale=1, min_width=120,
+                                  elem_id="finetune-run")
+            score = gr.Markdown("Train a model first.", elem_id="finetune-score")
+            with gr.Row():
+                confusion = gr.Image(format="png", show_label=False, visible=False, elem_id="finetune-confusion",
+                                     buttons=["fullscreen", "download"])
+                table = gr.Dataframe(label="Per-class test accuracy (worst first)", max_height=420, visible=False,
                                      elem_id="finetune-table")
-            mistakes = gr.Gallery(label="Mistakes: true → predicted (confidence)", columns=8, height=320,
-                                  elem_id="finetune-mistakes")
-            to_use = gr.Button("Next: use it", interactive=False)
+            mistakes = gr.Gallery(label="Mistakes: true → predicted (confidence)", columns=6, height=320,
+                                  visible=False, elem_id="finetune-mistakes", elem_classes=["wrap-captions"])
+            no_mistakes = gr.Markdown(visible=False, elem_id="finetune-no-mistakes")
+            to_use = gr.Button("Next: use it", variant="primary", interactive=False)
         with gr.Step("5. Use it", id=5):
-            gr.Markdown("Your model is now also in the **Classify** tab's model list (for you only).")
+            gr.Markdown("Try your model: upload, paste or snap a photo and its answer appears at once.")
             with gr.Row():
-                photo = gr.Image(type="filepath", label="Photo", height=280, sources=["upload", "clipboard"])
-                answer = gr.Label(num_top_classes=5, label="Your model says")
-            with gr.Row():
-                use = gr.Button("Classify with my model", variant="primary")
-                download = gr.DownloadButton("Download model (.zip)", visible=False)
+                photo = gr.Image(type="filepath", label="Photo", height=300, sources=["upload", "webcam", "clipboard"],
+                                 elem_id="finetune-photo")
+                answer = gr.Label(num_top_classes=5, label="Your model says", elem_id="finetune-answer")
+            examples = gr.Gallery(label="Or click a test photo the model never trained on", columns=8, height=150,
+                                  allow_preview=False, visible=False, elem_id="finetune-examples")
+            download = gr.DownloadButton("Download model (.zip)", visible=False, variant="primary")
+            use_help = gr.Markdown()
+    return Wizard(session, steps, source, own, own_box, pets_box, zip_box, download_box, dataset, task, archive, per_class,
+                  load, report, counts, samples, to_model, backbone, method, epochs, lr, batch_size, augment, seed,
+                  to_train, start, stop, status, loss_plot, accuracy_plot, reading, to_evaluate, runs, run, score,
+                  confusion, table, mistakes, no_mistakes, to_use, photo, answer, examples, download, use_help)
 
-    load.click(functools.partial(load_data, roots=data_roots), [source, path, upload, task, per_class, state], [state, summary, samples, to_model],
-               concurrency_limit=2, concurrency_id="finetune-data", api_visibility="private")
-    to_model.click(lambda: gr.Walkthrough(selected=2), None, wizard, queue=False)
-    to_train.click(lambda: gr.Walkthrough(selected=3), None, wizard, queue=False)
-    to_evaluate.click(lambda: gr.Walkthrough(selected=4), None, wizard, queue=False)
-    to_use.click(lambda: gr.Walkthrough(selected=5), None, wizard, queue=False)
-    method.change(method_defaults, method, [epochs, lr, batch_size], queue=False)
-    trained = start.click(train, [state, backbone, method, epochs, lr, batch_size, augment, seed],
-                [state, status, loss_plot, accuracy_plot, wizard, score, table, confusion, mistakes, download,
-                 classify_models, to_use, to_evaluate], concurrency_limit=1, concurrency_id=TRAINING,
-                show_progress_on=[status],
-                api_visibility="private")
-    stop.click(stop_training, state, None, queue=False)
-    use.click(classify_with_model, [photo, state], answer, api_visibility="private")
+
+def build(session: gr.State, data_roots: list[Path]):
+    """Build the Fine-tune tab on the app's per-session `session` state. Datasets are offered by name from inside
+    `data_roots`. Returns the training event, after which the other tabs refresh their model lists."""
+    datasets = local_datasets(data_roots)
+    w = layout(session, datasets)
+    private = {"api_visibility": "private"}
+    bind = functools.partial
+    w.source.change(bind(show_source, w), w.source, [w.own_box, w.pets_box, w.zip_box, w.download_box, w.dataset],
+                    queue=False, **private)
+    w.load.click(bind(load_data, w, datasets), [w.source, w.dataset, w.task, w.per_class, w.archive, session,
+                                               *w.own.inputs],
+                 [w.report, w.counts, w.samples, w.to_model, session], concurrency_limit=2,
+                 concurrency_id="finetune-data", show_progress_on=[w.report], preprocess=False, **private)
+    for button, step in ((w.to_model, 2), (w.to_train, 3), (w.to_evaluate, 4), (w.to_use, 5)):
+        button.click(lambda step=step: gr.Walkthrough(selected=step), None, w.steps, queue=False, **private)
+    w.method.change(method_defaults, w.method, [w.epochs, w.lr, w.batch_size], queue=False, **private)
+    run_views = [w.runs, w.run, w.score, w.confusion, w.table, w.mistakes, w.no_mistakes, w.to_use, w.examples,
+                 w.answer, w.photo, w.download, w.use_help]
+    trained = w.start.click(bind(train, w), [session, w.backbone, w.method, w.epochs, w.lr, w.batch_size, w.augment,
+                                             w.seed],
+                            [w.status, w.loss_plot, w.accuracy_plot, w.reading, w.to_evaluate, *run_views],
+                            concurrency_limit=1, concurrency_id=TRAINING, show_progress_on=[w.status], **private)
+    w.stop.click(stop_training, session, None, queue=False, **private)
+    w.run.input(bind(choose_run, w), [session, w.run], run_views, **private)
+    w.photo.input(try_photo, [w.photo, session], w.answer, preprocess=False, show_progress="minimal", **private)
+    w.examples.select(try_example, session, [w.photo, w.answer], **private)
     return trained

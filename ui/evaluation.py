@@ -1,0 +1,134 @@
+"""What the Fine-tune wizard shows about a dataset and a finished run: data check, curves, scores, comparison."""
+
+from __future__ import annotations
+
+import pandas as pd
+from PIL import Image
+
+import transfer
+from transfer.data import DatasetSplits
+from transfer.evaluate import Evaluation
+from transfer.train import METHOD_TITLES, EpochMetrics
+from ui.common import Run, Session
+
+THUMBNAIL = 160
+MAX_MISTAKES = 48
+METHOD_NAMES = {"head": "feature extraction", "partial": "fine-tuning the last blocks", "full": "full fine-tuning"}
+
+
+def thumbnail(path: str) -> Image.Image:
+    """A small copy of an image for galleries (PIL, so Gradio serves it from its own cache)."""
+    image = transfer.load_image(path)
+    image.thumbnail((THUMBNAIL, THUMBNAIL))
+    return image
+
+
+def data_report(data: DatasetSplits) -> str:
+    """The data check in words: totals, then anything left out or worth a warning."""
+    summary = data.summary()
+    lines = [f"**{summary['classes']} classes**: {summary['train']} images to train on, {summary['val']} to pick the "
+             f"best epoch (validation) and {summary['test']} kept apart for the final test."]
+    lines += [f"- {note}" for note in data.notes]
+    if data.skipped:
+        lines.append(f"- Left out {len(data.skipped)} file(s) that are not a readable image: "
+                     f"{', '.join(data.skipped[:5])}{', ...' if len(data.skipped) > 5 else ''}")
+    if data.duplicates:
+        lines.append(f"- Left out {len(data.duplicates)} exact duplicate(s), so no photo is both trained on and "
+                     f"tested: {', '.join(data.duplicates[:3])}{', ...' if len(data.duplicates) > 3 else ''}")
+    lines += [f"- ⚠️ {warning}" for warning in data.warnings()]
+    if len(lines) == 1:
+        lines.append("- No problems found.")
+    return "\n".join(lines)
+
+
+def counts_table(data: DatasetSplits) -> pd.DataFrame:
+    """Images per class in each split."""
+    rows = [(name, *counts) for name, counts in data.counts().items()]
+    return pd.DataFrame(rows, columns=["class", "train", "validation", "test"])
+
+
+def curves(history: list[EpochMetrics]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Long-format loss and accuracy tables for the two line plots."""
+    rows = [(m.epoch, f"{split} {kind}", getattr(m, f"{split}_{kind}"))
+            for m in history for split in ("train", "val") for kind in ("loss", "accuracy")]
+    table = pd.DataFrame(rows, columns=["epoch", "curve", "value"]).dropna()
+    loss, accuracy = table[table.curve.str.endswith("loss")], table[table.curve.str.endswith("accuracy")]
+    return loss, accuracy
+
+
+def per_class_table(evaluation: Evaluation) -> pd.DataFrame:
+    """Test images, correct answers and accuracy of each class, worst first."""
+    rows = [(name, sum(row), row[i], row[i] / sum(row))
+            for i, (name, row) in enumerate(zip(evaluation.classes, evaluation.confusion)) if sum(row)]
+    table = pd.DataFrame(rows, columns=["class", "test images", "correct", "accuracy"]).sort_values("accuracy")
+    return table.assign(accuracy=table.accuracy.map("{:.0%}".format))
+
+
+def mistakes_gallery(evaluation: Evaluation) -> list[tuple[Image.Image, str]]:
+    """Thumbnails of misclassified test images captioned 'true → predicted (confidence)'."""
+    return [(thumbnail(m.path), f"{m.true_label} → {m.predicted_label} ({m.confidence:.0%})")
+            for m in evaluation.mistakes[:MAX_MISTAKES]]
+
+
+def runs_table(session: Session) -> pd.DataFrame:
+    """Every run of the session side by side: method, network, settings, test accuracy and time."""
+    rows = []
+    for run in session.runs:
+        config, result = run.result.config, run.result
+        rows.append((run.number, METHOD_NAMES[config.method], run.backbone, len(run.data.classes),
+                     f"{config.epochs} epochs, lr {config.lr:g}, batch {config.batch_size}"
+                     + ("" if config.augment else ", no augmentation"),
+                     f"{result.evaluation.accuracy:.1%}", f"{result.seconds:.0f}"))
+    return pd.DataFrame(rows, columns=["run", "method", "network", "classes", "settings", "test accuracy", "seconds"])
+
+
+def score(session: Session, run: Run) -> str:
+    """The run's test score in words, and how it compares with feature extraction on the same data."""
+    result = run.result
+    evaluation = result.evaluation
+    stopped = " (stopped early: the best epoch so far was kept)" if result.stopped else ""
+    text = (f"## Run {run.number}: test accuracy {evaluation.accuracy:.1%}\n{len(evaluation.mistakes)} mistakes on "
+            f"{sum(map(sum, evaluation.confusion))} test images the model never saw during training "
+            f"({METHOD_NAMES[result.config.method]} of {run.backbone}, best epoch {result.best_epoch} of "
+            f"{len(result.history)}, {result.seconds:.0f} s){stopped}.")
+    return text + "\n\n" + comparison(session, run)
+
+
+def comparison(session: Session, run: Run) -> str:
+    """Honest words on whether retraining deeper layers paid off against feature extraction on the same data."""
+    heads = [other for other in session.runs if other.result.config.method == "head" and other.data is run.data
+             and other.backbone == run.backbone]
+    method = run.result.config.method
+    if method == "head":
+        deeper = [other for other in session.runs if other.result.config.method != "head"
+                  and other.data is run.data and other.backbone == run.backbone]
+        if deeper:
+            return comparison(session, deeper[-1])
+        return (f"To compare, go back to step 2 and train with *{METHOD_TITLES['partial'].split(',')[0]}*: the "
+                "table above keeps every run.")
+    if not heads:
+        return ("Train once more with *feature extraction* (step 2) on the same data and network to see whether "
+                f"{METHOD_NAMES[method]} paid off.")
+    head = max(heads, key=lambda other: other.result.evaluation.accuracy)
+    ours, theirs = run.result.evaluation.accuracy, head.result.evaluation.accuracy
+    if ours <= theirs:
+        return (f"**{METHOD_NAMES[method].capitalize()} did not beat feature extraction on this data**: run "
+                f"{run.number} scored {ours:.1%} in {run.result.seconds:.0f} s, run {head.number} (feature "
+                f"extraction) {theirs:.1%} in {head.result.seconds:.0f} s. With {len(run.data.train)} training "
+                "images, the frozen ImageNet features generalise better than weights retrained on so few examples.")
+    return (f"{METHOD_NAMES[method].capitalize()} beat feature extraction by {100 * (ours - theirs):.1f} points "
+            f"(run {run.number}: {ours:.1%} in {run.result.seconds:.0f} s; run {head.number}: {theirs:.1%} in "
+            f"{head.result.seconds:.0f} s). With {sum(map(sum, run.result.evaluation.confusion))} test images, a "
+            "difference of one or two images is within chance.")
+
+
+def held_out(data: DatasetSplits, count: int = 8) -> list[tuple[str, str]]:
+    """A few test images the model never trained on, one per class first: (path, true class)."""
+    chosen, seen = [], set()
+    for path, label in data.test:
+        if label not in seen:
+            seen.add(label)
+            chosen.append((path, data.classes[label]))
+        if len(chosen) == count:
+            break
+    return chosen
