@@ -12,7 +12,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from ui import classify, finetune, synthesis
+from ui import classify, finetune, i18n, synthesis
 from ui.common import PETS_ROOT, cleanup, model_list
 
 TITLE = "Transfer Lab"
@@ -35,7 +35,8 @@ def default_data_roots() -> list[Path]:
 
 
 def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
-    """The whole app: one tab per lesson step, sharing one per-browser-session fine-tuning state."""
+    """The whole app: one tab per lesson step, sharing one per-browser-session fine-tuning state; every text in
+    the visitor's language (ui/i18n.py)."""
     with gr.Blocks(title=TITLE, delete_cache=CACHE_CLEANUP) as demo:
         gr.Markdown(INTRO)
         session = gr.State(None, delete_callback=cleanup)
@@ -51,13 +52,15 @@ def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
         model_boxes = [classify_models, ideal_models, adversarial_models]  # each offers the session's own runs
         trained.then(lambda state: [model_list(state)] * len(model_boxes), session, model_boxes, queue=False,
                      api_visibility="private")
-    return demo
+    return i18n.localize(demo)
 
 
 def launch(demo: gr.Blocks, **options) -> tuple:
-    """Queue and serve the app with the deployment limits above."""
-    return demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=QUICK_JOBS).launch(
-        max_file_size=MAX_UPLOAD, theme=THEME, **options)
+    """Queue and serve the app with the deployment limits above, in English or German (ui/i18n.py)."""
+    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=QUICK_JOBS)
+    i18n.translate_messages(demo)
+    return demo.launch(max_file_size=MAX_UPLOAD, theme=THEME, i18n=i18n.translations(demo), head=i18n.HEAD,
+                       **options)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -1,0 +1,170 @@
+"""English and German: every text a visitor can read is translated, and the UI edge answers in the visitor's language.
+
+When a test here fails it lists the English texts to add to ui/i18n.py's GERMAN (a text, or a template with {holes}).
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+import pytest
+from gradio.context import LocalContext
+
+import transfer
+from ui import i18n
+from ui.common import model_choices
+
+ROOT = Path(__file__).resolve().parent.parent
+MESSAGE_CALLS = {"Info", "Warning", "Success", "Error", "InputError", "TransferError", "ModelUnavailableError"}
+
+
+@pytest.fixture(scope="module")
+def app() -> gr.Blocks:
+    from app import build_app
+
+    return build_app()
+
+
+@pytest.mark.parametrize("language", sorted(i18n.CATALOGS))
+def test_every_visible_text_of_the_app_is_translated(app, language):
+    texts = list(i18n.static_keys(app))
+    assert len(texts) > 80, f"only {len(texts)} visitor-visible texts found: is localize() still applied?"
+    missing = i18n.untranslated(app, language)
+    assert not missing, f"Add these texts to ui/i18n.py's catalog for {language!r}:\n" + "\n".join(missing)
+
+
+def test_german_of_the_page_is_plain_text_for_the_browser(app):
+    """The browser formats translations as ICU messages: braces would be read as arguments, and a '}' in a key
+    ends the key early."""
+    german = i18n.translations(app).translations_dict["de"]
+    assert not [text for text in german.values() if "{" in text or "}" in text]
+    assert not [key for key in german if "}" in key]
+    assert german["Classify"] == "Klassifizieren"
+
+
+def _variants(node: ast.AST, holes: itertools.count) -> list[str]:
+    """The texts a string expression can make, with ⟨n⟩ for each value put into an f-string."""
+    if isinstance(node, ast.Constant):
+        return [node.value] if isinstance(node.value, str) else [""]
+    if isinstance(node, ast.JoinedStr):
+        parts = [[value.value] if isinstance(value, ast.Constant) else [f"⟨{next(holes)}⟩"] for value in node.values]
+        return ["".join(combination) for combination in itertools.product(*parts)]
+    if isinstance(node, ast.IfExp):
+        return _variants(node.body, holes) + _variants(node.orelse, holes)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return [left + right for left in _variants(node.left, holes) for right in _variants(node.right, holes)]
+    return [""]  # a call or name: its own strings are checked where they are written
+
+
+def _messages(path: Path, everything: bool):
+    """(line, text) of the texts in a module the visitor may read: messages passed to errors and gr.Info & co.;
+    with `everything`, every string of two or more words except docstrings."""
+    tree = ast.parse(path.read_text())
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and node.body
+                  and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    inner = {id(child) for node in ast.walk(tree) if isinstance(node, (ast.JoinedStr, ast.BinOp, ast.IfExp))
+             for child in ast.iter_child_nodes(node)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and not everything:
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            if name in MESSAGE_CALLS and node.args:
+                for text in _variants(node.args[0], itertools.count()):
+                    yield node.lineno, text
+        elif everything and isinstance(node, (ast.Constant, ast.JoinedStr, ast.BinOp, ast.IfExp)) \
+                and id(node) not in inner and id(node) not in docstrings:
+            for text in _variants(node, itertools.count()):
+                if len(i18n.LETTERS.findall(text)) >= 2 and " " in text:
+                    yield node.lineno, text
+
+
+@pytest.mark.parametrize("language", sorted(i18n.CATALOGS))
+def test_every_message_in_the_source_is_translated(language):
+    """Library errors the app shows, and every phrase the tab modules write, found by reading the source."""
+    names = set(transfer.imagenet_labels())
+    sources = [(path, False) for path in sorted((ROOT / "transfer").glob("*.py")) if path.name != "cli.py"]
+    sources += [(path, True) for path in sorted((ROOT / "ui").glob("*.py")) if path.name != "i18n.py"]
+    found, missing = 0, []
+    for path, everything in sources:
+        for line, text in _messages(path, everything):
+            if text.strip() in names:  # ImageNet class names are data
+                continue
+            found += 1
+            if i18n.lookup(text, language) is None:
+                missing.append(f"{path.relative_to(ROOT)}:{line}: {text!r}")
+    assert found > 100, f"only {found} messages found in the source"
+    assert not missing, f"Add these (a text, or a template with {{holes}}) to ui/i18n.py's catalog for " \
+        f"{language!r}:\n" + "\n".join(missing)
+
+
+def test_templates_fill_numbers_names_and_nested_messages_in_german():
+    assert i18n.translate("Epoch 3/10: validation accuracy 80.5%", "de") == \
+        "Epoche 3/10: Validierungsgenauigkeit 80,5\u00a0%"
+    assert i18n.translate("Unknown target class 'tabbi'. Did you mean: 'tabby'?", "de") == \
+        "Unbekannte Zielklasse 'tabbi'. Meinten Sie: 'tabby'?"
+    summary = ("**37 classes** (folder, task *classes*): 222 training, 37 validation and 111 test images.\n\n"
+               "Ignored empty folder(s): empty")
+    assert i18n.translate(summary, "de") == ("**37 Klassen** (Ordner, Aufgabe *Klassen*): 222 Trainings-, 37 "
+                                             "Validierungs- und 111 Testbilder.\n\nLeere Ordner ignoriert: empty")
+    assert i18n.translate("Unknown target class 'x'.", "en") == "Unknown target class 'x'."
+    assert i18n.lookup("a sentence nobody translated", "de") is None
+    assert i18n.translate("a sentence nobody translated", "de") == "a sentence nobody translated"
+
+
+@pytest.mark.parametrize(("request_", "language"), [
+    (gr.Request(headers={"accept-language": "de-DE,de;q=0.9,en;q=0.8"}), "de"),
+    (gr.Request(headers={"accept-language": "de-AT"}, cookies={i18n.COOKIE: "en"}), "en"),  # chosen in Settings
+    (gr.Request(headers={"accept-language": "en-US"}, cookies={i18n.COOKIE: "de"}), "de"),
+    (gr.Request(headers={"accept-language": "fr-FR,de"}), "en"),  # the page shows French Gradio, English app
+    (gr.Request(), "en"),  # an API client without headers
+])
+def test_the_request_says_which_language_the_page_shows(request_, language):
+    assert i18n.request_language(request_) == language
+
+
+def _handler(app: gr.Blocks, api_name: str):
+    return next(block_fn for block_fn in app.fns.values() if block_fn.api_name == api_name).fn
+
+
+@pytest.mark.parametrize(("accept", "message"), [
+    ("de-DE", "Kein Bild angegeben: Laden Sie zuerst ein Foto hoch"),
+    ("en-US", "No image given: upload a photo"),
+])
+def test_a_library_error_reaches_the_visitor_in_their_language(app, accept, message):
+    token = LocalContext.request.set(gr.Request(headers={"accept-language": accept}))
+    try:
+        with pytest.raises(gr.Error) as error:
+            _handler(app, "classify")(None, transfer.DEFAULT_MODEL, None)
+    finally:
+        LocalContext.request.reset(token)
+    assert error.value.message.startswith(message)
+
+
+def _block(app: gr.Blocks, kind: type, elem_id: str | None = None):
+    return next(block for block in app.blocks.values()
+                if isinstance(block, kind) and (elem_id is None or block.elem_id == elem_id))
+
+
+def test_handler_results_are_translated_by_the_component_they_go_to(app):
+    plot, table, markdown = _block(app, gr.LinePlot), _block(app, gr.Dataframe), _block(app, gr.Markdown)
+    state, dropdown = _block(app, gr.State), _block(app, gr.Dropdown)
+    curves = pd.DataFrame({"epoch": [1, 1], "value": [0.9, 0.5], "curve": ["train loss", "val loss"]})
+    scores = pd.DataFrame({"class": ["Bengal"], "test images": [3], "correct": [1], "accuracy": ["33%"]})
+    session = {"any": "state"}
+    outputs = [plot, table, markdown, state, dropdown]
+    result = (curves, scores, "Train a model first.", session, gr.Dropdown(choices=model_choices()))
+    plotted, scored, text, kept, choices = i18n.translate_result(result, outputs, "de")
+
+    assert list(plotted["value"].columns) == ["epoch", "value", "curve"]  # the plot reads its columns by name
+    assert list(plotted["value"].curve) == ["Verlust Training", "Verlust Validierung"]
+    assert plotted["color_title"] == "Kurve"
+    assert scored.to_dict("records") == [{"Klasse": "Bengal", "Testbilder": 3, "richtig": 1,
+                                          "Genauigkeit": "33\u00a0%"}]
+    assert text == "Trainieren Sie zuerst ein Modell."
+    assert kept is session
+    assert ("EfficientNet-Lite0 (4,7 Mio. Parameter, 224 px)", "tf_efficientnet_lite0") in choices["choices"]
+    assert i18n.translate_result(result, outputs, "en") is result

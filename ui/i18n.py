@@ -1,0 +1,873 @@
+"""English and German for every text a visitor sees, in one place; the tab modules keep plain English.
+
+Static texts (tab and step names, Markdown, labels, info, buttons, choices, plot and example titles): `localize()`
+turns each of them into a `gr.I18n` key, the English text itself, once the Blocks are built, and `translations()`
+gives the browser their German; the page picks its language from the browser's, or from the one chosen under
+Settings -> Language at the foot of the page.
+Dynamic texts (handler results, gr.Error / gr.Info messages including the library's errors, progress
+descriptions) are translated on the server at the UI edge, into the language the page shows: a script in the page
+keeps it in a cookie (the request's Accept-Language when there is none). A text is found in GERMAN as it is, or by a
+template with {named} holes whose values (numbers, names, nested messages) are filled in; multi-line texts
+paragraph by paragraph, then line by line. The library's messages stay English for CLI and API users.
+
+Adding a language: a dict like GERMAN, registered in CATALOGS under its code; tests/test_i18n.py lists what lacks one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import gradio as gr
+import pandas as pd
+from gradio.blocks import Block
+from gradio.context import LocalContext
+from gradio.i18n import I18nData
+
+import transfer
+
+SOURCE = "en"
+COOKIE = "transfer_lab_language"
+#: Keeps the page's language (<html lang>, set by Gradio from the browser or from Settings -> Language) in COOKIE.
+HEAD = f"""<script>
+(() => {{
+  const remember = () => {{
+    document.cookie = "{COOKIE}=" + (document.documentElement.lang || "{SOURCE}") + "; path=/; SameSite=Lax";
+  }};
+  remember();
+  new MutationObserver(remember).observe(document.documentElement, {{attributes: true, attributeFilter: ["lang"]}});
+}})();
+</script>"""
+#: Properties that hold visitor-visible text, wherever a component or layout has them.
+TEXT_PROPS = ("label", "info", "placeholder", "title", "x_title", "y_title", "color_title", "caption")
+#: Components whose `value` is visitor text (elsewhere a value is data: a path, a model name, a class).
+TEXT_VALUES = (gr.Markdown, gr.Button, gr.HTML)
+KEY_PREFIX = "__i18n__"  # how gr.I18n keys travel in the config (gradio.i18n.I18nData)
+HOLE = re.compile(r"\{(\w+)\}")
+LETTERS = re.compile(r"[A-Za-z]{2,}")
+NBSP = "\u00a0"
+NUMBER = re.compile(r"([-+]?\d+)\.(\d+)(%?)|([-+]?\d+)(%)")
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """One language's exact texts and templates, keyed by normalised English."""
+
+    exact: dict[str, str]
+    templates: list[tuple[re.Pattern, str]]
+
+
+@functools.cache
+def catalog(language: str) -> Catalog:
+    table = {_normal(english).strip(): text.strip() for english, text in CATALOGS[language].items()}
+    exact = {english: text for english, text in table.items() if not HOLE.search(english)}
+    templates = [(_pattern(english), text) for english, text in table.items() if HOLE.search(english)]
+    return Catalog(exact, templates)
+
+
+def _normal(text: str) -> str:
+    """The form texts are looked up in: Gradio stores Markdown with inspect.cleandoc, so compare it that way."""
+    return inspect.cleandoc(text) if "\n" in text else text
+
+
+def _pattern(template: str) -> re.Pattern:
+    parts = HOLE.split(template)  # literal, name, literal, name, ...
+    regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^\n]*?)" for i, part in enumerate(parts))
+    return re.compile(regex)  # a hole is part of one line: multi-line texts are matched line by line too
+
+
+def _localize_number(value: str, language: str) -> str:
+    """Decimal comma and a space before % in German: '80.0%' -> '80,0 %'."""
+    if language != "de" or not NUMBER.fullmatch(value):
+        return value
+    return NUMBER.sub(lambda m: f"{m[1]},{m[2]}{NBSP + '%' if m[3] else ''}" if m[1] else f"{m[4]}{NBSP}%", value)
+
+
+def lookup(text: str, language: str) -> str | None:
+    """`text` in `language`, or None when some part of it has no translation (texts without words need none)."""
+    if language == SOURCE or not LETTERS.search(text):
+        return _localize_number(text, language)
+    core = _normal(text).strip()
+    lead, trail = text[:len(text) - len(text.lstrip())], text[len(text.rstrip()):]
+    found = _whole(core, language)
+    if found is None:
+        separator = _separator(core)
+        if separator is None:
+            return None
+        parts = [lookup(part, language) for part in core.split(separator)]
+        if None in parts:
+            return None
+        found = separator.join(parts)
+    return lead + found + trail if text.strip() == core else found
+
+
+def _separator(text: str) -> str | None:
+    """How a text without a translation of its own splits into parts that may have one: paragraphs, then lines."""
+    return "\n\n" if "\n\n" in text else "\n" if "\n" in text else None
+
+
+def _whole(text: str, language: str) -> str | None:
+    table = catalog(language)
+    if text in table.exact:
+        return table.exact[text]
+    for pattern, translated in table.templates:
+        match = pattern.fullmatch(text)
+        if match:
+            values = {name: _value(value, language) for name, value in match.groupdict().items()}
+            return translated.format(**values)
+    return None
+
+
+def _value(value: str, language: str) -> str:
+    """A template's hole: a nested message or a setting's name is translated, a name or path kept as it is."""
+    translated = lookup(value, language)
+    return translated if translated is not None else value
+
+
+def translate(text: str, language: str) -> str:
+    """`text` in `language` where the catalog has it, parts without a translation left in English."""
+    if language == SOURCE or not isinstance(text, str):
+        return text
+    found = lookup(text, language)
+    if found is not None:
+        return found
+    separator = _separator(text)
+    return separator.join(translate(part, language) for part in text.split(separator)) if separator else text
+
+
+# --- The language of a request ------------------------------------------------------------------------------------
+
+def request_language(request: gr.Request | None = None) -> str:
+    """The language the visitor's page shows: the cookie the page keeps, else Accept-Language, else English."""
+    request = request or LocalContext.request.get(None)
+    if request is None:
+        return SOURCE
+    cookies = getattr(request, "cookies", None) or {}
+    wanted = cookies.get(COOKIE) or (getattr(request, "headers", None) or {}).get("accept-language", "")
+    code = wanted.split(",")[0].split(";")[0].strip().split("-")[0].lower()
+    return code if code in CATALOGS else SOURCE
+
+
+# --- Static texts: gr.I18n keys in the built Blocks ------------------------------------------------------------
+
+@dataclass
+class StaticText:
+    """One visitor-visible text of a built app: where it is (for messages) and how to replace it."""
+
+    block: Block
+    prop: str
+    text: str
+    replace: Callable[[str], None]
+
+    @property
+    def where(self) -> str:
+        return f"{type(self.block).__name__} #{self.block.elem_id or self.block._id} .{self.prop}"
+
+
+def _setter(block: Block, prop: str) -> Callable[[object], None]:
+    def replace(value) -> None:
+        setattr(block, prop, value)
+        args = block.constructor_args
+        if prop in args:  # Gradio rebuilds a block from these on updates
+            args[prop] = value
+    return replace
+
+
+def static_texts(demo: gr.Blocks) -> Iterator[StaticText]:
+    """Every text of the built app that a visitor can read, except data (model, class and layer names, paths)."""
+    for block in demo.blocks.values():
+        params = inspect.signature(type(block).__init__).parameters
+        props = [prop for prop in TEXT_PROPS if prop in params]
+        if isinstance(block, TEXT_VALUES):
+            props.append("value")
+        for prop in props:
+            text = getattr(block, prop, None)
+            if isinstance(text, str) and LETTERS.search(text) and not _is_key(text):
+                yield StaticText(block, prop, text, _setter(block, prop))
+        if isinstance(block, gr.Dataset) and block.headers:
+            yield from _list_texts(block, "headers", block.headers)
+        if isinstance(getattr(block, "choices", None), list) and "choices" in params:
+            yield from _choice_texts(block)
+
+
+def _list_texts(block: Block, prop: str, texts: list) -> Iterator[StaticText]:
+    for index, text in enumerate(texts):
+        if isinstance(text, str) and LETTERS.search(text) and not _is_key(text):
+            def replace(value, index=index):
+                texts[index] = value
+            yield StaticText(block, f"{prop}[{index}]", text, replace)
+
+
+def _choice_texts(block: Block) -> Iterator[StaticText]:
+    """Choice labels: all of (label, value) pairs; of plain choices those with words that are not an ImageNet class
+    (a plain choice such as 'blocks.1' or 'tabby, tabby cat' is data, shown as it is)."""
+    choices = block.choices
+    for index, (label, value) in enumerate(choices):
+        if not isinstance(label, str) or _is_key(label) or not LETTERS.search(label):
+            continue
+        if label == value and (" " not in label or label in _imagenet_labels()):
+            continue
+        def replace(new, index=index, value=value):
+            choices[index] = (new, value)
+        yield StaticText(block, f"choices[{index}]", label, replace)
+
+
+@functools.cache
+def _imagenet_labels() -> frozenset[str]:
+    return frozenset(transfer.imagenet_labels())
+
+
+def _is_key(text: str) -> bool:
+    return text.startswith(KEY_PREFIX)
+
+
+def _key(text: str) -> str:
+    return str(I18nData(text))
+
+
+def localize(demo: gr.Blocks) -> gr.Blocks:
+    """Make every static text of the built app a gr.I18n key and every event handler answer in the page's language.
+
+    Call once the Blocks are built and before launch; launch with `i18n=translations(demo)`.
+    """
+    for text in list(static_texts(demo)):
+        text.replace(_key(text.text))
+    for block_fn in demo.fns.values():
+        if block_fn.fn is not None:
+            block_fn.fn = _answering_in_language(block_fn.fn, block_fn.outputs)
+    api_info = demo.get_api_info
+
+    @functools.wraps(api_info)
+    def english_api_info(*args, **kwargs):  # the API page and gradio_client show labels: English, not keys
+        return _english(api_info(*args, **kwargs))
+    demo.get_api_info = english_api_info
+    return demo
+
+
+def _english(value):
+    """`value` (nested dicts and lists) with every gr.I18n key replaced by its English text."""
+    if isinstance(value, str) and _is_key(value):
+        return _key_text(value)
+    if isinstance(value, dict):
+        return {key: _english(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_english(item) for item in value]
+    return value
+
+
+def _key_text(key: str) -> str:
+    return json.loads(key[len(KEY_PREFIX):])["key"]
+
+
+def translations(demo: gr.Blocks) -> gr.I18n:
+    """The browser's catalog for the app's static texts (English needs none: the keys are the English texts)."""
+    keys = {text.text for text in static_keys(demo)}
+    return gr.I18n(**{language: {key: translate(key, language) for key in keys} for language in CATALOGS})
+
+
+def static_keys(demo: gr.Blocks) -> Iterator[StaticText]:
+    """The static texts `localize` made keys of, with `text` the English key."""
+    for block in demo.blocks.values():
+        for prop, value in _props(block):
+            if isinstance(value, str) and _is_key(value):
+                yield StaticText(block, prop, _key_text(value), lambda _: None)
+
+
+def _props(block: Block) -> Iterator[tuple[str, object]]:
+    for prop in (*TEXT_PROPS, "value"):
+        yield prop, getattr(block, prop, None)
+    for name in ("headers", "choices"):
+        for index, item in enumerate(getattr(block, name, None) or []):
+            yield f"{name}[{index}]", item[0] if isinstance(item, (tuple, list)) else item
+
+
+def untranslated(demo: gr.Blocks, language: str) -> list[str]:
+    """'where: text' of each static text of a localized app that `language` lacks (what to add to its catalog)."""
+    return [f"{text.where}: {text.text!r}" for text in static_keys(demo) if lookup(text.text, language) is None]
+
+
+# --- Dynamic texts: translated at the UI edge -------------------------------------------------------------------
+
+class _TranslatedProgress:
+    """A gr.Progress whose descriptions appear in the visitor's language."""
+
+    def __init__(self, progress: gr.Progress, language: str):
+        self._progress, self._language = progress, language
+
+    def __call__(self, progress, desc: str | None = None, *args, **kwargs):
+        return self._progress(progress, translate(desc, self._language), *args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._progress, name)
+
+
+def _answering_in_language(fn: Callable, outputs: list) -> Callable:
+    """`fn` with its results, errors and progress in the language of the request that calls it."""
+    def prepare(args, kwargs) -> tuple[str, list, dict]:
+        language = request_language()
+        if language != SOURCE:
+            args = [_TranslatedProgress(a, language) if isinstance(a, gr.Progress) else a for a in args]
+            kwargs = {k: _TranslatedProgress(v, language) if isinstance(v, gr.Progress) else v
+                      for k, v in kwargs.items()}
+        return language, args, kwargs
+
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def generator(*args, **kwargs):
+            language, args, kwargs = prepare(args, kwargs)
+            with _errors_in(language):
+                for result in fn(*args, **kwargs):
+                    yield translate_result(result, outputs, language)
+        return generator
+    if inspect.iscoroutinefunction(fn):
+        @functools.wraps(fn)
+        async def coroutine(*args, **kwargs):
+            language, args, kwargs = prepare(args, kwargs)
+            with _errors_in(language):
+                return translate_result(await fn(*args, **kwargs), outputs, language)
+        return coroutine
+    if inspect.isasyncgenfunction(fn):
+        @functools.wraps(fn)
+        async def async_generator(*args, **kwargs):
+            language, args, kwargs = prepare(args, kwargs)
+            with _errors_in(language):
+                async for result in fn(*args, **kwargs):
+                    yield translate_result(result, outputs, language)
+        return async_generator
+
+    @functools.wraps(fn)
+    def function(*args, **kwargs):
+        language, args, kwargs = prepare(args, kwargs)
+        with _errors_in(language):
+            return translate_result(fn(*args, **kwargs), outputs, language)
+    return function
+
+
+@contextlib.contextmanager
+def _errors_in(language: str):
+    """Translate the message of a gr.Error raised inside (Gradio titles a toast by its kind, not by its title)."""
+    try:
+        yield
+    except gr.Error as error:
+        error.message = translate(error.message, language)
+        raise
+
+
+def translate_result(result, outputs: list, language: str):
+    """A handler's result with its visitor texts in `language`: Markdown, component updates, tables, plot series."""
+    if language == SOURCE:
+        return result
+    if isinstance(result, dict) and result and all(isinstance(key, Block) for key in result):
+        return {block: _translate_value(value, block, language) for block, value in result.items()}
+    if len(outputs) == 1:
+        return _translate_value(result, outputs[0], language)
+    if isinstance(result, (tuple, list)):
+        return type(result)(_translate_value(value, block, language) for value, block in zip(result, outputs))
+    return result
+
+
+def _translate_value(value, block: Block, language: str):
+    if isinstance(value, Block):  # a component returned as an update: only the props it was given
+        update = {**value.constructor_args, "__type__": "update"}
+        translated = _translate_update(update, block, language)
+        return translated if any(translated[key] is not update[key] for key in update) else value
+    if isinstance(value, dict) and value.get("__type__") == "update":
+        return _translate_update(value, block, language)
+    if isinstance(value, str) and isinstance(block, TEXT_VALUES):
+        return translate(value, language)
+    if isinstance(value, pd.DataFrame):
+        return _translate_table(value, block, language)
+    if isinstance(value, list) and isinstance(block, gr.Gallery):  # captions
+        return [(item[0], translate(item[1], language)) if isinstance(item, tuple) and len(item) == 2 else item
+                for item in value]
+    return value
+
+
+def _translate_update(update: dict, block: Block, language: str) -> dict:
+    update = dict(update)
+    for prop in TEXT_PROPS:
+        if isinstance(update.get(prop), str):
+            update[prop] = translate(update[prop], language)
+    if update.get("choices"):
+        pairs = [tuple(choice) if isinstance(choice, (tuple, list)) else (choice, choice)
+                 for choice in update["choices"]]
+        labels = [translate(label, language) if isinstance(label, str) else label for label, _ in pairs]
+        if labels != [label for label, _ in pairs]:
+            update["choices"] = [(label, value) for label, (_, value) in zip(labels, pairs)]
+    if "value" in update:
+        update["value"] = _translate_value(update["value"], block, language)
+    return update
+
+
+def _translate_table(table: pd.DataFrame, block: Block, language: str):
+    """A table's column names; for a plot, which reads its columns by name, the series names and legend title."""
+    rename = lambda name: translate(name, language) if isinstance(name, str) else name  # noqa: E731
+    series = getattr(block, "color", None)
+    if not isinstance(block, gr.components.NativePlot):
+        return table.rename(columns=rename).map(lambda cell: _localize_number(cell, language)
+                                                if isinstance(cell, str) else cell)
+    if not isinstance(series, str) or series not in table.columns:
+        return table
+    table = table.assign(**{series: table[series].map(rename)})
+    return {"__type__": "update", "value": table, "color_title": rename(block.color_title or series)}
+
+
+def translate_messages(demo: gr.Blocks) -> None:
+    """gr.Info / gr.Warning / gr.Success messages of `demo`'s handlers in the visitor's language.
+
+    Gradio sends them through the app's queue, from the handler's thread, so the request is still known there.
+    Call after `demo.queue(...)`, which makes a new queue.
+    """
+    queue = demo._queue
+    send = queue.log_message
+
+    def log_message(event_id: str, log: str, title: str, level, duration=10, visible=True):
+        return send(event_id=event_id, log=translate(log, request_language()), title=title, level=level,
+                    duration=duration, visible=visible)
+    queue.log_message = log_message
+
+
+# --- The catalog -------------------------------------------------------------------------------------------
+
+GERMAN: dict[str, str] = {
+    # The page and its tabs
+    "# Transfer Lab\nExplore what a network pretrained on ImageNet has learned, then reuse it. Everything runs on "
+    "this computer's CPU.":
+        "# Transfer Lab\nEntdecken Sie, was ein auf ImageNet vortrainiertes Netz gelernt hat, und verwenden Sie es "
+        "weiter. Alles läuft auf der CPU dieses Computers.",
+    "Classify": "Klassifizieren",
+    "Fine-tune": "Feinabstimmung",
+    "Ideal image": "Ideales Bild",
+    "Adversarial": "Gegnerisches Beispiel",
+    # Classify
+    "**What is happening?** A *convolutional neural network* trained on ImageNet (1.2 million photos of 1000 kinds "
+    "of\nthings) looks at your photo and says how likely each of its 1000 classes is. The **heatmap** (Grad-CAM) "
+    "shows *where*\nin the picture the evidence for its top answer is: red and yellow areas pushed the network "
+    "towards that class.\nThe **feature maps** are what one inner layer of the network computes: early layers react "
+    "to edges and colours, deeper\nlayers to textures and parts like eyes or wheels. Transfer learning reuses exactly "
+    "these learned features for a new task.":
+        "**Was passiert hier?** Ein *faltendes neuronales Netz* (CNN), auf ImageNet trainiert (1,2 Millionen Fotos "
+        "von 1000 Arten von Dingen), betrachtet Ihr Foto und sagt, wie wahrscheinlich jede seiner 1000 Klassen ist. "
+        "Die **Heatmap** (Grad-CAM) zeigt, *wo* im Bild die Hinweise auf seine beste Antwort liegen: rote und gelbe "
+        "Bereiche haben das Netz zu dieser Klasse gedrängt.\nDie **Merkmalskarten** zeigen, was eine innere Schicht "
+        "des Netzes berechnet: frühe Schichten reagieren auf Kanten und Farben, tiefere auf Texturen und Teile wie "
+        "Augen oder Räder. Transferlernen verwendet genau diese gelernten Merkmale für eine neue Aufgabe wieder.",
+    "Photo": "Foto",
+    "Pretrained network": "Vortrainiertes Netz",
+    "Offline models work anywhere; others download from the Hugging Face Hub.":
+        "Offline-Modelle funktionieren überall, die anderen werden vom Hugging Face Hub geladen.",
+    "Layer for feature maps": "Schicht für die Merkmalskarten",
+    "Early layers: edges. Deep layers: parts.": "Frühe Schichten: Kanten. Tiefe Schichten: Teile.",
+    "What the network sees": "Was das Netz sieht",
+    "Where it looks (Grad-CAM)": "Wohin es schaut (Grad-CAM)",
+    "Feature maps (16 strongest channels)": "Merkmalskarten (die 16 stärksten Kanäle)",
+    "Examples: photos, and ideal images the Ideal image tab made (click one)":
+        "Beispiele: Fotos und ideale Bilder aus dem Tab „Ideales Bild“ (zum Ausprobieren anklicken)",
+    "{model} ({params}M params, {size} px)": "{model} ({params} Mio. Parameter, {size} px)",
+    "{model} ({params}M params, Hub)": "{model} ({params} Mio. Parameter, Hub)",
+    "{model} - needs internet": "{model} – braucht Internet",
+    # Fine-tune: the wizard
+    "**Transfer learning** reuses a network pretrained on ImageNet for *your* classes. Follow the steps: pick the\n"
+    "data, pick how much of the network to retrain, train (usually seconds), check the score on test images it never "
+    "saw,\nthen use or download your model. The defaults work without changing anything.":
+        "**Transferlernen** verwendet ein auf ImageNet vortrainiertes Netz für *Ihre* Klassen wieder. Folgen Sie den "
+        "Schritten: Daten wählen, festlegen, wie viel vom Netz neu trainiert wird, trainieren (meist Sekunden), die "
+        "Genauigkeit auf Testbildern prüfen, die das Netz nie gesehen hat, dann Ihr Modell verwenden oder "
+        "herunterladen. Die Voreinstellungen funktionieren, ohne dass Sie etwas ändern.",
+    "1. Data": "1. Daten",
+    "Where are the images?": "Wo sind die Bilder?",
+    "Oxford-IIIT Pet on this computer": "Oxford-IIIT Pet auf diesem Computer",
+    "Download Oxford-IIIT Pet (about {megabytes} MB)": "Oxford-IIIT Pet herunterladen (etwa {megabytes} MB)",
+    "Upload a .zip of my own class folders": "Eine .zip-Datei mit eigenen Klassenordnern hochladen",
+    "Folder": "Ordner",
+    "Oxford-IIIT Pet in torchvision's layout (the folder holding oxford-iiit-pet/).":
+        "Oxford-IIIT Pet im Aufbau von torchvision (der Ordner, der oxford-iiit-pet/ enthält).",
+    "Zip of class folders (cats/1.jpg, ...)": "Zip-Datei mit Klassenordnern (katzen/1.jpg, ...)",
+    "Task (Oxford-IIIT Pet)": "Aufgabe (Oxford-IIIT Pet)",
+    "37 breeds": "37 Rassen",
+    "Cat or dog": "Katze oder Hund",
+    "Images per class (0 = all)": "Bilder pro Klasse (0 = alle)",
+    "Fewer images train faster; more images score higher.":
+        "Weniger Bilder trainieren schneller, mehr Bilder erreichen eine höhere Genauigkeit.",
+    "Load data": "Daten laden",
+    "One training image per class": "Ein Trainingsbild pro Klasse",
+    "Next: model and method": "Weiter: Modell und Methode",
+    "2. Model & method": "2. Modell & Methode",
+    "The network whose ImageNet knowledge is reused.": "Das Netz, dessen ImageNet-Wissen wiederverwendet wird.",
+    "Method": "Methode",
+    "Feature extraction: frozen network, train only a new last layer on cached features (fast)":
+        "Merkmalsextraktion: eingefrorenes Netz, nur eine neue letzte Schicht auf zwischengespeicherten Merkmalen "
+        "trainieren (schnell)",
+    "Fine-tune the last blocks plus a new last layer, with augmentation (slower)":
+        "Feinabstimmung der letzten Blöcke und einer neuen letzten Schicht, mit Datenaugmentierung (langsamer)",
+    "Fine-tune the whole network, with augmentation (slowest)":
+        "Feinabstimmung des ganzen Netzes, mit Datenaugmentierung (am langsamsten)",
+    "* **Feature extraction** runs the frozen network once per image, remembers its 1280 numbers per image\n"
+    "  (\"features\"), and trains only a new last layer on them: seconds on a laptop, and the best choice for small "
+    "datasets.\n* **Fine-tune the last blocks** also adjusts the last stages of the network, more slowly than the "
+    "new layer, on\n  randomly cropped and flipped images: minutes, can gain a little with more data.\n"
+    "* **Full fine-tuning** adjusts every weight: slowest, needs the most data to pay off.":
+        "* **Merkmalsextraktion** lässt das eingefrorene Netz einmal pro Bild laufen, merkt sich seine 1280 Zahlen "
+        "pro Bild („Merkmale“) und trainiert darauf nur eine neue letzte Schicht: Sekunden auf einem Laptop und die "
+        "beste Wahl für kleine Datensätze.\n* **Feinabstimmung der letzten Blöcke** passt auch die letzten Stufen des "
+        "Netzes an, langsamer als die neue Schicht, auf zufällig zugeschnittenen und gespiegelten Bildern: Minuten, "
+        "mit mehr Daten etwas genauer.\n* **Vollständige Feinabstimmung** passt jedes Gewicht an: am langsamsten, "
+        "lohnt sich erst mit den meisten Daten.",
+    "Epochs": "Epochen",
+    "How many times training goes over all training images.": "Wie oft das Training alle Trainingsbilder durchläuft.",
+    "Learning rate": "Lernrate",
+    "Step size: too high is unstable, too low learns slowly.":
+        "Schrittweite: zu hoch wird instabil, zu niedrig lernt langsam.",
+    "Batch size": "Batchgröße",
+    "Images per training step.": "Bilder pro Trainingsschritt.",
+    "Augmentation": "Datenaugmentierung",
+    "Mirror images (and random crops when fine-tuning) so the model sees more variety.":
+        "Bilder spiegeln (und bei der Feinabstimmung zufällig zuschneiden), damit das Modell mehr Vielfalt sieht.",
+    "Seed": "Startwert (Seed)",
+    "Same seed, same result.": "Gleicher Startwert, gleiches Ergebnis.",
+    "Next: train": "Weiter: trainieren",
+    "3. Train": "3. Trainieren",
+    "Start training": "Training starten",
+    "Stop": "Anhalten",
+    "Press **Start training**.": "Klicken Sie auf **Training starten**.",
+    "Loss (lower is better)": "Verlust (niedriger ist besser)",
+    "Accuracy": "Genauigkeit",
+    "epoch": "Epoche",
+    "loss": "Verlust",
+    "accuracy": "Genauigkeit",
+    "curve": "Kurve",
+    "train loss": "Verlust Training",
+    "val loss": "Verlust Validierung",
+    "train accuracy": "Genauigkeit Training",
+    "val accuracy": "Genauigkeit Validierung",
+    "Next: evaluate": "Weiter: auswerten",
+    "4. Evaluate": "4. Auswerten",
+    "Train a model first.": "Trainieren Sie zuerst ein Modell.",
+    "Confusion matrix (rows: true class, columns: predicted)":
+        "Konfusionsmatrix (Zeilen: wahre Klasse, Spalten: vorhergesagte)",
+    "Per-class test accuracy (worst first)": "Testgenauigkeit pro Klasse (schlechteste zuerst)",
+    "class": "Klasse",
+    "test images": "Testbilder",
+    "correct": "richtig",
+    "Mistakes: true → predicted (confidence)": "Fehler: wahr → vorhergesagt (Konfidenz)",
+    "{true} → {predicted} ({confidence})": "{true} → {predicted} ({confidence})",
+    "Next: use it": "Weiter: verwenden",
+    "5. Use it": "5. Verwenden",
+    "Your model is now also in the **Classify** tab's model list (for you only).":
+        "Ihr Modell steht jetzt auch in der Modellliste des Tabs **Klassifizieren** (nur für Sie).",
+    "Your model says": "Ihr Modell sagt",
+    "Classify with my model": "Mit meinem Modell klassifizieren",
+    "Download model (.zip)": "Modell herunterladen (.zip)",
+    # Fine-tune: messages
+    "**{classes} classes** ({kind}, task *{task}*): {train} training, {val} validation and {test} test images.":
+        "**{classes} Klassen** ({kind}, Aufgabe *{task}*): {train} Trainings-, {val} Validierungs- und {test} "
+        "Testbilder.",
+    "folder": "Ordner",
+    "breeds": "Rassen",
+    "species": "Katze oder Hund",
+    "classes": "Klassen",
+    "Ignored empty folder(s): {folders}": "Leere Ordner ignoriert: {folders}",
+    "Downloading Oxford-IIIT Pet (about {megabytes} MB) into {folder}: this takes several minutes.":
+        "Oxford-IIIT Pet wird heruntergeladen (etwa {megabytes} MB) nach {folder}: das dauert einige Minuten.",
+    "Loading the pretrained network": "Das vortrainierte Netz wird geladen",
+    "Extracting features (once per image)": "Merkmalsextraktion (einmal pro Bild)",
+    "Training": "Training",
+    "Scoring images": "Bilder werden bewertet",
+    "Training the new last layer": "Die neue letzte Schicht wird trainiert",
+    "Epoch {epoch}/{epochs}: validation accuracy {accuracy}": "Epoche {epoch}/{epochs}: Validierungsgenauigkeit {accuracy}",
+    "Stopped before the first epoch finished: nothing to keep. Press Start to train again.":
+        "Vor dem Ende der ersten Epoche angehalten: nichts zu behalten. Klicken Sie erneut auf „Training starten“.",
+    " (stopped early: the best epoch so far was kept)": " (vorzeitig angehalten: die bisher beste Epoche bleibt)",
+    "Done in {seconds} s{stopped}. Test accuracy **{accuracy}**: see step 4.":
+        "Fertig in {seconds} s{stopped}. Testgenauigkeit **{accuracy}**: siehe Schritt 4.",
+    "## Test accuracy: {accuracy}\n{images} test images the model never saw during training; {mistakes} mistakes. "
+    "Best epoch: {best} of {epochs}{stopped}.":
+        "## Testgenauigkeit: {accuracy}\n{images} Testbilder, die das Modell beim Training nie gesehen hat; "
+        "{mistakes} Fehler. Beste Epoche: {best} von {epochs}{stopped}.",
+    "Fine-tuned: {classes} classes, {accuracy} ({method})": "Feinabgestimmt: {classes} Klassen, {accuracy} ({method})",
+    "Stopping after the current batch; the best epoch so far is kept.":
+        "Das Training hält nach dem laufenden Batch an; die bisher beste Epoche bleibt erhalten.",
+    "Load a dataset in step 1 (Data) first.": "Laden Sie zuerst in Schritt 1 (Daten) einen Datensatz.",
+    "Train a model in step 3 first.": "Trainieren Sie zuerst in Schritt 3 ein Modell.",
+    "Images per class must be a whole number (0 for all).": "Bilder pro Klasse muss eine ganze Zahl sein (0 für alle).",
+    "Upload a .zip first: one folder per class, each with that class's images.":
+        "Laden Sie zuerst eine .zip-Datei hoch: ein Ordner pro Klasse, jeder mit den Bildern dieser Klasse.",
+    "Epochs, batch size and seed must be whole numbers, the learning rate a number.":
+        "Epochen, Batchgröße und Startwert müssen ganze Zahlen sein, die Lernrate eine Zahl.",
+    "No Oxford-IIIT Pet dataset at '{path}': give the folder that contains oxford-iiit-pet/images and "
+    "oxford-iiit-pet/annotations, or upload a zip.":
+        "Kein Oxford-IIIT-Pet-Datensatz unter '{path}': Geben Sie den Ordner an, der oxford-iiit-pet/images und "
+        "oxford-iiit-pet/annotations enthält, oder laden Sie eine Zip-Datei hoch.",
+    "Unknown model: choose one from the list (a fine-tuned model is usable only in the browser session that trained "
+    "it).":
+        "Unbekanntes Modell: Wählen Sie eines aus der Liste (ein feinabgestimmtes Modell gibt es nur in der "
+        "Browsersitzung, die es trainiert hat).",
+    # Ideal image
+    "**What does the network think a Siamese cat looks like?** We start from random noise and change the *picture* "
+    "(not the\nnetwork) step by step, always in the direction that makes the network more sure it sees your target "
+    "class.\n**Total variation (TV)** measures how much neighbouring pixels differ: a noisy picture has a high TV, a "
+    "smooth one a\nlow TV. Raising the *TV weight* punishes noise, so the picture becomes smoother.\n*Lesson mode* "
+    "changes the pixels directly: the network is soon sure, but the picture mostly stays noise that fools only\nthis "
+    "one network. *Robust mode* builds the picture from smooth waves and shows the network randomly shifted, scaled\n"
+    "and rotated copies, so only real structure survives. The second network (never used for the optimisation) tells "
+    "you\nwhether the result looks like the class to other eyes too.":
+        "**Wie stellt sich das Netz eine Siamkatze vor?** Wir beginnen mit zufälligem Rauschen und ändern Schritt "
+        "für Schritt das *Bild* (nicht das Netz), immer in die Richtung, in der das Netz sicherer wird, Ihre "
+        "Zielklasse zu sehen.\nDie **Totalvariation (TV)** misst, wie stark sich benachbarte Pixel unterscheiden: "
+        "Ein verrauschtes Bild hat eine hohe TV, ein glattes eine niedrige. Ein höheres *TV-Gewicht* bestraft "
+        "Rauschen, das Bild wird glatter.\nDer *Lektionsmodus* ändert die Pixel direkt: Das Netz ist bald sicher, "
+        "aber das Bild bleibt meist Rauschen, das nur dieses eine Netz täuscht. Der *robuste Modus* baut das Bild "
+        "aus glatten Wellen auf und zeigt dem Netz zufällig verschobene, skalierte und gedrehte Kopien, sodass nur "
+        "echte Struktur übrig bleibt. Das zweite Netz (nie für die Optimierung verwendet) zeigt, ob das Ergebnis "
+        "auch für andere Augen wie die Klasse aussieht.",
+    "Target class": "Zielklasse",
+    "Type to search the 1000 ImageNet classes.": "Tippen Sie, um die 1000 ImageNet-Klassen zu durchsuchen.",
+    "Mode": "Modus",
+    "Robust (recognisable)": "Robust (erkennbar)",
+    "Lesson (plain pixels)": "Lektion (reine Pixel)",
+    "Steps": "Schritte",
+    "TV weight (smoothness)": "TV-Gewicht (Glätte)",
+    "Advanced": "Erweitert",
+    "Seed (another seed, another starting noise)": "Startwert (anderer Startwert, anderes Anfangsrauschen)",
+    "Network": "Netz",
+    "A catalog or timm model name, or the model you fine-tuned in this session.":
+        "Ein Modell aus dem Katalog, ein timm-Modellname oder das Modell, das Sie in dieser Sitzung feinabgestimmt "
+        "haben.",
+    "Create ideal image": "Ideales Bild erzeugen",
+    "Live preview": "Live-Vorschau",
+    "Top-5 of the network that made it": "Top 5 des Netzes, das es erzeugt hat",
+    "Top-5 of a second, independent network": "Top 5 eines zweiten, unabhängigen Netzes",
+    "Download PNG": "PNG herunterladen",
+    "target probability {probability}": "Wahrscheinlichkeit der Zielklasse {probability}",
+    # Adversarial
+    "**Fooling a network.** The same optimisation, started from a real photo, changes every pixel by at most *eps* "
+    "(in\n1/255 of the brightness range: invisible to you) until the network sees the target class. The downloaded "
+    "PNG is\nexactly the 8-bit image that was checked: classify it in the Classify tab and you get the same answer.\n"
+    "*TV weight* makes the change smoother (fewer speckles), *steps* is how long it may try.":
+        "**Ein Netz täuschen.** Dieselbe Optimierung, ausgehend von einem echten Foto, ändert jedes Pixel um "
+        "höchstens *eps* (in 1/255 des Helligkeitsbereichs: für Sie unsichtbar), bis das Netz die Zielklasse sieht: "
+        "ein gegnerisches Beispiel (Adversarial Example). Das heruntergeladene PNG ist genau das geprüfte 8-Bit-Bild: "
+        "Klassifizieren Sie es im Tab „Klassifizieren“, und Sie erhalten dieselbe Antwort.\nDas *TV-Gewicht* macht "
+        "die Änderung glatter (weniger Sprenkel), die *Schritte* legen fest, wie lange es versucht werden darf.",
+    "Make the network see": "Das Netz soll sehen",
+    "(untargeted) anything but the photo's class": "(ungezielt) alles außer der Klasse des Fotos",
+    "Steps (at most)": "Schritte (höchstens)",
+    "eps: largest change per pixel (in 1/255)": "eps: größte Änderung pro Pixel (in 1/255)",
+    "TV weight (smoothness of the change)": "TV-Gewicht (Glätte der Änderung)",
+    "Step size per step (in 1/255)": "Schrittweite pro Schritt (in 1/255)",
+    "Create adversarial example": "Gegnerisches Beispiel erzeugen",
+    "Original | adversarial (drag the handle)": "Original | gegnerisch (Regler ziehen)",
+    "The change, amplified": "Die Änderung, verstärkt",
+    "Before": "Vorher",
+    "After (the saved PNG, classified again)": "Nachher (das gespeicherte PNG, neu klassifiziert)",
+    "Download PNG (exactly the verified image)": "PNG herunterladen (genau das geprüfte Bild)",
+    "Example photos (click one)": "Beispielfotos (zum Ausprobieren anklicken)",
+    "Fooled": "Getäuscht",
+    "Not fooled yet (try more steps or a larger eps)": "Noch nicht getäuscht (mehr Schritte oder ein größeres eps "
+                                                       "versuchen)",
+    "any other class": "jede andere Klasse",
+    "no change": "keine Änderung",
+    "### {verdict}": "### {verdict}",
+    "{original} → **{adversarial}** ({score}), aiming at {goal}, after {steps} steps ({seconds} s), checked on the "
+    "saved PNG.":
+        "{original} → **{adversarial}** ({score}), Ziel: {goal}, nach {steps} Schritten ({seconds} s), geprüft am "
+        "gespeicherten PNG.",
+    "| largest change (L-inf) | total change (L2) | PSNR |": "| größte Änderung (L-inf) | gesamte Änderung (L2) | PSNR |",
+    "| {linf}/255 | {l2} | {psnr} |": "| {linf}/255 | {l2} | {psnr} |",
+    "{decibels} dB": "{decibels} dB",
+    # Names of settings in the library's messages
+    "steps": "Schritte",
+    "tv_weight": "TV-Gewicht",
+    "eps": "eps",
+    "learning rate": "Lernrate",
+    "image size": "Bildgröße",
+    "seed": "Startwert",
+    "epochs": "Epochen",
+    "batch_size": "Batchgröße",
+    # The library's messages (transfer/), in the order of its modules
+    "{name} must be a whole number from {low} to {high}, got {value}.":
+        "Der Wert „{name}“ muss eine ganze Zahl von {low} bis {high} sein, nicht {value}.",
+    "{name} must be a number {bound} {low} up to {high}, got {value}.":
+        "Der Wert „{name}“ muss eine Zahl {bound} {low} bis höchstens {high} sein, nicht {value}.",
+    "from": "von",
+    "above": "über",
+    "preprocessing must be a mapping of input_size, crop_pct, interpolation, mean and std.":
+        "Die Vorverarbeitung muss input_size, crop_pct, interpolation, mean und std angeben.",
+    "preprocessing lacks {keys}.": "In der Vorverarbeitung fehlt {keys}.",
+    "preprocessing input_size must be a whole number from {low} to {high}, got {value}.":
+        "input_size der Vorverarbeitung muss eine ganze Zahl von {low} bis {high} sein, nicht {value}.",
+    "preprocessing crop_pct must be a number from {low} to {high}, got {value}.":
+        "crop_pct der Vorverarbeitung muss eine Zahl von {low} bis {high} sein, nicht {value}.",
+    "preprocessing interpolation must be one of {choices}, got {value}.":
+        "interpolation der Vorverarbeitung muss eines von {choices} sein, nicht {value}.",
+    "preprocessing {key} must be 3 numbers (one per RGB channel{above}), got {value}.":
+        "{key} der Vorverarbeitung muss aus 3 Zahlen bestehen (eine pro RGB-Kanal{above}), nicht {value}.",
+    ", each above 0": ", jede über 0",
+    "Unknown task '{task}': use one of {choices}.": "Unbekannte Aufgabe '{task}': Verwenden Sie eine von {choices}.",
+    "Images per class must be a whole number of at least 2 (or empty for all), got {value}.":
+        "Bilder pro Klasse muss eine ganze Zahl von mindestens 2 sein (oder leer für alle), nicht {value}.",
+    "{name} must be a fraction from 0 to 0.9, got {value}.":
+        "Der Wert „{name}“ muss ein Anteil von 0 bis 0,9 sein, nicht {value}.",
+    "No dataset given: give the Oxford-IIIT Pet folder, a folder of class folders, or a .zip.":
+        "Kein Datensatz angegeben: Geben Sie den Oxford-IIIT-Pet-Ordner, einen Ordner mit Klassenordnern oder eine "
+        ".zip-Datei an.",
+    "{name} is not a zip file: give a .zip of class folders, or a folder.":
+        "{name} ist keine Zip-Datei: Geben Sie eine .zip-Datei mit Klassenordnern oder einen Ordner an.",
+    "Dataset not found at '{path}'. Give an existing folder or .zip (or ask for the Oxford-IIIT Pet download, about "
+    "{megabytes} MB).":
+        "Kein Datensatz unter '{path}'. Geben Sie einen vorhandenen Ordner oder eine .zip-Datei an (oder wählen Sie "
+        "den Download von Oxford-IIIT Pet, etwa {megabytes} MB).",
+    "No dataset folder given.": "Kein Datensatzordner angegeben.",
+    "'{path}' is not a usable path ({reason}).": "'{path}' ist kein nutzbarer Pfad ({reason}).",
+    "Datasets on this server can only be opened inside: {places}. Upload a zip instead, or start the app with "
+    "--data-root FOLDER.":
+        "Datensätze auf diesem Server lassen sich nur hier öffnen: {places}. Laden Sie stattdessen eine Zip-Datei "
+        "hoch oder starten Sie die App mit --data-root ORDNER.",
+    "'{path}' looks like Oxford-IIIT Pet but cannot be read ({reason}).":
+        "'{path}' sieht aus wie Oxford-IIIT Pet, lässt sich aber nicht lesen ({reason}).",
+    "Image {name} listed in the annotations is missing: the dataset is incomplete.":
+        "Das Bild {name} aus den Annotationen fehlt: Der Datensatz ist unvollständig.",
+    "No class folders in '{folder}': put each class's images in a sub-folder named after the class, e.g. cats/1.jpg, "
+    "dogs/2.jpg ({reason}).":
+        "Keine Klassenordner in '{folder}': Legen Sie die Bilder jeder Klasse in einen Unterordner mit dem Namen der "
+        "Klasse, z. B. katzen/1.jpg, hunde/2.jpg ({reason}).",
+    "Found {count} class folder(s) with images in '{folder}': a classifier needs at least 2 classes, each a "
+    "sub-folder of JPEG/PNG/WebP images.":
+        "{count} Klassenordner mit Bildern in '{folder}' gefunden: Ein Klassifikator braucht mindestens 2 Klassen, "
+        "jede ein Unterordner mit JPEG-, PNG- oder WebP-Bildern.",
+    "Found {count} classes; the limit is {limit}.": "{count} Klassen gefunden; die Grenze ist {limit}.",
+    "Class(es) {classes} have fewer than 3 images: add at least 3 per class (10 or more works much better).":
+        "Klasse(n) {classes} haben weniger als 3 Bilder: Fügen Sie mindestens 3 pro Klasse hinzu (10 oder mehr "
+        "funktionieren viel besser).",
+    "The dataset has {count} images; the limit is {limit}. Set a cap on images per class for a quicker run.":
+        "Der Datensatz hat {count} Bilder; die Grenze ist {limit}. Begrenzen Sie die Bilder pro Klasse für einen "
+        "schnelleren Lauf.",
+    "{name} is not a readable image: remove it or replace it with a JPEG/PNG/WebP photo.":
+        "{name} ist kein lesbares Bild: Entfernen Sie es oder ersetzen Sie es durch ein JPEG-, PNG- oder WebP-Foto.",
+    "{archive}: entry '{entry}' points outside the archive folder.":
+        "{archive}: Der Eintrag '{entry}' zeigt aus dem Archivordner hinaus.",
+    "{name} is not a readable zip file ({reason}).": "{name} ist keine lesbare Zip-Datei ({reason}).",
+    "{name} has {count} entries; the limit is {limit}.": "{name} hat {count} Einträge; die Grenze ist {limit}.",
+    "{archive}: entry '{entry}' has an absolute path; zip the class folders only.":
+        "{archive}: Der Eintrag '{entry}' hat einen absoluten Pfad; packen Sie nur die Klassenordner.",
+    "{archive}: entry '{entry}' tries to leave the archive folder ('..').":
+        "{archive}: Der Eintrag '{entry}' versucht, den Archivordner zu verlassen ('..').",
+    "{archive}: entry '{entry}' is a symbolic link; links are not accepted.":
+        "{archive}: Der Eintrag '{entry}' ist ein symbolischer Link; Links werden nicht angenommen.",
+    "{name} would unpack to more than {limit} GB; use fewer images.":
+        "{name} würde entpackt mehr als {limit} GB belegen; verwenden Sie weniger Bilder.",
+    "{archive}: entry '{entry}' is compressed {ratio} times: refused as a possible zip bomb.":
+        "{archive}: Der Eintrag '{entry}' ist {ratio}-fach komprimiert: abgelehnt als mögliche Zip-Bombe.",
+    "{name} contains no images (JPEG, PNG, WebP, ...): zip a folder with one sub-folder of images per class.":
+        "{name} enthält keine Bilder (JPEG, PNG, WebP, ...): Packen Sie einen Ordner mit einem Unterordner voller "
+        "Bilder pro Klasse.",
+    "{archive}: entry '{entry}' is larger than its header says: refused.":
+        "{archive}: Der Eintrag '{entry}' ist größer als sein Header angibt: abgelehnt.",
+    "Cannot reach {host} to download Oxford-IIIT Pet (about {megabytes} MB): connect to the internet, or give a local "
+    "copy / a zip of your own class folders.":
+        "{host} ist nicht erreichbar, um Oxford-IIIT Pet herunterzuladen (etwa {megabytes} MB): Verbinden Sie sich "
+        "mit dem Internet oder geben Sie eine lokale Kopie bzw. eine Zip-Datei mit eigenen Klassenordnern an.",
+    "Downloading Oxford-IIIT Pet failed ({reason}). Check the connection and free disk space (about {megabytes} MB "
+    "needed), then try again.":
+        "Der Download von Oxford-IIIT Pet ist fehlgeschlagen ({reason}). Prüfen Sie die Verbindung und den freien "
+        "Speicherplatz (etwa {megabytes} MB nötig) und versuchen Sie es erneut.",
+    "Expected logits of shape ({samples}, {classes}), got {shape}.":
+        "Logits der Form ({samples}, {classes}) erwartet, erhalten: {shape}.",
+    "The dataset's classes differ from the model's: evaluate a model trained on this dataset.":
+        "Die Klassen des Datensatzes weichen von denen des Modells ab: Werten Sie ein Modell aus, das auf diesem "
+        "Datensatz trainiert wurde.",
+    "Grad-CAM needs a convolutional network; {model} has no spatial feature map.":
+        "Grad-CAM braucht ein faltendes Netz; {model} hat keine räumliche Merkmalskarte.",
+    "class_index must be from 0 to {high}, got {value}.": "class_index muss von 0 bis {high} reichen, nicht {value}.",
+    "{model} does not list its feature layers.": "{model} nennt seine Merkmalsschichten nicht.",
+    "Unknown layer '{layer}' for {model}; choose one of: {choices}.":
+        "Unbekannte Schicht '{layer}' für {model}; wählen Sie eine von: {choices}.",
+    "channels must be from 1 to 64, got {value}.": "channels muss von 1 bis 64 reichen, nicht {value}.",
+    "No fine-tuned model folder at '{folder}'. Use a catalog model name or a folder written by `python -m transfer "
+    "finetune --out DIR`.":
+        "Kein Ordner mit feinabgestimmtem Modell unter '{folder}'. Verwenden Sie einen Modellnamen aus dem Katalog "
+        "oder einen Ordner von `python -m transfer finetune --out DIR`.",
+    "'{folder}' has no {file}: the export is incomplete.": "'{folder}' enthält keine {file}: Der Export ist unvollständig.",
+    "The weights in '{folder}' do not fit a {architecture} with {classes} classes: {reason}":
+        "Die Gewichte in '{folder}' passen nicht zu einem {architecture} mit {classes} Klassen: {reason}",
+    "'{folder}' has no {file}: it is not a Transfer Lab model folder.":
+        "'{folder}' enthält keine {file}: Das ist kein Modellordner von Transfer Lab.",
+    "{path} is not valid JSON ({reason}).": "{path} ist kein gültiges JSON ({reason}).",
+    "'{folder}' is not a Transfer Lab model folder (its config.json has no \"format\": \"{format}\").":
+        "'{folder}' ist kein Modellordner von Transfer Lab (seine config.json hat kein \"format\": \"{format}\").",
+    "'{folder}' uses format version {version}; this version of Transfer Lab reads version {supported}.":
+        "'{folder}' nutzt Formatversion {version}; diese Version von Transfer Lab liest Version {supported}.",
+    "{path}: 'labels' must be a list of 2 to {limit} class names.":
+        "{path}: 'labels' muss eine Liste von 2 bis {limit} Klassennamen sein.",
+    "{path}: unknown architecture {architecture}.": "{path}: unbekannte Architektur {architecture}.",
+    "mode must be one of {choices}, got {value}.": "mode muss eines von {choices} sein, nicht {value}.",
+    "No image given: upload a photo (JPEG, PNG, WebP, ...) first.":
+        "Kein Bild angegeben: Laden Sie zuerst ein Foto hoch (JPEG, PNG, WebP, ...).",
+    "Image file not found: {path}": "Bilddatei nicht gefunden: {path}",
+    "{name} is empty (0 bytes): upload a real image file.": "{name} ist leer (0 Byte): Laden Sie eine echte Bilddatei hoch.",
+    "{name} is larger than {limit} MB: use a smaller image.":
+        "{name} ist größer als {limit} MB: Verwenden Sie ein kleineres Bild.",
+    "{name} is too large to process safely: it claims far more than {limit} megapixels. Resize it and try again.":
+        "{name} ist zu groß für eine sichere Verarbeitung: Es gibt weit mehr als {limit} Megapixel an. Verkleinern "
+        "Sie es und versuchen Sie es erneut.",
+    "{name} is not an image this app can read: use JPEG, PNG, WebP, GIF, BMP or TIFF.":
+        "{name} ist kein Bild, das diese App lesen kann: Verwenden Sie JPEG, PNG, WebP, GIF, BMP oder TIFF.",
+    "{name} is damaged or truncated and cannot be read ({reason}).":
+        "{name} ist beschädigt oder abgeschnitten und lässt sich nicht lesen ({reason}).",
+    "Image is {width}x{height} = {megapixels} megapixels; the limit is {limit} megapixels. Resize it and try again.":
+        "Das Bild hat {width}x{height} = {megapixels} Megapixel; die Grenze ist {limit} Megapixel. Verkleinern Sie "
+        "es und versuchen Sie es erneut.",
+    "Image has no pixels.": "Das Bild hat keine Pixel.",
+    "Expected an HxW or HxWx3/4 image array, got shape {shape}.":
+        "Ein Bild-Array der Form HxW oder HxWx3/4 erwartet, erhalten: {shape}.",
+    "Image array contains NaN or infinite values.": "Das Bild-Array enthält NaN oder unendliche Werte.",
+    "No model name given.": "Kein Modellname angegeben.",
+    "{model} has {count} tensors but {architecture} expects {expected}: the installed weights package does not "
+    "match this architecture.":
+        "{model} hat {count} Tensoren, aber {architecture} erwartet {expected}: Das installierte Gewichtspaket passt "
+        "nicht zu dieser Architektur.",
+    "Weight {name} {shape} does not fit {target} {expected}.": "Das Gewicht {name} {shape} passt nicht zu {target} "
+                                                               "{expected}.",
+    "Unknown model '{model}'. Use a timm model name such as 'resnet50.a1_in1k' (see "
+    "timm.list_models(pretrained=True)) or an offline model: {models}.":
+        "Unbekanntes Modell '{model}'. Verwenden Sie einen timm-Modellnamen wie 'resnet50.a1_in1k' (siehe "
+        "timm.list_models(pretrained=True)) oder ein Offline-Modell: {models}.",
+    "'{model}' needs its weights from the Hugging Face Hub, which cannot be reached from this machine. Connect to the "
+    "internet, or use an offline model: {models}. (Already downloaded once? Set HF_HUB_OFFLINE=1 to use the local "
+    "cache.)":
+        "'{model}' braucht seine Gewichte vom Hugging Face Hub, der von diesem Rechner aus nicht erreichbar ist. "
+        "Verbinden Sie sich mit dem Internet oder verwenden Sie ein Offline-Modell: {models}. (Schon einmal "
+        "heruntergeladen? Setzen Sie HF_HUB_OFFLINE=1, um den lokalen Cache zu nutzen.)",
+    "Could not load pretrained weights for '{model}': {reason}":
+        "Die vortrainierten Gewichte für '{model}' ließen sich nicht laden: {reason}",
+    "'{model}' is not an ImageNet-1k classifier ({classes} classes).":
+        "'{model}' ist kein ImageNet-1k-Klassifikator ({classes} Klassen).",
+    "top_k must be a whole number from 1 to {high}, got {value}.":
+        "top_k muss eine ganze Zahl von 1 bis {high} sein, nicht {value}.",
+    "Give a target class by name (e.g. 'tabby cat') or index 0-{high}, got {value}.":
+        "Geben Sie eine Zielklasse per Name (z. B. 'tabby cat') oder Index 0-{high} an, nicht {value}.",
+    "Target class index must be from 0 to {high}, got {value}.":
+        "Der Index der Zielklasse muss von 0 bis {high} reichen, nicht {value}.",
+    "Target must be a class name or index, got {kind}.":
+        "Das Ziel muss ein Klassenname oder ein Index sein, nicht {kind}.",
+    "No target class given: type a class name such as 'tabby cat' or 'zebra'.":
+        "Keine Zielklasse angegeben: Tippen Sie einen Klassennamen wie 'tabby cat' oder 'zebra'.",
+    "Unknown target class {target}.{hint}": "Unbekannte Zielklasse {target}.{hint}",
+    " Did you mean: {names}?": " Meinten Sie: {names}?",
+    " Use one of the model's class names (e.g. 'tabby cat', 'zebra') or a class index.":
+        " Verwenden Sie einen Klassennamen des Modells (z. B. 'tabby cat', 'zebra') oder einen Klassenindex.",
+    "Unknown method '{method}': use one of {choices}.":
+        "Unbekannte Methode '{method}': Verwenden Sie eine von {choices}.",
+    "Start from a pretrained catalog model, not from an already fine-tuned folder.":
+        "Beginnen Sie mit einem vortrainierten Modell aus dem Katalog, nicht mit einem bereits feinabgestimmten "
+        "Ordner.",
+    "The dataset needs at least 2 classes with training and test images.":
+        "Der Datensatz braucht mindestens 2 Klassen mit Trainings- und Testbildern.",
+}
+#: Language code (as the browser's Settings offer it) -> English text or template -> text in that language.
+CATALOGS: dict[str, dict[str, str]] = {"de": GERMAN}
