@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -52,22 +53,31 @@ HOLE = re.compile(r"\{(\w+)\}")
 LETTERS = re.compile(r"[A-Za-z]{2,}")
 NBSP = "\u00a0"
 NUMBER = re.compile(r"([-+]?\d+)\.(\d+)(%?)|([-+]?\d+)(%)")
+#: A Markdown heading or list mark (and a warning sign) before a text: translated around.
+MARK = re.compile(r"(?:#{1,6} |[-*] )?(?:⚠️ )?")
+#: How a text without a translation of its own splits into parts that may have one (kept in the result).
+SEPARATORS = [re.compile(r"(\n\n)"), re.compile(r"(\n)"), re.compile(r"( · )"), re.compile(r"(?<=[.!?])( )(?=\S)")]
+LISTING = re.compile(r", | and ")
+NAME_COUNT = re.compile(r"[^()]+ \(\d+\)")  # 'cats (4)' in a listing: data
 
 
 @dataclass(frozen=True)
 class Catalog:
-    """One language's exact texts and templates, keyed by normalised English."""
+    """One language's texts and templates keyed by normalised English; `parts` only fill holes of other texts."""
 
     exact: dict[str, str]
     templates: list[tuple[re.Pattern, str]]
+    parts: dict[str, str]
+    part_templates: list[tuple[re.Pattern, str]]
 
 
 @functools.cache
 def catalog(language: str) -> Catalog:
-    table = {_normal(english).strip(): text.strip() for english, text in CATALOGS[language].items()}
-    exact = {english: text for english, text in table.items() if not HOLE.search(english)}
-    templates = [(_pattern(english), text) for english, text in table.items() if HOLE.search(english)]
-    return Catalog(exact, templates)
+    def split(entries: dict[str, str]) -> tuple[dict, list]:
+        table = {_normal(english).strip(): text.strip() for english, text in entries.items()}
+        return ({english: text for english, text in table.items() if not HOLE.search(english)},
+                [(_pattern(english), text) for english, text in table.items() if HOLE.search(english)])
+    return Catalog(*split(CATALOGS[language]), *split(PARTS.get(language, {})))
 
 
 def _normal(text: str) -> str:
@@ -76,8 +86,8 @@ def _normal(text: str) -> str:
 
 
 def _pattern(template: str) -> re.Pattern:
-    parts = HOLE.split(template)  # literal, name, literal, name, ...
-    regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^\n]*?)" for i, part in enumerate(parts))
+    pieces = HOLE.split(template)  # literal, name, literal, name, ...
+    regex = "".join(re.escape(piece) if i % 2 == 0 else f"(?P<{piece}>[^\n]*?)" for i, piece in enumerate(pieces))
     return re.compile(regex)  # a hole is part of one line: multi-line texts are matched line by line too
 
 
@@ -90,54 +100,89 @@ def _localize_number(value: str, language: str) -> str:
 
 def lookup(text: str, language: str) -> str | None:
     """`text` in `language`, or None when some part of it has no translation (texts without words need none)."""
-    if language == SOURCE or not LETTERS.search(text):
-        return _localize_number(text, language)
-    core = _normal(text).strip()
-    lead, trail = text[:len(text) - len(text.lstrip())], text[len(text.rstrip()):]
-    found = _whole(core, language)
-    if found is None:
-        separator = _separator(core)
-        if separator is None:
-            return None
-        parts = [lookup(part, language) for part in core.split(separator)]
-        if None in parts:
-            return None
-        found = separator.join(parts)
-    return lead + found + trail if text.strip() == core else found
-
-
-def _separator(text: str) -> str | None:
-    """How a text without a translation of its own splits into parts that may have one: paragraphs, then lines."""
-    return "\n\n" if "\n\n" in text else "\n" if "\n" in text else None
-
-
-def _whole(text: str, language: str) -> str | None:
-    table = catalog(language)
-    if text in table.exact:
-        return table.exact[text]
-    for pattern, translated in table.templates:
-        match = pattern.fullmatch(text)
-        if match:
-            values = {name: _value(value, language) for name, value in match.groupdict().items()}
-            return translated.format(**values)
-    return None
-
-
-def _value(value: str, language: str) -> str:
-    """A template's hole: a nested message or a setting's name is translated, a name or path kept as it is."""
-    translated = lookup(value, language)
-    return translated if translated is not None else value
+    return _translated(text, language, strict=True)
 
 
 def translate(text: str, language: str) -> str:
     """`text` in `language` where the catalog has it, parts without a translation left in English."""
     if language == SOURCE or not isinstance(text, str):
         return text
-    found = lookup(text, language)
-    if found is not None:
-        return found
-    separator = _separator(text)
-    return separator.join(translate(part, language) for part in text.split(separator)) if separator else text
+    return _translated(text, language, strict=False)
+
+
+def lookup_part(text: str, language: str) -> str | None:
+    """A piece that only occurs inside other texts ('and 3 more', "'cats' has 2 photos"), in `language`."""
+    core = text.strip()
+    table = catalog(language)
+    found = table.parts.get(core)
+    if found is None:
+        found = _filled(core, table.part_templates, language)
+    return None if found is None else text[:len(text) - len(text.lstrip())] + found + text[len(text.rstrip()):]
+
+
+def _translated(text: str, language: str, strict: bool) -> str | None:
+    """The catalog's text or template for the whole; else a Markdown mark plus the rest; else the paragraphs,
+    lines, sentences or list items one by one. Strict: None when a part has no translation; else it stays."""
+    if language == SOURCE or not LETTERS.search(text):
+        return _localize_number(text, language)
+    core = _normal(text).strip()
+    table = catalog(language)
+    found = table.exact.get(core)
+    if found is None:
+        found = _filled(core, table.templates, language)
+    mark = MARK.match(core)
+    if found is None and 0 < mark.end() < len(core):
+        rest = _translated(core[mark.end():], language, strict)
+        found = None if rest is None else mark.group() + rest
+    separators = [separator for separator in SEPARATORS if separator.search(core)] if found is None else []
+    for separator in separators:  # the first split whose every part has a translation
+        found = _pieces(separator.split(core), language, strict=True)
+        if found is not None:
+            break
+    if found is None:
+        return None if strict else _pieces(separators[0].split(core), language, False) if separators else core
+    return text[:len(text) - len(text.lstrip())] + found + text[len(text.rstrip()):] if text.strip() == core else found
+
+
+def _pieces(pieces: list[str], language: str, strict: bool) -> str | None:
+    """Split text (text, separator, text, ...) with every text translated."""
+    translated = [piece if i % 2 else _translated(piece, language, strict) for i, piece in enumerate(pieces)]
+    return None if None in translated else "".join(translated)
+
+
+def _filled(text: str, templates: list[tuple[re.Pattern, str]], language: str) -> str | None:
+    for pattern, translated in templates:
+        match = pattern.fullmatch(text)
+        if match:
+            return translated.format(**{name: _value(value, language) for name, value in match.groupdict().items()})
+    return None
+
+
+def _value(value: str, language: str) -> str:
+    """A template's hole: a nested message, a piece or a listing of pieces is translated, a name or path stays."""
+    for translate_as in (lookup, _listing, lookup_part):
+        translated = translate_as(value, language)
+        if translated is not None:
+            return translated
+    return value
+
+
+def _listing(value: str, language: str) -> str | None:
+    """'cats (3), dogs (1) and 2 more' with its pieces and its 'and' translated, when every piece is a name with a
+    count or has a translation ('and' inside brackets belongs to a piece)."""
+    cuts = [match for match in LISTING.finditer(value)
+            if value.count("(", 0, match.start()) == value.count(")", 0, match.start())]
+    if not cuts:
+        return None
+    bounds = [0, *(bound for match in cuts for bound in match.span()), len(value)]
+    pieces = [value[start:end] for start, end in zip(bounds[::2], bounds[1::2])]
+    translated = [piece if NAME_COUNT.fullmatch(piece) else lookup(piece, language) or lookup_part(piece, language)
+                  for piece in pieces]
+    if None in translated:
+        return None
+    conjunction = lookup_part("and", language) or "and"
+    separators = [match.group().replace("and", conjunction) for match in cuts]
+    return "".join(itertools.chain(*zip(translated, separators + [""])))
 
 
 # --- The language of a request ------------------------------------------------------------------------------------
@@ -288,7 +333,8 @@ def _props(block: Block) -> Iterator[tuple[str, object]]:
 
 def untranslated(demo: gr.Blocks, language: str) -> list[str]:
     """'where: text' of each static text of a localized app that `language` lacks (what to add to its catalog)."""
-    return [f"{text.where}: {text.text!r}" for text in static_keys(demo) if lookup(text.text, language) is None]
+    missing = {text.text: text.where for text in static_keys(demo) if lookup(text.text, language) is None}
+    return [f"{where}: {text!r}" for text, where in missing.items()]
 
 
 # --- Dynamic texts: translated at the UI edge -------------------------------------------------------------------
@@ -481,20 +527,64 @@ GERMAN: dict[str, str] = {
         "herunterladen. Die Voreinstellungen funktionieren, ohne dass Sie etwas ändern.",
     "1. Data": "1. Daten",
     "Where are the images?": "Wo sind die Bilder?",
-    "Oxford-IIIT Pet on this computer": "Oxford-IIIT Pet auf diesem Computer",
-    "Download Oxford-IIIT Pet (about {megabytes} MB)": "Oxford-IIIT Pet herunterladen (etwa {megabytes} MB)",
-    "Upload a .zip of my own class folders": "Eine .zip-Datei mit eigenen Klassenordnern hochladen",
-    "Folder": "Ordner",
-    "Oxford-IIIT Pet in torchvision's layout (the folder holding oxford-iiit-pet/).":
-        "Oxford-IIIT Pet im Aufbau von torchvision (der Ordner, der oxford-iiit-pet/ enthält).",
-    "Zip of class folders (cats/1.jpg, ...)": "Zip-Datei mit Klassenordnern (katzen/1.jpg, ...)",
-    "Task (Oxford-IIIT Pet)": "Aufgabe (Oxford-IIIT Pet)",
+    "My own classes: add photos or use the webcam": "Eigene Klassen: Fotos hinzufügen oder die Webcam nutzen",
+    "Oxford-IIIT Pet: cat and dog breeds, ready on this server":
+        "Oxford-IIIT Pet: Katzen- und Hunderassen, bereit auf diesem Server",
+    "A .zip of class folders (for bigger sets)": "Eine .zip-Datei mit Klassenordnern (für größere Datensätze)",
+    "Download Oxford-IIIT Pet (about {megabytes} MB, needs internet)":
+        "Oxford-IIIT Pet herunterladen (etwa {megabytes} MB, braucht Internet)",
+    "Class {number} name": "Name der Klasse {number}",
+    "Remove": "Entfernen",
+    "Photos: drop several at once, paste, or use the webcam":
+        "Fotos: mehrere auf einmal ablegen, einfügen oder die Webcam nutzen",
+    "+ Add a class": "+ Klasse hinzufügen",
+    "**{name}**: {count} photo{s}": "**{name}**: {count} Foto{s}",
+    "Add a second class.": "Fügen Sie eine zweite Klasse hinzu.",
+    "Give every class a name.": "Geben Sie jeder Klasse einen Namen.",
+    "Still missing: {missing} (at least {least} photos per class).":
+        "Es fehlen noch: {missing} (mindestens {least} Fotos pro Klasse).",
+    "Ready to check. {count} or more photos per class make a more reliable model.":
+        "Bereit zur Prüfung. {count} oder mehr Fotos pro Klasse ergeben ein zuverlässigeres Modell.",
+    "Ready to check.": "Bereit zur Prüfung.",
+    "Up to {count} classes here: for more, put one folder per class in a .zip and upload it.":
+        "Hier sind bis zu {count} Klassen möglich: Für mehr legen Sie einen Ordner pro Klasse in eine .zip-Datei "
+        "und laden sie hoch.",
+    "Dataset": "Datensatz",
+    "Task": "Aufgabe",
+    "The full Oxford-IIIT Pet: 7,349 photos of 37 breeds, about {megabytes} MB, downloaded once into the app's cache "
+    "(several minutes).":
+        "Das vollständige Oxford-IIIT Pet: 7.349 Fotos von 37 Rassen, etwa {megabytes} MB, einmal in den Cache der "
+        "App heruntergeladen (einige Minuten).",
+    "Zip of class folders": "Zip-Datei mit Klassenordnern",
+    "One folder per class, named after the class, each with its photos: `cats/1.jpg`, `cats/2.jpg`, ..., "
+    "`dogs/1.jpg`, ...":
+        "Ein Ordner pro Klasse, benannt nach der Klasse, jeweils mit ihren Fotos: `katzen/1.jpg`, `katzen/2.jpg`, "
+        "..., `hunde/1.jpg`, ...",
+    "Check the data": "Daten prüfen",
+    "Images per class and split": "Bilder pro Klasse und Teil",
+    "train": "Training",
+    "validation": "Validierung",
+    "test": "Test",
+    "**{classes} classes**: {train} images to train on, {val} to pick the best epoch (validation) and {test} kept "
+    "apart for the final test.":
+        "**{classes} Klassen**: {train} Bilder zum Trainieren, {val} zur Wahl der besten Epoche (Validierung) und "
+        "{test} zurückgehalten für den abschließenden Test.",
+    "Left out {count} file(s) that are not a readable image: {files}{more}":
+        "{count} Datei(en) weggelassen, die kein lesbares Bild sind: {files}{more}",
+    "Left out {count} exact duplicate(s), so no photo is both trained on and tested: {files}{more}":
+        "{count} exakte(s) Duplikat(e) weggelassen, damit kein Foto zugleich trainiert und getestet wird: "
+        "{files}{more}",
+    "No problems found.": "Keine Probleme gefunden.",
+    "Choose where the images are: your own classes, or upload a zip of class folders.":
+        "Wählen Sie, wo die Bilder sind: Ihre eigenen Klassen, oder laden Sie eine Zip-Datei mit Klassenordnern hoch.",
+    "Downloading Oxford-IIIT Pet (about {megabytes} MB): this takes several minutes.":
+        "Oxford-IIIT Pet wird heruntergeladen (etwa {megabytes} MB): Das dauert einige Minuten.",
+    "Check the data in step 1 (Data) first.": "Prüfen Sie zuerst in Schritt 1 (Daten) die Daten.",
     "37 breeds": "37 Rassen",
     "Cat or dog": "Katze oder Hund",
     "Images per class (0 = all)": "Bilder pro Klasse (0 = alle)",
     "Fewer images train faster; more images score higher.":
         "Weniger Bilder trainieren schneller, mehr Bilder erreichen eine höhere Genauigkeit.",
-    "Load data": "Daten laden",
     "One training image per class": "Ein Trainingsbild pro Klasse",
     "Next: model and method": "Weiter: Modell und Methode",
     "2. Model & method": "2. Modell & Methode",
@@ -545,7 +635,55 @@ GERMAN: dict[str, str] = {
     "val loss": "Verlust Validierung",
     "train accuracy": "Genauigkeit Training",
     "val accuracy": "Genauigkeit Validierung",
+    "Run {number} done in {seconds} s{stopped}: test accuracy **{accuracy}** (details in step 4).":
+        "Lauf {number} fertig in {seconds} s{stopped}: Testgenauigkeit **{accuracy}** (Details in Schritt 4).",
+    "**Reading the curves:** {reading}": "**So lesen sich die Kurven:** {reading}",
     "Next: evaluate": "Weiter: auswerten",
+    "Your runs in this session (newest last)": "Ihre Läufe in dieser Sitzung (neuester zuletzt)",
+    "Show run": "Lauf anzeigen",
+    "Run {number}": "Lauf {number}",
+    "run": "Lauf",
+    "method": "Methode",
+    "network": "Netz",
+    "settings": "Einstellungen",
+    "test accuracy": "Testgenauigkeit",
+    "seconds": "Sekunden",
+    "feature extraction": "Merkmalsextraktion",
+    "fine-tuning the last blocks": "Feinabstimmung der letzten Blöcke",
+    "full fine-tuning": "vollständige Feinabstimmung",
+    "Fine-tuning the last blocks": "Feinabstimmung der letzten Blöcke",
+    "Full fine-tuning": "Vollständige Feinabstimmung",
+    "Fine-tune the last blocks plus a new last layer": "Feinabstimmung der letzten Blöcke und einer neuen letzten "
+                                                       "Schicht",
+    "{epochs} epochs, lr {lr}, batch {batch}, no augmentation":
+        "{epochs} Epochen, lr {lr}, Batch {batch}, ohne Datenaugmentierung",
+    "{epochs} epochs, lr {lr}, batch {batch}": "{epochs} Epochen, lr {lr}, Batch {batch}",
+    "## Run {number}: test accuracy {accuracy}\n{mistakes} mistakes on {images} test images the model never saw during "
+    "training ({method} of {network}, best epoch {best} of {epochs}, {seconds} s){stopped}.":
+        "## Lauf {number}: Testgenauigkeit {accuracy}\n{mistakes} Fehler bei {images} Testbildern, die das Modell "
+        "beim Training nie gesehen hat ({method} von {network}, beste Epoche {best} von {epochs}, {seconds} s)"
+        "{stopped}.",
+    "To compare, go back to step 2 and train with *{method}*: the table above keeps every run.":
+        "Zum Vergleich gehen Sie zurück zu Schritt 2 und trainieren mit *{method}*: Die Tabelle oben behält jeden "
+        "Lauf.",
+    "Train once more with *feature extraction* (step 2) on the same data and network to see whether {method} paid "
+    "off.":
+        "Trainieren Sie noch einmal mit *Merkmalsextraktion* (Schritt 2) auf denselben Daten und demselben Netz, um "
+        "zu sehen, ob sich {method} gelohnt hat.",
+    "**{method} did not beat feature extraction on this data**: run {run} scored {ours} in {seconds} s, run {head} "
+    "(feature extraction) {theirs} in {head_seconds} s. With {images} training images, the frozen ImageNet features "
+    "generalise better than weights retrained on so few examples.":
+        "**{method} war auf diesen Daten nicht besser als die Merkmalsextraktion**: Lauf {run} erreichte {ours} in "
+        "{seconds} s, Lauf {head} (Merkmalsextraktion) {theirs} in {head_seconds} s. Bei {images} Trainingsbildern "
+        "verallgemeinern die eingefrorenen ImageNet-Merkmale besser als Gewichte, die auf so wenigen Beispielen neu "
+        "trainiert wurden.",
+    "{method} beat feature extraction by {points} points (run {run}: {ours} in {seconds} s; run {head}: {theirs} in "
+    "{head_seconds} s). With {images} test images, a difference of one or two images is within chance.":
+        "{method} war um {points} Prozentpunkte besser als die Merkmalsextraktion (Lauf {run}: {ours} in {seconds} s; "
+        "Lauf {head}: {theirs} in {head_seconds} s). Bei {images} Testbildern liegt ein Unterschied von ein oder "
+        "zwei Bildern im Rahmen des Zufalls.",
+    "**No mistakes**: every test image was classified correctly.":
+        "**Keine Fehler**: Jedes Testbild wurde richtig klassifiziert.",
     "4. Evaluate": "4. Auswerten",
     "Train a model first.": "Trainieren Sie zuerst ein Modell.",
     "Confusion matrix (rows: true class, columns: predicted)":
@@ -558,22 +696,28 @@ GERMAN: dict[str, str] = {
     "{true} → {predicted} ({confidence})": "{true} → {predicted} ({confidence})",
     "Next: use it": "Weiter: verwenden",
     "5. Use it": "5. Verwenden",
-    "Your model is now also in the **Classify** tab's model list (for you only).":
-        "Ihr Modell steht jetzt auch in der Modellliste des Tabs **Klassifizieren** (nur für Sie).",
+    "Try your model: upload, paste or snap a photo and its answer appears at once.":
+        "Probieren Sie Ihr Modell aus: Laden Sie ein Foto hoch, fügen Sie es ein oder nehmen Sie eines auf, und die "
+        "Antwort erscheint sofort.",
+    "Or click a test photo the model never trained on": "Oder klicken Sie auf ein Testfoto, mit dem das Modell nie "
+                                                        "trainiert hat",
+    "Download run {number} (.zip)": "Lauf {number} herunterladen (.zip)",
+    "**Download** a zip with one folder: `model.safetensors` (the weights) and `config.json` (the class names,\nhow "
+    "photos are resized, and the test scores). Unzip it, then in Python:\n\n```python\nimport transfer\n"
+    "transfer.predict(\"photo.jpg\", \"{folder}\")   # the unzipped folder; top classes with their probabilities\n"
+    "```\n\nIn this app the model is already in the **Classify**, **Ideal image** and **Adversarial** tabs' model "
+    "lists (for\nyou only, until you close the page).":
+        "**Herunterladen** liefert eine Zip-Datei mit einem Ordner: `model.safetensors` (die Gewichte) und "
+        "`config.json` (die Klassennamen, wie Fotos skaliert werden, und die Testergebnisse). Entpacken Sie sie, dann "
+        "in Python:\n\n```python\nimport transfer\ntransfer.predict(\"foto.jpg\", \"{folder}\")   # der entpackte "
+        "Ordner; die wahrscheinlichsten Klassen mit ihren Wahrscheinlichkeiten\n```\n\nIn dieser App steht das Modell "
+        "schon in den Modelllisten der Tabs **Klassifizieren**, **Ideales Bild** und **Gegnerisches Beispiel** (nur "
+        "für Sie, bis Sie die Seite schließen).",
     "Your model says": "Ihr Modell sagt",
     "Classify with my model": "Mit meinem Modell klassifizieren",
     "Download model (.zip)": "Modell herunterladen (.zip)",
     # Fine-tune: messages
-    "**{classes} classes** ({kind}, task *{task}*): {train} training, {val} validation and {test} test images.":
-        "**{classes} Klassen** ({kind}, Aufgabe *{task}*): {train} Trainings-, {val} Validierungs- und {test} "
-        "Testbilder.",
-    "folder": "Ordner",
-    "breeds": "Rassen",
-    "species": "Katze oder Hund",
-    "classes": "Klassen",
     "Ignored empty folder(s): {folders}": "Leere Ordner ignoriert: {folders}",
-    "Downloading Oxford-IIIT Pet (about {megabytes} MB) into {folder}: this takes several minutes.":
-        "Oxford-IIIT Pet wird heruntergeladen (etwa {megabytes} MB) nach {folder}: das dauert einige Minuten.",
     "Loading the pretrained network": "Das vortrainierte Netz wird geladen",
     "Extracting features (once per image)": "Merkmalsextraktion (einmal pro Bild)",
     "Training": "Training",
@@ -583,26 +727,38 @@ GERMAN: dict[str, str] = {
     "Stopped before the first epoch finished: nothing to keep. Press Start to train again.":
         "Vor dem Ende der ersten Epoche angehalten: nichts zu behalten. Klicken Sie erneut auf „Training starten“.",
     " (stopped early: the best epoch so far was kept)": " (vorzeitig angehalten: die bisher beste Epoche bleibt)",
-    "Done in {seconds} s{stopped}. Test accuracy **{accuracy}**: see step 4.":
-        "Fertig in {seconds} s{stopped}. Testgenauigkeit **{accuracy}**: siehe Schritt 4.",
-    "## Test accuracy: {accuracy}\n{images} test images the model never saw during training; {mistakes} mistakes. "
-    "Best epoch: {best} of {epochs}{stopped}.":
-        "## Testgenauigkeit: {accuracy}\n{images} Testbilder, die das Modell beim Training nie gesehen hat; "
-        "{mistakes} Fehler. Beste Epoche: {best} von {epochs}{stopped}.",
-    "Fine-tuned: {classes} classes, {accuracy} ({method})": "Feinabgestimmt: {classes} Klassen, {accuracy} ({method})",
+    "Fine-tuned {run}": "Feinabgestimmt – {run}",
+    "Run {number}: {classes} classes, {accuracy} ({method})": "Lauf {number}: {classes} Klassen, {accuracy} ({method})",
+    "No epoch finished, so there are no curves to read.": "Keine Epoche wurde beendet, es gibt also keine Kurven zu "
+                                                           "lesen.",
+    "No validation images, so nothing shows over-fitting: the model of epoch {epoch}, the last, was kept; training "
+    "accuracy reached {accuracy}.":
+        "Keine Validierungsbilder, also zeigt nichts eine Überanpassung: Das Modell der Epoche {epoch}, der letzten, "
+        "wurde behalten; die Trainingsgenauigkeit erreichte {accuracy}.",
+    "Validation loss rose after epoch {epoch} and validation accuracy fell from {top} to {last}: more epochs would "
+    "over-fit; {kept}.":
+        "Der Validierungsverlust stieg nach Epoche {epoch}, und die Validierungsgenauigkeit fiel von {top} auf "
+        "{last}: Mehr Epochen würden überanpassen; {kept}.",
+    "Validation loss rose after epoch {epoch} while validation accuracy held at about {accuracy}: the model grew more "
+    "sure of itself, not more often right; more epochs would start to over-fit; {kept}.":
+        "Der Validierungsverlust stieg nach Epoche {epoch}, während die Validierungsgenauigkeit bei etwa {accuracy} "
+        "blieb: Das Modell wurde sich sicherer, aber nicht öfter richtig; mehr Epochen würden anfangen "
+        "überanzupassen; {kept}.",
+    "Validation accuracy was still rising at the last epoch ({accuracy}): more epochs might help; {kept}.":
+        "Die Validierungsgenauigkeit stieg in der letzten Epoche noch ({accuracy}): Mehr Epochen könnten helfen; "
+        "{kept}.",
+    "Validation accuracy levelled off at about {accuracy}: more epochs would not help much; {kept}.":
+        "Die Validierungsgenauigkeit pendelte sich bei etwa {accuracy} ein: Mehr Epochen würden kaum helfen; {kept}.",
     "Stopping after the current batch; the best epoch so far is kept.":
         "Das Training hält nach dem laufenden Batch an; die bisher beste Epoche bleibt erhalten.",
-    "Load a dataset in step 1 (Data) first.": "Laden Sie zuerst in Schritt 1 (Daten) einen Datensatz.",
     "Train a model in step 3 first.": "Trainieren Sie zuerst in Schritt 3 ein Modell.",
+    "A gallery's value must be a list of uploaded photos.":
+        "Der Wert einer Galerie muss eine Liste hochgeladener Fotos sein.",
     "Images per class must be a whole number (0 for all).": "Bilder pro Klasse muss eine ganze Zahl sein (0 für alle).",
     "Upload a .zip first: one folder per class, each with that class's images.":
         "Laden Sie zuerst eine .zip-Datei hoch: ein Ordner pro Klasse, jeder mit den Bildern dieser Klasse.",
     "Epochs, batch size and seed must be whole numbers, the learning rate a number.":
         "Epochen, Batchgröße und Startwert müssen ganze Zahlen sein, die Lernrate eine Zahl.",
-    "No Oxford-IIIT Pet dataset at '{path}': give the folder that contains oxford-iiit-pet/images and "
-    "oxford-iiit-pet/annotations, or upload a zip.":
-        "Kein Oxford-IIIT-Pet-Datensatz unter '{path}': Geben Sie den Ordner an, der oxford-iiit-pet/images und "
-        "oxford-iiit-pet/annotations enthält, oder laden Sie eine Zip-Datei hoch.",
     "Unknown model: choose one from the list (a fine-tuned model is usable only in the browser session that trained "
     "it).":
         "Unbekanntes Modell: Wählen Sie eines aus der Liste (ein feinabgestimmtes Modell gibt es nur in der "
@@ -672,7 +828,6 @@ GERMAN: dict[str, str] = {
                                                        "versuchen)",
     "any other class": "jede andere Klasse",
     "no change": "keine Änderung",
-    "### {verdict}": "### {verdict}",
     "{original} → **{adversarial}** ({score}), aiming at {goal}, after {steps} steps ({seconds} s), checked on the "
     "saved PNG.":
         "{original} → **{adversarial}** ({score}), Ziel: {goal}, nach {steps} Schritten ({seconds} s), geprüft am "
@@ -741,9 +896,49 @@ GERMAN: dict[str, str] = {
         "{count} Klassenordner mit Bildern in '{folder}' gefunden: Ein Klassifikator braucht mindestens 2 Klassen, "
         "jede ein Unterordner mit JPEG-, PNG- oder WebP-Bildern.",
     "Found {count} classes; the limit is {limit}.": "{count} Klassen gefunden; die Grenze ist {limit}.",
-    "Class(es) {classes} have fewer than 3 images: add at least 3 per class (10 or more works much better).":
-        "Klasse(n) {classes} haben weniger als 3 Bilder: Fügen Sie mindestens 3 pro Klasse hinzu (10 oder mehr "
-        "funktionieren viel besser).",
+    "You asked for {count} images per class, but {have}: all of them are used.":
+        "Sie haben {count} Bilder pro Klasse gewählt, aber {have}: Alle werden verwendet.",
+    "{classes} is much smaller than the other classes (typically {typical} images): the model will rarely answer "
+    "it; add photos to balance the classes.":
+        "{classes} ist deutlich kleiner als die anderen Klassen (typisch {typical} Bilder): Das Modell wird sie "
+        "selten als Antwort geben; fügen Sie Fotos hinzu, um die Klassen auszugleichen.",
+    "{classes} are much smaller than the other classes (typically {typical} images): the model will rarely answer "
+    "them; add photos to balance the classes.":
+        "{classes} sind deutlich kleiner als die anderen Klassen (typisch {typical} Bilder): Das Modell wird sie "
+        "selten als Antwort geben; fügen Sie Fotos hinzu, um die Klassen auszugleichen.",
+    "{classes}: fewer than {count} images per class train a less reliable model.":
+        "{classes}: Weniger als {count} Bilder pro Klasse ergeben ein weniger zuverlässiges Modell.",
+    "Only {count} test image{s} in some classes: each test image moves the test accuracy by a big step, so the score "
+    "is rough.":
+        "Nur {count} Testbild(er) in manchen Klassen: Jedes Testbild verschiebt die Testgenauigkeit um einen großen "
+        "Schritt, das Ergebnis ist also grob.",
+    "Two classes are named '{name}': give each class its own name.":
+        "Zwei Klassen heißen '{name}': Geben Sie jeder Klasse einen eigenen Namen.",
+    "A classifier needs at least 2 classes; there is {count}: add another class with its photos.":
+        "Ein Klassifikator braucht mindestens 2 Klassen; es gibt {count}: Fügen Sie eine weitere Klasse mit ihren "
+        "Fotos hinzu.",
+    "A classifier needs at least 2 classes; there are {count}: add another class with its photos.":
+        "Ein Klassifikator braucht mindestens 2 Klassen; es gibt {count}: Fügen Sie eine weitere Klasse mit ihren "
+        "Fotos hinzu.",
+    "{count} classes; the limit is {limit}.": "{count} Klassen; die Grenze ist {limit}.",
+    "Each class needs at least {least} photos ({enough} or more works much better): {short}.":
+        "Jede Klasse braucht mindestens {least} Fotos ({enough} oder mehr funktionieren viel besser): {short}.",
+    "Photo '{file}' of class '{name}' was not found: add it again.":
+        "Das Foto '{file}' der Klasse '{name}' wurde nicht gefunden: Fügen Sie es erneut hinzu.",
+    "Photo '{file}' of class '{name}' is larger than {limit} MB: use a smaller image.":
+        "Das Foto '{file}' der Klasse '{name}' ist größer als {limit} MB: Verwenden Sie ein kleineres Bild.",
+    "Every class needs a name: type one into its name box.":
+        "Jede Klasse braucht einen Namen: Tippen Sie ihn in ihr Namensfeld.",
+    "The class name '{name}...' is longer than {limit} characters: use a shorter one.":
+        "Der Klassenname '{name}...' ist länger als {limit} Zeichen: Verwenden Sie einen kürzeren.",
+    "The class name '{name}' may use only letters, digits, spaces and - _ ' . ( ) &, and must start with a letter or "
+    "digit.":
+        "Der Klassenname '{name}' darf nur Buchstaben, Ziffern, Leerzeichen und - _ ' . ( ) & enthalten und muss mit "
+        "einem Buchstaben oder einer Ziffer beginnen.",
+    "Class(es) {classes} have fewer than {least} images{because}: add at least {least2} per class ({enough} or more "
+    "works much better).":
+        "Klasse(n) {classes} haben weniger als {least} Bilder{because}: Fügen Sie mindestens {least2} pro Klasse "
+        "hinzu ({enough} oder mehr funktionieren viel besser).",
     "The dataset has {count} images; the limit is {limit}. Set a cap on images per class for a quicker run.":
         "Der Datensatz hat {count} Bilder; die Grenze ist {limit}. Begrenzen Sie die Bilder pro Klasse für einen "
         "schnelleren Lauf.",
@@ -871,3 +1066,28 @@ GERMAN: dict[str, str] = {
 }
 #: Language code (as the browser's Settings offer it) -> English text or template -> text in that language.
 CATALOGS: dict[str, dict[str, str]] = {"de": GERMAN}
+#: Pieces that occur only inside other texts (a hole's value), never alone: listings, plurals, sentence parts.
+GERMAN_PARTS: dict[str, str] = {
+    "and": "und",
+    "and {count} more": "und {count} weitere",
+    "{count} more": "{count} weitere",
+    "the classes have only {smallest} to {largest}": "die Klassen haben nur {smallest} bis {largest}",
+    "the classes have only {smallest}": "die Klassen haben nur {smallest}",
+    "{classes} has fewer": "{classes} hat weniger",
+    "{classes} have fewer": "{classes} haben weniger",
+    "no": "keine",
+    "'{name}' has {count} photo{s}": "'{name}' hat {count} Foto{s}",
+    "{count} more for {name}": "{count} weitere für {name}",
+    "(no name)": "(ohne Namen)",
+    "the model of epoch {epoch} ({accuracy} on validation images) was kept":
+        "das Modell der Epoche {epoch} ({accuracy} auf den Validierungsbildern) wurde behalten",
+    "after leaving out {what}": "nach dem Weglassen von {what}",
+    "{count} file(s) that are not a readable image ({files}{more})":
+        "{count} Datei(en), die kein lesbares Bild sind ({files}{more})",
+    "{count} exact duplicate(s)": "{count} exakte(s) Duplikat(e)",
+    "{name} (same as {other})": "{name} (wie {other})",
+    "none configured": "keine eingerichtet",
+    "the uploaded data": "die hochgeladenen Daten",
+}
+#: Language code (as Gradio's Settings offer it) -> its pieces.
+PARTS: dict[str, dict[str, str]] = {"de": GERMAN_PARTS}
