@@ -370,21 +370,8 @@ def _answering_in_language(fn: Callable, outputs: list) -> Callable:
                 for result in fn(*args, **kwargs):
                     yield translate_result(result, outputs, language)
         return generator
-    if inspect.iscoroutinefunction(fn):
-        @functools.wraps(fn)
-        async def coroutine(*args, **kwargs):
-            language, args, kwargs = prepare(args, kwargs)
-            with _errors_in(language):
-                return translate_result(await fn(*args, **kwargs), outputs, language)
-        return coroutine
-    if inspect.isasyncgenfunction(fn):
-        @functools.wraps(fn)
-        async def async_generator(*args, **kwargs):
-            language, args, kwargs = prepare(args, kwargs)
-            with _errors_in(language):
-                async for result in fn(*args, **kwargs):
-                    yield translate_result(result, outputs, language)
-        return async_generator
+    if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
+        raise TypeError(f"{fn!r}: async handlers are not translated yet; add them to ui/i18n.py")
 
     @functools.wraps(fn)
     def function(*args, **kwargs):
