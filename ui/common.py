@@ -18,6 +18,7 @@ from pathlib import Path
 
 import gradio as gr
 import gradio.media
+from gradio.utils import get_upload_folder
 
 from transfer import TransferError, list_models
 from transfer.data import DatasetSplits
@@ -31,6 +32,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 #: Files the app writes for download (PNGs) live here and are deleted after OUTPUT_MAX_AGE seconds.
 OUTPUT_DIR = Path(tempfile.mkdtemp(prefix="transfer-lab-outputs-"))
 OUTPUT_MAX_AGE = 3600
+DOG_BREEDS = ("american_bulldog", "beagle", "pug", "samoyed", "shiba_inu")
 #: Trained models a session keeps for comparison; the oldest is deleted (with its folder) when one more is trained.
 MAX_RUNS = 5
 
@@ -122,22 +124,39 @@ def release_memory() -> None:
         pass
 
 
-def upload_path(value: dict | str | None) -> str | None:
-    """Path of an uploaded image from an event with preprocess=False.
+#: The one answer to a request naming a file this app did not receive, whether or not that file exists.
+NOT_RECEIVED = ("This file was not uploaded to this app: upload it again (API: send it with gradio_client's "
+                "handle_file, which uploads it first).")
 
-    Such events hand over Gradio's FileData dict unopened, so the library's safe loader (pixel limit, EXIF,
-    clear errors) is the first to decode the file, rather than Gradio's own PIL call with its generic error.
+
+def received_file(value: dict | str | None) -> str | None:
+    """The server path of a file this app received, from an event's raw (preprocess=False) file value.
+
+    Events take files undecoded, so the library's safe loader is the first to decode them; but Gradio trusts a
+    payload {"path": ...} without its FileData marker as it is (its own Image preprocessing too). So every handler
+    that takes a file passes it through here: the path, links resolved, must lie in Gradio's upload folder or be one
+    of the app's example files. Anything else gets NOT_RECEIVED, before the file is looked at.
     """
-    return value.get("path") if isinstance(value, dict) else value
+    path = value.get("path") if isinstance(value, dict) else value
+    if path is None:
+        return None
+    try:
+        resolved = Path(os.path.realpath(path))
+    except (TypeError, ValueError, OSError):
+        resolved = None
+    if resolved is None or not (resolved.is_relative_to(os.path.realpath(get_upload_folder()))
+                                or resolved in example_files()):
+        raise gr.Error(NOT_RECEIVED, print_exception=False)
+    return str(resolved)
 
 
 def received_photos(value: list | None) -> list[str]:
-    """Server paths of the photos in a gallery's raw (preprocess=False) value, each checked like upload_path."""
+    """Server paths of the photos in a gallery's raw (preprocess=False) value, each checked by received_file."""
     if not value:
         return []
     if not isinstance(value, list):
         raise gr.Error("A gallery's value must be a list of uploaded photos.", print_exception=False)
-    return [upload_path(item["image"] if isinstance(item, dict) and "image" in item else item) for item in value]
+    return [received_file(item["image"] if isinstance(item, dict) and "image" in item else item) for item in value]
 
 
 def save_output(data: bytes, stem: str, suffix: str = ".png") -> str:
@@ -193,3 +212,17 @@ def example_photos() -> list[str]:
 def ideal_examples() -> list[str]:
     """Ideal images this project made with `python -m transfer ideal` (see examples/)."""
     return sorted(str(path) for path in EXAMPLES.glob("ideal_*.png"))
+
+
+def dog_examples() -> list[str]:
+    """A few dog photos of pets-mini when it is present (dog -> cat is the lesson's example), else Gradio's photos."""
+    images = PETS_ROOT / "oxford-iiit-pet" / "images"
+    dogs = [path for breed in DOG_BREEDS for path in sorted(images.glob(f"{breed}_*.jpg"))[:1]]
+    return [str(path) for path in dogs] or example_photos()
+
+
+@functools.cache
+def example_files() -> frozenset[Path]:
+    """Every example file the tabs offer, links resolved: the only files outside Gradio's upload folder a request
+    may name."""
+    return frozenset(Path(os.path.realpath(path)) for path in example_photos() + ideal_examples() + dog_examples())

@@ -20,7 +20,8 @@ from transfer.train import DEFAULTS, METHOD_TITLES, METHODS, EpochMetrics, Finis
 from ui import evaluation as views
 from ui import own_classes
 from ui.classify import classify
-from ui.common import Run, Session, model_choices, release_memory, session_model, upload_path, user_errors
+from ui.common import (Run, Session, label_scores, model_choices, received_file, release_memory, session_model,
+                       user_errors)
 
 OWN, PETS, ZIP, DOWNLOAD = "own", "pets", "zip", "download"
 SOURCES = {
@@ -148,7 +149,7 @@ def load_data(w: Wizard, datasets: dict[str, Path], source: str, dataset: str | 
     elif source == ZIP:
         if not archive:
             raise transfer.InputError("Upload a .zip first: one folder per class, each with that class's images.")
-        data = open_dataset(upload_path(archive), per_class=cap, workdir=session.folder / "data")
+        data = open_dataset(received_file(archive), per_class=cap, workdir=session.folder / "data")
     elif source == DOWNLOAD:  # always into the app's own cache folder, never a path typed in the browser
         gr.Info(f"Downloading Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB): this takes several minutes.")
         data = open_dataset(DOWNLOAD_FOLDER, task, cap, download=True)
@@ -276,7 +277,7 @@ def choose_run(w: Wizard, session: Session | None, number: int | None) -> dict:
 @user_errors
 def try_photo(image: dict | str | None, session: Session | None) -> dict[str, float] | None:
     """The selected run's classes for a photo, as soon as it arrives (upload, paste or webcam)."""
-    if image is None:
+    if received_file(image) is None:
         return None
     return classify(image, str(selected_run(session).model_dir), session)
 
@@ -285,8 +286,8 @@ def try_photo(image: dict | str | None, session: Session | None) -> dict[str, fl
 def try_example(session: Session | None, event: gr.SelectData) -> tuple:
     """Classify a held-out test image picked from the gallery, and show it as the photo."""
     run = selected_run(session)
-    path, _ = views.held_out(run.data)[event.index]
-    return path, classify(path, str(run.model_dir), session)
+    path, _ = views.held_out(run.data)[event.index]  # a file of the session's own data, not one a request named
+    return path, label_scores(transfer.predict(path, transfer.load_model(run.model_dir)))
 
 
 # --- layout and events ----------------------------------------------------------------------------------------------

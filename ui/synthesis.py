@@ -10,15 +10,14 @@ import gradio as gr
 import transfer
 from transfer.ideal import DEFAULTS as IDEAL_DEFAULTS
 from transfer.synthesis import Progress
-from ui.common import (PETS_ROOT, example_photos, label_scores, model_choices, release_memory, save_output,
-                       session_model, upload_path, user_errors)
+from ui.common import (dog_examples, label_scores, model_choices, received_file, release_memory, save_output,
+                       session_model, user_errors)
 
 #: Both tabs share one worker, so a long optimisation never starves quick Classify requests.
 CONCURRENCY_ID = "synthesis"
 SECOND_MODEL, SECOND_FALLBACK = "tf_efficientnet_lite2", "tf_efficientnet_lite1"
 UNTARGETED = "(untargeted) anything but the photo's class"
 IDEAL_DEFAULT, ADVERSARIAL_DEFAULT = "Siamese cat, Siamese", "tabby, tabby cat"
-DOG_BREEDS = ("american_bulldog", "beagle", "pug", "samoyed", "shiba_inu")
 
 IDEAL_EXPLANATION = """
 **What does the network think a Siamese cat looks like?** We start from random noise and change the *picture* (not the
@@ -73,10 +72,11 @@ def run_ideal(target: str, mode: str, steps: float, tv_weight: float, lr: float,
 def run_adversarial(image: dict | str | None, target: str, steps: float, tv_weight: float, eps: float, lr: float,
                     model: str, session=None, progress=gr.Progress()):
     """Attack the photo; returns original vs adversarial, the amplified change, both top-5s, figures and the PNG."""
+    image = received_file(image)
     model = session_model(model, session)
     goal = None if target == UNTARGETED else target
     try:
-        for item in transfer.iter_adversarial(upload_path(image), goal, model, steps=steps, tv_weight=tv_weight,
+        for item in transfer.iter_adversarial(image, goal, model, steps=steps, tv_weight=tv_weight,
                                               eps=eps, lr=lr):
             if isinstance(item, Progress):
                 progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
@@ -97,13 +97,6 @@ def figures(result: transfer.AdversarialExample) -> str:
             f"({result.seconds:.1f} s), checked on the saved PNG.\n\n"
             f"| largest change (L-inf) | total change (L2) | PSNR |\n|---|---|---|\n"
             f"| {result.linf:g}/255 | {result.l2:.3f} | {psnr} |")
-
-
-def adversarial_examples() -> list[str]:
-    """A few dog photos of pets-mini when it is present (dog -> cat is the lesson's example), else Gradio's photos."""
-    images = PETS_ROOT / "oxford-iiit-pet" / "images"
-    dogs = [path for breed in DOG_BREEDS for path in sorted(images.glob(f"{breed}_*.jpg"))[:1]]
-    return [str(path) for path in dogs] or example_photos()
 
 
 def model_dropdown(elem_id: str) -> gr.Dropdown:
@@ -173,7 +166,7 @@ def build_adversarial(session: gr.State) -> gr.Dropdown:
                 after = gr.Label(num_top_classes=5, label="After (the saved PNG, classified again)",
                                  elem_id="adversarial-after")
             download = gr.File(label="Download PNG (exactly the verified image)", elem_id="adversarial-download")
-    gr.Examples([[path] for path in adversarial_examples()], inputs=[image], label="Example photos (click one)")
+    gr.Examples([[path] for path in dog_examples()], inputs=[image], label="Example photos (click one)")
     eps.change(lambda value: value / 4, eps, lr, api_visibility="private")
     model.change(lambda m, t, s: target_choices(m, t, s, untargeted=True), [model, target, session], target,
                  api_visibility="private")
