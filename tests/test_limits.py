@@ -1,0 +1,56 @@
+"""Work and resources stay bounded whatever the input: hostile image shapes, datasets, caches, time."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import transfer
+from corpus import hostile_shapes
+from transfer import classifier
+from transfer.images import load_image
+
+#: Most float values one resize may read or write: the largest source window to_input keeps (under twice
+#: FLOAT_WINDOW crops a side, for the largest catalog input, 260 px), 3 channels.
+MAX_RESIZE_VALUES = 3 * (2 * classifier.FLOAT_WINDOW * 260) ** 2
+
+
+@pytest.fixture(scope="module")
+def shapes(tmp_path_factory):
+    return hostile_shapes(tmp_path_factory.mktemp("shapes"))
+
+
+@pytest.fixture
+def resize_sizes(monkeypatch):
+    """The number of values each resize of the preprocessing reads and writes; refuses (instead of allocating)
+    any resize beyond MAX_RESIZE_VALUES, as the old preprocessing did for a 1x40000 image (31 GB)."""
+    sizes: list[int] = []
+    interpolate = classifier.F.interpolate
+
+    def bounded(images: torch.Tensor, size, **options):
+        sizes.append(max(images.numel(), images.shape[0] * images.shape[1] * size[0] * size[1]))
+        assert sizes[-1] <= MAX_RESIZE_VALUES, f"resize of {tuple(images.shape)} to {size}"
+        return interpolate(images, size=size, **options)
+
+    monkeypatch.setattr(classifier.F, "interpolate", bounded)
+    return sizes
+
+
+@pytest.mark.parametrize("name", ["1x8000 PNG", "1x40000 PNG", "40000x1 PNG", "8000x5000 JPEG (40 MP)",
+                                  "8000x5000 RGBA PNG (40 MP)", "64x64 GIF, 10,000 frames"])
+def test_hostile_shapes_are_classified_explained_and_attacked_within_bounds(shapes, resize_sizes, name):
+    image = load_image(shapes[name])
+    assert len(transfer.predict(image)) == 5
+    assert transfer.gradcam(image).overlay.size == (224, 224)
+    assert transfer.adversarial_example(image, steps=1).steps <= 1
+    assert resize_sizes, "the preprocessing resized nothing"
+
+
+def test_bounded_preprocessing_sees_the_same_pixels_as_the_differentiable_one():
+    """to_input (classify, explain) and preprocess (attack, ideal image) agree exactly up to 1024 px photos."""
+    model = transfer.load_model()
+    generator = torch.Generator().manual_seed(0)
+    for height, width in [(343, 502), (600, 377), (1024, 683), (48, 64), (1, 1024), (1024, 1), (1000, 1000)]:
+        pixels = (torch.rand(height, width, 3, generator=generator) * 255).to(torch.uint8).numpy()
+        image = load_image(pixels)
+        assert torch.equal(model.to_input(image), model.preprocess(transfer.images.to_tensor(image)[None]))
