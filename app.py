@@ -13,7 +13,8 @@ from pathlib import Path
 import gradio as gr
 
 from ui import classify, finetune, synthesis
-from ui.common import PETS_ROOT, cleanup, model_list
+from ui import sessions
+from ui.common import PETS_ROOT, model_list
 
 TITLE = "Transfer Lab"
 THEME = gr.themes.Soft()
@@ -38,7 +39,7 @@ def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
     """The whole app: one tab per lesson step, sharing one per-browser-session fine-tuning state."""
     with gr.Blocks(title=TITLE, delete_cache=CACHE_CLEANUP) as demo:
         gr.Markdown(INTRO)
-        session = gr.State(None, delete_callback=cleanup)
+        session = gr.State(None, time_to_live=sessions.SESSION_LIFETIME, delete_callback=sessions.cleanup)
         with gr.Tabs():
             with gr.Tab("Classify", id="classify"):
                 classify_models = classify.build(session)
@@ -55,7 +56,8 @@ def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
 
 
 def launch(demo: gr.Blocks, **options) -> tuple:
-    """Queue and serve the app with the deployment limits above."""
+    """Queue and serve the app with the deployment limits above, after deleting earlier runs' stale session files."""
+    sessions.sweep_stale()
     return demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=QUICK_JOBS).launch(
         max_file_size=MAX_UPLOAD, theme=THEME, **options)
 

@@ -25,6 +25,7 @@ from transfer.data import DatasetSplits
 from transfer.export import save_result
 from transfer.models import is_model_name
 from transfer.train import FineTuneResult
+from ui import sessions
 
 PETS_ROOT = Path(os.environ.get("TRANSFER_PETS_ROOT",
                                 Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pets-mini"))
@@ -58,13 +59,20 @@ class Run:
 @dataclass
 class Session:
     """One browser session's fine-tuning state, kept in the app's gr.State and read by every tab; its folder is
-    deleted with the session (see cleanup)."""
+    deleted with the session, after SESSION_LIFETIME unused, or to keep all sessions within their disk cap (see
+    ui.sessions)."""
 
-    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="transfer-finetune-")))
+    folder: Path = field(default_factory=sessions.new_folder)  # created only when a dataset loads
     stop: threading.Event = field(default_factory=threading.Event)
     data: DatasetSplits | None = None
     runs: list[Run] = field(default_factory=list)
     selected: Run | None = None  # the run that step 4 shows and step 5 uses
+    last_used: float = field(default_factory=time.time)
+    busy: bool = False  # a training job runs on it: never evicted meanwhile
+
+    def forget(self) -> None:
+        """Drop the data and runs whose files were deleted (the session was evicted for disk space)."""
+        self.data, self.runs, self.selected = None, [], None
 
     def add_run(self, result: FineTuneResult, backbone: str) -> Run:
         """Save a training of the current data as the next run (selected), dropping the oldest beyond MAX_RUNS."""
@@ -86,12 +94,6 @@ class Session:
     def run_number(self, number: int | None) -> Run | None:
         """The run with this number, if the session still keeps it."""
         return next((run for run in self.runs if run.number == number), None)
-
-
-def cleanup(session: Session | None) -> None:
-    """Delete a finished session's data and models (the app's gr.State delete_callback)."""
-    if session is not None:
-        shutil.rmtree(session.folder, ignore_errors=True)
 
 
 def user_errors(fn: Callable) -> Callable:
