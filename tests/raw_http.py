@@ -91,3 +91,15 @@ def file_events(base: str) -> list[tuple[int, dict, list, list[int]]]:
             defaults = [components[i].get("props", {}).get("value") for i in dependency["inputs"]]
             events.append((index, dependency, defaults, slots))
     return events
+
+
+def cancel(base: str, fn_index: int, session: str, event_id: str) -> None:
+    """Cancel a queued or running event, as the page's stop button does."""
+    httpx.post(f"{base}/gradio_api/cancel", timeout=TIMEOUT,
+               json={"session_hash": session, "fn_index": fn_index, "event_id": event_id}).raise_for_status()
+
+
+def fn_index(base: str, api_name: str) -> int:
+    """The index of the event with this api_name in the app's config."""
+    config = httpx.get(f"{base}/config", timeout=TIMEOUT).json()
+    return next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)

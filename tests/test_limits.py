@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
+import gradio.media
 import pytest
+import timm
 import torch
 
 import transfer
 from corpus import hostile_shapes
-from transfer import classifier
+from transfer import classifier, models
 from transfer.images import load_image
 
+LION = gradio.media.get_image("lion.jpg")
 #: Most float values one resize may read or write: the largest source window to_input keeps (under twice
 #: FLOAT_WINDOW crops a side, for the largest catalog input, 260 px), 3 channels.
 MAX_RESIZE_VALUES = 3 * (2 * classifier.FLOAT_WINDOW * 260) ** 2
@@ -54,3 +59,23 @@ def test_bounded_preprocessing_sees_the_same_pixels_as_the_differentiable_one():
         pixels = (torch.rand(height, width, 3, generator=generator) * 255).to(torch.uint8).numpy()
         image = load_image(pixels)
         assert torch.equal(model.to_input(image), model.preprocess(transfer.images.to_tensor(image)[None]))
+
+
+def test_time_limits_stop_synthesis_after_the_current_step():
+    assert transfer.ideal_image("zebra", steps=2000, max_seconds=0).steps == 1
+    assert transfer.adversarial_example(LION, steps=500, max_seconds=0).steps == 0
+    with pytest.raises(transfer.InputError, match="max_seconds"):
+        transfer.ideal_image("zebra", steps=1, max_seconds=-1)
+
+
+def test_hub_models_are_kept_in_a_bounded_cache(monkeypatch):
+    """Models loaded by name from the Hub (up to 0.5 GB each) are dropped least recently used first."""
+    tiny = timm.create_model("mobilenetv3_small_050", pretrained=False)
+    monkeypatch.setattr(models, "_cache", OrderedDict())
+    monkeypatch.setattr(models, "_load_from_hub", lambda name: models._classifier_from_timm(name, tiny, "hub"))
+    for name in ("resnet18.a1_in1k", "resnet34.a1_in1k", "vgg11.tv_in1k", "resnet18.a1_in1k", "densenet121.tv_in1k"):
+        models.load_model(name)
+    models.load_model(transfer.DEFAULT_MODEL)
+    hub = [key for key, loaded in models._cache.items() if loaded.source == "hub"]
+    assert hub == ["resnet18.a1_in1k", "densenet121.tv_in1k"][-models.MAX_CACHED["hub"]:]
+    assert transfer.DEFAULT_MODEL in models._cache
