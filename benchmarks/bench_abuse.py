@@ -1,12 +1,13 @@
 """Hostile images against the running app: the server's peak extra memory and time for each, side by side.
 
-    python benchmarks/bench_abuse.py [--endpoints classify explain adversarial]
+    python benchmarks/bench_abuse.py [--endpoints classify explain adversarial] [--ideal-jobs 40]
 
 For each image, starts a fresh `python app.py` on a free localhost port, warms it up with an ordinary photo on
 every endpoint, then uploads the hostile image with plain HTTP and calls each endpoint once, sampling the server's
 resident memory every 10 ms. Prints, per image and endpoint, the answer (ok or the message), the wall time, and the
-peak resident memory above the warmed-up server's. All traffic stays on 127.0.0.1; every request has a time limit
-and each server is killed after its image.
+peak resident memory above the warmed-up server's. Then, on one more fresh server, runs --ideal-jobs ideal-image
+jobs one after another (16 robust steps each) and prints its resident memory as they go: memory a job does not give
+back adds up. All traffic stays on 127.0.0.1; every request has a time limit and each server is killed at the end.
 """
 
 from __future__ import annotations
@@ -111,9 +112,30 @@ def measure(path: Path, reference: Path, endpoints: list[str]) -> list[tuple[str
     return rows
 
 
+def repeated_ideal_jobs(jobs: int) -> list[tuple[int, float]]:
+    """(jobs done, server resident MB) after 0, 10, 20, ... ideal-image jobs on one fresh server."""
+    port = free_port()
+    process = start_app(port)
+    base = f"http://127.0.0.1:{port}"
+    rss = []
+    try:
+        for done in range(jobs + 1):
+            if done % 10 == 0:
+                rss.append((done, psutil.Process(process.pid).memory_info().rss / 2**20))
+            if done < jobs:
+                ok, answer = raw_http.call(base, "ideal", ["zebra", "robust", 16, 0.5, 0.05, done, MODEL])
+                if not ok:
+                    raise SystemExit(f"ideal job {done} failed: {answer}")
+    finally:
+        process.kill()
+        process.wait()
+    return rss
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoints", nargs="+", default=list(ARGUMENTS), choices=list(ARGUMENTS))
+    parser.add_argument("--ideal-jobs", type=int, default=40, help="ideal-image jobs in a row (0: skip)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         files = images(Path(folder))
@@ -126,6 +148,9 @@ def main() -> None:
             cells = " | ".join(f"{seconds:.1f} s, {mb:.0f} MB" for _, seconds, mb, _ in rows)
             answers = sorted({answer[:90] for *_, answer in rows})
             print(f"| {name} | {path.stat().st_size / 1024:.0f} KB | {cells} | {'; '.join(answers)} |", flush=True)
+    if args.ideal_jobs:
+        figures = ", ".join(f"{done}: {mb:.0f} MB" for done, mb in repeated_ideal_jobs(args.ideal_jobs))
+        print(f"\nserver resident memory after N ideal-image jobs (16 steps each): {figures}")
 
 
 if __name__ == "__main__":

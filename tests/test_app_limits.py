@@ -57,8 +57,8 @@ def test_adversarial_api_enforces_the_sliders_ranges(app_url, name, value, messa
     assert synthesis.ADVERSARIAL_RANGES[name][1] < value
     arguments = {"steps": 1, "tv_weight": 0, "eps": 2, "lr": 0.5} | {name: value}
     photo = {"path": raw_http.upload(app_url, LION), "meta": raw_http.FILE_META}
-    ok, answer = raw_http.call(app_url, "adversarial", [photo, "tabby, tabby cat", arguments["steps"],
-                                                         arguments["tv_weight"], arguments["eps"], arguments["lr"], MODEL])
+    data = [photo, "tabby, tabby cat", *(arguments[key] for key in ("steps", "tv_weight", "eps", "lr")), MODEL]
+    ok, answer = raw_http.call(app_url, "adversarial", data)
     assert not ok and answer == f"{message}, got {value}."
 
 

@@ -86,3 +86,13 @@ def test_a_bad_upload_is_reported_by_the_library_after_the_check(app_url, tmp_pa
     ok, answer = raw_http.call(app_url, "classify", [{"path": raw_http.upload(app_url, empty),
                                                       "meta": raw_http.FILE_META}, MODEL])
     assert not ok and "empty" in answer
+
+
+def test_the_examples_still_work(app_url):
+    """Clicking an example loads it (from Gradio's cache) and the chained analysis accepts it."""
+    loader = raw_http.fn_index(app_url, "load_example")
+    ok, loaded = raw_http.run(app_url, loader, [0])
+    assert ok, loaded
+    photo = loaded[0]["value"] if isinstance(loaded[0], dict) and "value" in loaded[0] else loaded[0]
+    ok, answer = raw_http.join(app_url, raw_http.fn_index(app_url, "analyse"), [photo, MODEL, "blocks.0"])
+    assert ok and answer[0]["label"].startswith("lion"), answer

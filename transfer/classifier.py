@@ -133,7 +133,7 @@ class Classifier:
         return self._normalise(self._resize_crop(inputs, scale * factor))
 
     def _source_box(self, height: int, width: int, scale: float) -> tuple[int, int, int, int]:
-        """(top, left, rows, cols) of the source pixels that the centre crop at `scale` reads, filter margin included."""
+        """(top, left, rows, cols) of the source pixels the centre crop at `scale` reads, filter margin included."""
         needed = math.ceil(self.preprocessing.input_size / scale) + 2 * (math.ceil(2 / min(scale, 1.0)) + 1)
         rows, cols = min(height, needed), min(width, needed)  # the filter reads 2 output pixels either side
         return (height - rows) // 2, (width - cols) // 2, rows, cols

@@ -92,7 +92,7 @@ def _progress_printer(every: int) -> Callable:
 
 
 def _output_path(out: str, folder: bool = False) -> Path:
-    """--out checked before any work: never an existing folder for a file (or file for a folder), in a writable place."""
+    """--out checked before any work: not a folder where a file goes (nor a file for a folder), in a writable place."""
     path = Path(out).expanduser()
     if folder and path.exists() and not path.is_dir():
         raise InputError(f"--out {out} is an existing file: give a folder to save the model in.")
