@@ -68,7 +68,8 @@ def _open(handle, name: str, max_pixels: int) -> Image.Image:
         _check_size(image, max_pixels)
         image.seek(0)  # first frame of an animated GIF/WebP
         image.load()
-        return _to_rgb(ImageOps.exif_transpose(image))
+        ImageOps.exif_transpose(image, in_place=True)  # not a copy: a 40-megapixel image is 160 MB
+        return _to_rgb(image)
 
 
 @contextmanager
@@ -106,12 +107,13 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     if image.mode == "P" and "transparency" in image.info:
         image = image.convert("RGBA")
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        array = np.asarray(image, dtype=np.float64)
+        array = np.asarray(image, dtype=np.float32)
         scale = 65535.0 if array.max() > 255 else 255.0
         image = Image.fromarray(np.clip(array / scale * 255.0, 0, 255).astype(np.uint8), mode="L")
     if image.mode in ("RGBA", "LA", "PA"):
+        image = image if image.mode == "RGBA" else image.convert("RGBA")
         background = Image.new("RGB", image.size, (255, 255, 255))
-        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        background.paste(image, mask=image.getchannel("A"))  # RGBA onto RGB needs no converted copy
         return background
     return image.convert("RGB")
 
