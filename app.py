@@ -12,8 +12,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from ui import classify, finetune, i18n, synthesis
-from ui.common import PETS_ROOT, cleanup, model_list
+from ui import classify, finetune, i18n, sessions, synthesis
+from ui.common import PETS_ROOT, model_list
 
 TITLE = "Transfer Lab"
 THEME = gr.themes.Soft()
@@ -21,6 +21,9 @@ THEME = gr.themes.Soft()
 MAX_UPLOAD = "100mb"  # any single upload: photo or dataset zip
 QUEUE_SIZE = 64  # waiting jobs of all users together; more get "queue full" at once
 QUICK_JOBS = 2  # classify/explain requests run at once; training and synthesis have one worker each
+JOBS_PER_SESSION = 4  # jobs one browser tab or API client may have waiting or running at once
+JOBS_PER_ADDRESS = QUEUE_SIZE // 2  # the same for one client address (people behind one router share it)
+TOO_MANY_JOBS = "You have too many requests waiting: wait for them to finish, then try again."
 CACHE_CLEANUP = (1800, 3600)  # every 30 min, delete served files older than an hour
 INTRO = """# Transfer Lab
 Explore what a network pretrained on ImageNet has learned, then reuse it. Everything runs on this computer's CPU."""
@@ -39,7 +42,7 @@ def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
     the visitor's language (ui/i18n.py)."""
     with gr.Blocks(title=TITLE, delete_cache=CACHE_CLEANUP) as demo:
         gr.Markdown(INTRO)
-        session = gr.State(None, delete_callback=cleanup)
+        session = gr.State(None, time_to_live=sessions.SESSION_LIFETIME, delete_callback=sessions.cleanup)
         with gr.Tabs():
             with gr.Tab("Classify", id="classify"):
                 classify_models = classify.build(session)
@@ -56,11 +59,36 @@ def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
 
 
 def launch(demo: gr.Blocks, **options) -> tuple:
-    """Queue and serve the app with the deployment limits above, in English or German (ui/i18n.py)."""
+    """Queue and serve the app with the deployment limits above, in English or German (ui/i18n.py), after
+    deleting earlier runs' stale session files."""
+    sessions.sweep_stale()
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=QUICK_JOBS)
+    limit_jobs_per_client(demo._queue)
     i18n.translate_messages(demo)
     return demo.launch(max_file_size=MAX_UPLOAD, theme=THEME, i18n=i18n.translations(demo), head=i18n.HEAD,
                        **options)
+
+
+def limit_jobs_per_client(queue) -> None:
+    """Refuse a queue join (as "queue full") when its session already has JOBS_PER_SESSION jobs waiting or running,
+    or its client address JOBS_PER_ADDRESS, so that no one client fills the queue. Gradio itself limits only the
+    queue as a whole, so this wraps its queue's push. The address is uvicorn's: behind a proxy, set
+    FORWARDED_ALLOW_IPS to the proxy's address so that each visitor counts with their own."""
+    push = queue.push
+
+    async def limited_push(body, request, username):
+        pending = list(queue.event_ids_to_events.values())
+        same_session = sum(event.session_hash == body.session_hash for event in pending)
+        same_address = sum(_address(event.request) == _address(request) for event in pending)
+        if same_session >= JOBS_PER_SESSION or same_address >= JOBS_PER_ADDRESS:
+            return False, TOO_MANY_JOBS, "queue_full"
+        return await push(body, request, username)
+
+    queue.push = limited_push
+
+
+def _address(request) -> str | None:
+    return request.client.host if request is not None and request.client is not None else None
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

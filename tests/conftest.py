@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import uuid
 from pathlib import Path
 
 import pytest
@@ -58,6 +60,25 @@ def app_url():
     demo.close()
 
 
+def uploaded(path: str | os.PathLike) -> str:
+    """A copy of a file in Gradio's upload folder, where an upload through the page puts it (the only place the
+    app's handlers accept files from)."""
+    from gradio.utils import get_upload_folder
+
+    folder = Path(get_upload_folder()) / f"test-{uuid.uuid4().hex}"
+    folder.mkdir(parents=True)
+    return shutil.copy(path, folder)
+
+
+@pytest.fixture
+def as_upload():
+    """uploaded(), with the copies removed after the test."""
+    copies: list[str] = []
+    yield lambda path: copies.append(uploaded(path)) or copies[-1]
+    for copy in copies:
+        shutil.rmtree(Path(copy).parent, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright; skips when Chromium is not installed."""
@@ -97,14 +118,16 @@ def wizard():
 
 def load(wizard, source: str, archive: str | None = None, own: dict[str, list[str]] | None = None,
          session=None, dataset: str | None = None, per_class: float = 0) -> dict:
-    """The wizard's 'Check the data' handler as the page calls it: own classes as raw gallery values."""
+    """The wizard's 'Check the data' handler as the page calls it: files uploaded first (see uploaded), own classes
+    as raw gallery values."""
     from ui import finetune
     from ui.own_classes import SLOTS
 
     own = own or {}
     names = list(own) + [""] * (SLOTS - len(own))
-    galleries = [[{"image": {"path": path}} for path in photos] for photos in own.values()]
+    galleries = [[{"image": {"path": uploaded(path)}} for path in photos] for photos in own.values()]
     galleries += [None] * (SLOTS - len(own))
     used = [i < len(own) for i in range(SLOTS)]
+    archive = uploaded(archive) if archive else archive
     return finetune.load_data(wizard, {}, source, dataset, "breeds", per_class, archive, session, used, *names,
                               *galleries)

@@ -104,6 +104,11 @@ def bad_zips(folder: Path) -> dict[str, Path]:
             archive.writestr(name, data)
     with zipfile.ZipFile(folder / "empty.zip", "w"):
         pass
+    flat = folder / "flat_bmps.zip"  # 1 MB images of one colour: each entry compressed about 500 times
+    with zipfile.ZipFile(flat, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name in ("cat", "dog"):
+            for i in range(3):
+                archive.writestr(f"{name}/{i}.bmp", _encoded(Image.new("RGB", (590, 590), (i, 9, 9)), "BMP"))
     return {
         "zip_slip.zip": _zip(folder / "zip_slip.zip", {**good, "../escaped.jpg": good["cat/0.jpg"]}),
         "absolute.zip": _zip(folder / "absolute.zip", {**good, "/tmp/transfer_lab_absolute.jpg": good["cat/0.jpg"]}),
@@ -116,6 +121,10 @@ def bad_zips(folder: Path) -> dict[str, Path]:
             "utf-8", "surrogateescape").decode("latin-1"): good["dog/0.jpg"]}),
         "symlink.zip": _zip(folder / "symlink.zip", good, {"dog/passwd.jpg": "/etc/passwd"}),
         "not_a_zip.zip": _write(folder / "not_a_zip.zip", b"PK\x03\x04 definitely not a zip"),
+        "flat_bmps.zip": flat,
+        "file_and_folder.zip": _zip(folder / "file_and_folder.zip", {**good, "dog/x.jpg": good["dog/0.jpg"],
+                                                                     "dog/x.jpg/y.jpg": good["dog/1.jpg"]}),
+        "long_name.zip": _zip(folder / "long_name.zip", {**good, f"dog/{'x' * 300}.jpg": good["dog/0.jpg"]}),
     }
 
 
@@ -123,3 +132,34 @@ def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
 
+
+
+def _gradient(width: int, height: int) -> Image.Image:
+    """A smooth colour image: compresses to a small file however many pixels it has."""
+    x = np.linspace(0, 255, width, dtype=np.float32)[None, :].repeat(height, 0)
+    y = np.linspace(0, 255, height, dtype=np.float32)[:, None].repeat(width, 1)
+    return Image.fromarray(np.stack([x, y, (x + y) / 2], axis=-1).astype(np.uint8))
+
+
+def hostile_shapes(folder: Path, large: bool = True) -> dict[str, Path]:
+    """Small files that are costly images: extreme aspect ratios, the largest accepted size, many frames.
+
+    Each must be accepted at a cost bounded by the network's input, not by its own size or shape. `large` adds the
+    40-megapixel images (about 1 s each to make).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    frames = [Image.new("P", (64, 64), i % 256) for i in range(10_000)]
+    images = {
+        "1x8000 PNG": ("tall.png", Image.new("RGB", (1, 8000), (90, 120, 40)), "PNG", {}),
+        "1x40000 PNG": ("taller.png", Image.new("RGB", (1, 40_000), (90, 120, 40)), "PNG", {}),
+        "40000x1 PNG": ("wide.png", Image.new("RGB", (40_000, 1), (90, 120, 40)), "PNG", {}),
+        "64x64 GIF, 10,000 frames": ("frames.gif", frames[0], "GIF", {"save_all": True, "append_images": frames[1:]}),
+    }
+    if large:
+        images["8000x5000 JPEG (40 MP)"] = ("large.jpg", _gradient(8000, 5000), "JPEG", {"quality": 80})
+        images["8000x5000 RGBA PNG (40 MP)"] = ("large.png", _gradient(8000, 5000).convert("RGBA"), "PNG", {})
+    paths = {}
+    for name, (file_name, image, fmt, options) in images.items():
+        paths[name] = folder / file_name
+        paths[name].write_bytes(_encoded(image, fmt, **options))
+    return paths

@@ -9,6 +9,8 @@ import sys
 import gradio.media
 
 from conftest import ROOT
+from corpus import hostile_shapes
+from transfer.cli import main
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -48,3 +50,37 @@ def test_bad_input_exits_non_zero_with_one_line(tmp_path):
         assert result.stdout == ""
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+
+
+def one_line_error(capsys, *args: str) -> str:
+    """Run the CLI in this process (as `python -m transfer` does) and return its one error line; it must exit 2."""
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    assert status == 2 and out == "", (status, out, err)
+    lines = err.strip().splitlines()
+    assert lines and lines[-1].startswith("error: ") and "Traceback" not in err, err
+    return lines[-1]
+
+
+def test_bad_out_paths_exit_2_with_one_line_before_any_work(tmp_path, capsys):
+    lion = gradio.media.get_image("lion.jpg")
+    existing = tmp_path / "existing.txt"
+    existing.write_text("keep me")
+    for args, message in [
+        (("ideal", "--target", "zebra", "--steps", "1", "--out", str(tmp_path)), "is a folder"),
+        (("adversarial", lion, "--steps", "1", "--out", str(tmp_path)), "is a folder"),
+        (("finetune", "--data", str(tmp_path), "--out", str(existing)), "is an existing file"),
+        (("ideal", "--target", "zebra", "--steps", "1", "--out", str(tmp_path / "no" / "x.png")), "does not exist"),
+        (("ideal", "--target", "zebra", "--steps", "1", "--out", "/proc/transfer-lab-test.png"), "error: "),
+    ]:
+        assert message in one_line_error(capsys, *args), args
+    assert existing.read_text() == "keep me"
+
+
+def test_hostile_image_shapes_are_classified_or_refused_in_one_line(tmp_path, capsys):
+    shapes = hostile_shapes(tmp_path, large=False)
+    assert main(["classify", *map(str, shapes.values()), "--top", "1", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == len(shapes)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(shapes["1x8000 PNG"].read_bytes()[:40])
+    assert "broken.png" in one_line_error(capsys, "adversarial", str(broken), "--out", str(tmp_path / "x.png"))

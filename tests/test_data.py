@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from corpus import png_claiming
 from transfer.data import MAX_CLASS_NAME, MAX_ZIP_RATIO, dataset_from_files, open_dataset
 from transfer.errors import InputError
 
@@ -229,3 +230,18 @@ def test_data_check_warns_about_the_cap_and_a_small_class(tmp_path):
     assert any("asked for 20 images per class, but the classes have only 4 to 12" in w for w in warnings), warnings
     assert any(w.startswith("dogs (4) is much smaller than the other classes") for w in warnings), warnings
     assert open_dataset(make_folder(tmp_path / "even", per_class=15)).warnings() == []  # 3 test images a class
+
+
+def test_truncated_and_oversized_images_are_found_when_the_data_is_loaded(tmp_path):
+    """Real datasets (Cats vs Dogs) have truncated files that a header check misses: every image is decoded once
+    when the data is loaded, and the bad ones are left out and named."""
+    root = make_folder(tmp_path / "data", per_class=5)
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (60, 80, 3), dtype=np.uint8)).save(buffer, "JPEG")
+    (root / "cats" / "truncated.jpg").write_bytes(buffer.getvalue()[: len(buffer.getvalue()) * 2 // 3])
+    (root / "dogs" / "empty.jpg").write_bytes(b"")
+    (root / "dogs" / "huge.png").write_bytes(png_claiming(7000, 7000))  # 49 megapixels: over the limit
+    data = open_dataset(root)
+    used = {Path(path).relative_to(root).as_posix() for split in (data.train, data.val, data.test) for path, _ in split}
+    assert used == {f"{name}/{i}.png" for name in ("cats", "dogs") for i in range(5)}
+    assert data.skipped == ["cats/truncated.jpg", "dogs/empty.jpg", "dogs/huge.png"]

@@ -15,7 +15,8 @@ from playwright.sync_api import expect
 from conftest import ARTIFACTS, load
 from transfer.data import MAX_CLASS_NAME
 from ui import finetune
-from ui.common import Session, cleanup
+from ui.common import Session
+from ui.sessions import cleanup
 
 
 def cats_and_dogs(pets_images, count: int) -> tuple[list[str], list[str]]:
@@ -198,7 +199,7 @@ def test_source_shows_only_its_own_inputs(wizard):
 
 def test_session_folder_is_removed_on_cleanup():
     session = Session()
-    (session.folder / "data").mkdir()
+    (session.folder / "data").mkdir(parents=True)
     cleanup(session)
     assert not session.folder.exists()
     cleanup(None)

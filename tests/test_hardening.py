@@ -38,6 +38,9 @@ ZIP_MESSAGES = {
     "non_utf8.zip": "fewer than 3 images",
     "symlink.zip": "symbolic link",
     "not_a_zip.zip": "not a zip file",
+    "flat_bmps.zip": "compressed \\d+ times",
+    "file_and_folder.zip": "cannot be extracted",
+    "long_name.zip": "cannot be extracted",
 }
 # Parameters an API caller can send past the sliders, with the words the refusal must contain.
 IDEAL_BAD = [
@@ -124,7 +127,7 @@ def test_model_names_that_are_paths_or_junk_are_refused():
 
 # --- the app's handlers, as the browser calls them -----------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["zip_slip.zip", "bomb.zip", "one_class.zip", "symlink.zip"])
+@pytest.mark.parametrize("name", ["zip_slip.zip", "bomb.zip", "one_class.zip", "symlink.zip", "file_and_folder.zip"])
 def test_fine_tune_upload_shows_the_zip_problem(corpus, name, wizard):
     with pytest.raises(gr.Error, match=ZIP_MESSAGES[name]) as error:
         load(wizard, ZIP, str(corpus["zips"][name]))

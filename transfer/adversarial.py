@@ -59,10 +59,11 @@ class AdversarialExample:
 
 def adversarial_example(image: ImageInput, target: int | str | None = "tabby cat",
                         model: str | Classifier = DEFAULT_MODEL, *, steps: int = 20, tv_weight: float = 0.0,
-                        eps: float = 2.0, lr: float | None = None,
+                        eps: float = 2.0, lr: float | None = None, max_seconds: float | None = None,
                         on_progress: Callable[[Progress], None] | None = None) -> AdversarialExample:
     """Change `image` by at most eps/255 per pixel until the model sees `target` (None: any other class)."""
-    for item in iter_adversarial(image, target, model, steps=steps, tv_weight=tv_weight, eps=eps, lr=lr):
+    for item in iter_adversarial(image, target, model, steps=steps, tv_weight=tv_weight, eps=eps, lr=lr,
+                                 max_seconds=max_seconds):
         if isinstance(item, AdversarialExample):
             return item
         if on_progress is not None:
@@ -72,12 +73,14 @@ def adversarial_example(image: ImageInput, target: int | str | None = "tabby cat
 
 def iter_adversarial(image: ImageInput, target: int | str | None = "tabby cat",
                      model: str | Classifier = DEFAULT_MODEL, *, steps: int = 20, tv_weight: float = 0.0,
-                     eps: float = 2.0, lr: float | None = None) -> Iterator[Progress | AdversarialExample]:
+                     eps: float = 2.0, lr: float | None = None,
+                     max_seconds: float | None = None) -> Iterator[Progress | AdversarialExample]:
     """Yield a Progress per optimisation step, then the AdversarialExample last.
 
     Each step moves the perturbation by `lr`/255 (default eps/4) along the sign of its momentum-averaged gradient,
     then clips it to +-eps/255; `tv_weight` penalises the perturbation's total variation, making it smoother.
-    It stops as soon as the 8-bit image reaches the target by MARGIN logits and its PNG passes the check.
+    It stops as soon as the 8-bit image reaches the target by MARGIN logits and its PNG passes the check, or after
+    the step that reaches `max_seconds`.
     """
     classifier = resolve(model)
     goal = None if target is None else resolve_target(classifier.labels, target)
@@ -85,6 +88,8 @@ def iter_adversarial(image: ImageInput, target: int | str | None = "tabby cat",
     tv_weight = check_float("tv_weight", tv_weight, 0, MAX_TV_WEIGHT)
     eps = check_float("eps", eps, 0, MAX_EPS, low_inclusive=False)
     lr = check_float("learning rate", eps / 4 if lr is None else lr, 0, MAX_EPS, low_inclusive=False)
+    if max_seconds is not None:
+        max_seconds = check_float("max_seconds", max_seconds, 0, math.inf)
     start = time.perf_counter()
     photo = _capped(load_image(image))
     original = to_tensor(photo).unsqueeze(0).to(classifier.device)
@@ -102,7 +107,7 @@ def iter_adversarial(image: ImageInput, target: int | str | None = "tabby cat",
             result = _verify(classifier, photo, original, adversarial.detach(), before, goal, source)
             if result.success:
                 break
-        if step == steps:
+        if step == steps or (max_seconds is not None and time.perf_counter() - start >= max_seconds):
             break
         with torch.enable_grad():
             loss = F.cross_entropy(logits, labels)

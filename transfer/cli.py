@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -51,6 +52,7 @@ def cmd_finetune(args: argparse.Namespace) -> None:
 
     if args.download:
         log(f"Downloading Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB) into {args.data} ...")
+    out = _output_path(args.out, folder=True)
     data = open_dataset(args.data, args.task, args.per_class, seed=args.seed, download=args.download)
     summary = data.summary()
     log(f"{summary['kind']}: {summary['classes']} classes, {summary['train']} train / {summary['val']} validation / "
@@ -68,7 +70,7 @@ def cmd_finetune(args: argparse.Namespace) -> None:
     result = run(finetune(data, config, args.model), show)
     if result is None:
         raise TransferError("Training stopped before the first epoch finished: nothing to save.")
-    saved = save_result(result, args.out, archive=args.zip)
+    saved = save_result(result, out, archive=args.zip)
     folder = saved.folder
     report = {**result.metrics(), "model_dir": str(folder), "data": summary,
               **({"archive": str(saved.archive)} if saved.archive else {})}
@@ -89,10 +91,18 @@ def _progress_printer(every: int) -> Callable:
     return show
 
 
-def _output_path(out: str) -> Path:
-    path = Path(out)
-    if not path.parent.is_dir():
-        raise InputError(f"Folder {path.parent} does not exist: create it or choose another --out path.")
+def _output_path(out: str, folder: bool = False) -> Path:
+    """--out checked before any work: not a folder where a file goes (nor a file for a folder), in a writable place."""
+    path = Path(out).expanduser()
+    if folder and path.exists() and not path.is_dir():
+        raise InputError(f"--out {out} is an existing file: give a folder to save the model in.")
+    if not folder and path.is_dir():
+        raise InputError(f"--out {out} is a folder: give a file name, e.g. {path / 'image.png'}.")
+    parent = next((p for p in [path, *path.parents] if p.exists()), Path.cwd()) if folder else path.parent
+    if not parent.is_dir():
+        raise InputError(f"Folder {parent} does not exist: create it or choose another --out path.")
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"Cannot write to {parent}: choose another --out path.")
     return path
 
 
@@ -209,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
         args.handler(args)
     except TransferError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # the file system refused a read or write the checks above could not foresee
+        print(f"error: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

@@ -13,22 +13,23 @@ import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from PIL import Image
 from torchvision.datasets import ImageFolder, OxfordIIITPet
 
 from .checks import reachable
 from .errors import InputError
-from .images import MAX_FILE_BYTES
+from .images import MAX_FILE_BYTES, check_image
 
 TASKS = ("breeds", "species")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 PETS_FOLDER = "oxford-iiit-pet"
 PETS_DOWNLOAD_MB = 800
 PETS_HOST = ("www.robots.ox.ac.uk", 443)
-#: Zip limits: total uncompressed bytes, number of entries and the largest compression ratio of any entry.
+#: Zip limits: total uncompressed bytes, number of entries, and the largest compression ratio of any entry and
+#: of the whole archive (unpacked bytes over the file's size).
 MAX_ZIP_BYTES = 2 * 1024**3
 MAX_ZIP_ENTRIES = 50_000
 MAX_ZIP_RATIO = 200
@@ -135,10 +136,10 @@ def open_dataset(source: str | os.PathLike, task: str = "breeds", per_class: int
     if path.is_file() and zipfile.is_zipfile(path):
         if workdir is not None:
             Path(workdir).mkdir(parents=True, exist_ok=True)
-        folder = _extract_zip(path, Path(tempfile.mkdtemp(prefix="transfer-data-", dir=workdir)))
+        folder = Path(tempfile.mkdtemp(prefix="transfer-data-", dir=workdir))
         try:
-            return _folder_splits(folder, "zip", per_class, val_fraction, test_fraction, seed)
-        except InputError:
+            return _folder_splits(_extract_zip(path, folder), "zip", per_class, val_fraction, test_fraction, seed)
+        except BaseException:
             shutil.rmtree(folder, ignore_errors=True)  # an unusable upload leaves nothing behind
             raise
     if path.is_file():
@@ -206,8 +207,13 @@ def _pets_splits(root: Path, task: str, per_class: int | None, val_fraction: flo
     rng = random.Random(seed)
     pool, test_samples = _cap(pool, per_class, rng), _cap(test_samples, per_class, rng)
     _check_count(len(pool) + len(test_samples))
+    images = root / PETS_FOLDER / "images"
+    (pool, test_samples), skipped = _readable([pool, test_samples], lambda path: os.path.relpath(path, images))
+    if not pool or not test_samples:
+        raise InputError(f"No readable images left in '{root}' ({len(skipped)} unreadable): the dataset is damaged.")
     train, val = _stratified_split(pool, val_fraction, rng)
-    return DatasetSplits(list(classes), train, val, test_samples, PETS_FOLDER, task, str(root), per_class=per_class)
+    return DatasetSplits(list(classes), train, val, test_samples, PETS_FOLDER, task, str(root), skipped=skipped,
+                         per_class=per_class)
 
 
 def _folder_splits(folder: Path, kind: str, per_class: int | None, val_fraction: float, test_fraction: float,
@@ -305,8 +311,7 @@ def _checked_splits(root: Path, classes: list[str], samples: list[Sample], names
                     notes: list[str] | None = None) -> DatasetSplits:
     """Leave out unreadable files and exact duplicates, check every class still has enough images, then cap and
     split (stratified, seeded); `names` says how the user knows each file, for the report."""
-    readable = [sample for sample in samples if _readable(Path(sample[0]))]
-    skipped = sorted(names[path] for path, _ in set(samples) - set(readable))
+    (readable,), skipped = _readable([samples], names.__getitem__)
     unique, duplicates = _without_duplicates(readable, names)
     counts = Counter(y for _, y in unique)
     small = [f"{classes[y]} ({counts[y]})" for y in range(len(classes)) if counts[y] < MIN_PER_CLASS]
@@ -365,12 +370,23 @@ def _is_image_name(path: str) -> bool:
     return name.lower().endswith(IMAGE_EXTENSIONS) and not name.startswith(".")
 
 
-def _readable(path: Path) -> bool:
-    """Cheap header check, so a non-image named .jpg is left out up front instead of failing mid-training."""
+def _readable(groups: list[list[Sample]], name) -> tuple[list[list[Sample]], list[str]]:
+    """The groups without the samples whose image does not decode in full within the limits, and the left-out
+    files as `name(path)` calls them (sorted).
+
+    Every image is decoded once here (JPEGs at reduced scale, in parallel), so a truncated, damaged, empty or
+    oversized file is reported when the data is loaded instead of failing a training run.
+    """
+    paths = sorted({path for group in groups for path, _ in group})
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        bad = {path for path, ok in zip(paths, pool.map(_decodes, paths)) if not ok}
+    return [[sample for sample in group if sample[0] not in bad] for group in groups], sorted(map(name, bad))
+
+
+def _decodes(path: str) -> bool:
     try:
-        with Image.open(path) as image:
-            image.verify()
-    except Exception:  # PIL raises many types for broken files
+        check_image(path)
+    except InputError:
         return False
     return True
 
@@ -402,30 +418,32 @@ def _stratified_split(samples: list[Sample], fraction: float, rng: random.Random
 
 
 def _extract_zip(archive: Path, target: Path) -> Path:
-    """Safely extract a zip of class folders into the new folder `target` (removed again if the zip is refused)."""
-    target.mkdir(parents=True, exist_ok=True)
+    """Safely extract a zip of class folders into the folder `target`; any problem is an InputError (the caller
+    removes `target`)."""
+    entry = None
     try:
         with zipfile.ZipFile(archive) as zf:
-            members = _checked_members(zf, archive.name)
+            members = _checked_members(zf, archive.name, archive.stat().st_size)
             root = target.resolve()
-            for info in members:
-                destination = (root / info.filename).resolve()
+            for entry in members:
+                destination = (root / entry.filename).resolve()
                 if not destination.is_relative_to(root):
-                    raise InputError(f"{archive.name}: entry '{info.filename}' points outside the archive folder.")
+                    raise InputError(f"{archive.name}: entry '{entry.filename}' points outside the archive folder.")
                 destination.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as source, open(destination, "wb") as sink:
-                    _copy_limited(source, sink, info.file_size, archive.name, info.filename)
+                with zf.open(entry) as source, open(destination, "wb") as sink:
+                    _copy_limited(source, sink, entry.file_size, archive.name, entry.filename)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as error:
-        shutil.rmtree(target, ignore_errors=True)
         raise InputError(f"{archive.name} is not a readable zip file ({error}).") from None
-    except InputError:
-        shutil.rmtree(target, ignore_errors=True)
-        raise
+    except OSError as error:  # a name too long, a file where a folder must go, a full disk, ...
+        where = f"entry '{entry.filename[:200]}'" if entry is not None else "the archive"
+        raise InputError(f"{archive.name}: {where} cannot be extracted ({error.strerror or error}): use short "
+                         "file names, and no file and folder of the same name.") from None
     return target
 
 
-def _checked_members(zf: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
-    """The image entries to extract, after checking every entry's path, type and declared size."""
+def _checked_members(zf: zipfile.ZipFile, name: str, archive_bytes: int) -> list[zipfile.ZipInfo]:
+    """The image entries to extract, after checking every entry's path, type, declared size and compression ratio,
+    and the whole archive's ratio (entries sharing compressed data unpack to more than the file holds)."""
     infos = zf.infolist()
     if len(infos) > MAX_ZIP_ENTRIES:
         raise InputError(f"{name} has {len(infos)} entries; the limit is {MAX_ZIP_ENTRIES}.")
@@ -443,9 +461,12 @@ def _checked_members(zf: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
         total += info.file_size
         if total > MAX_ZIP_BYTES:
             raise InputError(f"{name} would unpack to more than {MAX_ZIP_BYTES // 1024**3} GB; use fewer images.")
-        if info.file_size > 1024**2 and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
+        if info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
             ratio = info.file_size // max(info.compress_size, 1)
-            raise InputError(f"{name}: entry '{info.filename}' is compressed {ratio} times: refused as a possible "
+            raise InputError(f"{name}: entry '{info.filename}' is compressed {ratio} times (the limit is "
+                             f"{MAX_ZIP_RATIO}): refused as a possible zip bomb.")
+        if total > MAX_ZIP_RATIO * archive_bytes:
+            raise InputError(f"{name} unpacks to over {MAX_ZIP_RATIO} times its own size: refused as a possible "
                              "zip bomb.")
         if not info.is_dir() and _is_image_name(path.name) and "__MACOSX" not in path.parts:
             members.append(info)

@@ -16,7 +16,7 @@ from torch.utils.data import Dataset
 from torchvision.transforms import v2
 
 from .data import Sample
-from .images import load_image, to_tensor
+from .images import load_image, shrink, to_tensor
 from .classifier import Classifier, inference_copy
 
 #: Most (image, view) feature vectors kept in memory (5 KB each for a 1280-wide backbone): all of Oxford-IIIT Pet
@@ -52,10 +52,11 @@ class SampleImages(Dataset):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         path, label = self.samples[index]
-        image = to_tensor(load_image(path))
-        if self.augment is not None:
-            image = self.augment(image).clamp_(0, 1)
-        return self.classifier.preprocess(image.unsqueeze(0))[0], label
+        if self.augment is None:
+            return self.classifier.to_input(load_image(path), device="cpu")[0], label
+        # Random crops reach the whole image: first shrink it (8 bits, whole factor) to 2-4 times the crop size.
+        image, _ = shrink(load_image(path), 2 * self.classifier.preprocessing.resize_size)
+        return self.classifier.preprocess(self.augment(to_tensor(image)).clamp_(0, 1).unsqueeze(0))[0], label
 
 
 class _Pooled(nn.Module):
@@ -118,7 +119,7 @@ def extract_features(classifier: Classifier, samples: Sequence[Sample], views: S
 def _inputs(classifier: Classifier, chunk: list[tuple[str, int]]) -> torch.Tensor:
     """Decoded and preprocessed images of (path, mtime) pairs, as one batch."""
     with torch.inference_mode():
-        return torch.cat([classifier.preprocess(to_tensor(load_image(path)).unsqueeze(0)) for path, _ in chunk])
+        return torch.cat([classifier.to_input(load_image(path), device="cpu") for path, _ in chunk])
 
 
 def _store(classifier: Classifier, network: nn.Module, chunk: list[tuple[str, int]], inputs: torch.Tensor,

@@ -9,6 +9,7 @@ shows the network randomly shifted, scaled and rotated copies, so only structure
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -53,10 +54,11 @@ class IdealImage:
 
 def ideal_image(target: int | str, model: str | Classifier = DEFAULT_MODEL, *, steps: int | None = None,
                 tv_weight: float | None = None, lr: float | None = None, size: int | None = None, seed: int = 0,
-                mode: str = "robust", on_progress: Callable[[Progress], None] | None = None) -> IdealImage:
+                mode: str = "robust", max_seconds: float | None = None,
+                on_progress: Callable[[Progress], None] | None = None) -> IdealImage:
     """Optimise an image until the model sees `target`; on_progress gets each Progress report."""
     for item in iter_ideal_image(target, model, steps=steps, tv_weight=tv_weight, lr=lr, size=size, seed=seed,
-                                 mode=mode):
+                                 mode=mode, max_seconds=max_seconds):
         if isinstance(item, IdealImage):
             return item
         if on_progress is not None:
@@ -66,9 +68,13 @@ def ideal_image(target: int | str, model: str | Classifier = DEFAULT_MODEL, *, s
 
 def iter_ideal_image(target: int | str, model: str | Classifier = DEFAULT_MODEL, *, steps: int | None = None,
                      tv_weight: float | None = None, lr: float | None = None, size: int | None = None,
-                     seed: int = 0, mode: str = "robust",
-                     preview_every: int = 8) -> Iterator[Progress | IdealImage]:
-    """Yield a Progress (with a preview every `preview_every` steps) per step, then the IdealImage last."""
+                     seed: int = 0, mode: str = "robust", preview_every: int = 8,
+                     max_seconds: float | None = None) -> Iterator[Progress | IdealImage]:
+    """Yield a Progress (with a preview every `preview_every` steps) per step, then the IdealImage last.
+
+    With `max_seconds`, the optimisation stops after the step that reaches it and the image so far is the result
+    (its `steps` says how many were done).
+    """
     if mode not in MODES:
         raise InputError(f"mode must be one of {', '.join(MODES)}, got {mode!r}.")
     classifier = resolve(model)
@@ -79,6 +85,8 @@ def iter_ideal_image(target: int | str, model: str | Classifier = DEFAULT_MODEL,
     lr = check_float("learning rate", defaults["lr"] if lr is None else lr, 0, 1, low_inclusive=False)
     size = check_int("image size", classifier.preprocessing.input_size if size is None else size, 32, 512)
     preview_every = check_int("preview_every", preview_every, 1, MAX_STEPS)
+    if max_seconds is not None:
+        max_seconds = check_float("max_seconds", max_seconds, 0, math.inf)
     rng = generator(seed)
     start = time.perf_counter()
     image = (FourierImage if mode == "robust" else PixelImage)(size, rng, classifier.device)
@@ -95,13 +103,17 @@ def iter_ideal_image(target: int | str, model: str | Classifier = DEFAULT_MODEL,
         optimizer.step()
         image.project()
         probability = float(logits.detach().softmax(-1)[:, goal.index].mean())
-        preview = tensor_to_image(pixels.detach()[0]) if step % preview_every == 0 or step == steps else None
+        out_of_time = max_seconds is not None and time.perf_counter() - start >= max_seconds
+        last = step == steps or out_of_time
+        preview = tensor_to_image(pixels.detach()[0]) if step % preview_every == 0 or last else None
         yield Progress(step, steps, probability, preview)
+        if out_of_time:
+            break
     with torch.no_grad():
         final = tensor_to_image(image()[0])
     probabilities = classifier.infer(classifier.to_input(final)).softmax(-1)
     yield IdealImage(final, goal, float(probabilities[0, goal.index]), top_predictions(classifier, probabilities)[0],
-                     mode, steps, time.perf_counter() - start)
+                     mode, step, time.perf_counter() - start)
 
 
 class PixelImage(torch.nn.Module):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Union
 
@@ -33,6 +35,24 @@ def load_image(source: ImageInput, max_pixels: int = MAX_PIXELS) -> Image.Image:
         return _from_array(source, max_pixels)
     if isinstance(source, bytes):
         return _open(io.BytesIO(source), "the uploaded data", max_pixels)
+    path = _checked_file(source)
+    with open(path, "rb") as handle:
+        return _open(handle, path.name, max_pixels)
+
+
+def check_image(source: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> None:
+    """Raise InputError unless the file decodes in full within the limits, as load_image would decode it.
+
+    Cheaper than load_image (a JPEG is decoded at 1/8 scale, which still reads all of it), to check a dataset.
+    """
+    path = _checked_file(source)
+    with _readable(path.name, max_pixels), Image.open(path) as image:
+        _check_size(image, max_pixels)
+        image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))  # no-op for other formats
+        image.load()
+
+
+def _checked_file(source: str | os.PathLike) -> Path:
     path = Path(source)
     if not path.is_file():
         raise InputError(f"Image file not found: {path}")
@@ -40,18 +60,25 @@ def load_image(source: ImageInput, max_pixels: int = MAX_PIXELS) -> Image.Image:
         raise InputError(f"{path.name} is empty (0 bytes): upload a real image file.")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise InputError(f"{path.name} is larger than {MAX_FILE_BYTES // 2**20} MB: use a smaller image.")
-    with open(path, "rb") as handle:
-        return _open(handle, path.name, max_pixels)
+    return path
 
 
 def _open(handle, name: str, max_pixels: int) -> Image.Image:
+    with _readable(name, max_pixels), Image.open(handle) as image:
+        _check_size(image, max_pixels)
+        image.seek(0)  # first frame of an animated GIF/WebP
+        image.load()
+        ImageOps.exif_transpose(image, in_place=True)  # not a copy: a 40-megapixel image is 160 MB
+        return _to_rgb(image)
+
+
+@contextmanager
+def _readable(name: str, max_pixels: int) -> Iterator[None]:
+    """Turn PIL's many errors for bad files into one InputError that names the file."""
     try:
-        with Image.open(handle) as image:
-            _check_size(image, max_pixels)
-            image.seek(0)  # first frame of an animated GIF/WebP
-            image.load()
-            image = ImageOps.exif_transpose(image)
-            return _to_rgb(image)
+        yield
+    except InputError:
+        raise
     except Image.DecompressionBombError:
         raise InputError(f"{name} is too large to process safely: it claims far more than {max_pixels / 1e6:.0f} "
                          "megapixels. Resize it and try again.") from None
@@ -80,12 +107,13 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     if image.mode == "P" and "transparency" in image.info:
         image = image.convert("RGBA")
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        array = np.asarray(image, dtype=np.float64)
+        array = np.asarray(image, dtype=np.float32)
         scale = 65535.0 if array.max() > 255 else 255.0
         image = Image.fromarray(np.clip(array / scale * 255.0, 0, 255).astype(np.uint8), mode="L")
     if image.mode in ("RGBA", "LA", "PA"):
+        image = image if image.mode == "RGBA" else image.convert("RGBA")
         background = Image.new("RGB", image.size, (255, 255, 255))
-        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        background.paste(image, mask=image.getchannel("A"))  # RGBA onto RGB needs no converted copy
         return background
     return image.convert("RGB")
 
@@ -101,6 +129,15 @@ def _from_array(array: np.ndarray, max_pixels: int) -> Image.Image:
             raise InputError("Image array contains NaN or infinite values.")
         array = np.clip(array * 255.0 if array.max() <= 1.0 else array, 0, 255).astype(np.uint8)
     return _to_rgb(_check_size(Image.fromarray(array), max_pixels))
+
+
+def shrink(image: Image.Image, side: int) -> tuple[Image.Image, int]:
+    """The image reduced by the largest whole factor that keeps its shorter side at least `side`, and that factor.
+
+    A cheap 8-bit box filter: it bounds the float work that follows by the output, whatever the input's size.
+    """
+    factor = max(1, min(image.size) // side)
+    return (image.reduce(factor) if factor > 1 else image), factor
 
 
 def to_tensor(image: Image.Image):

@@ -87,8 +87,9 @@ def device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-#: Fine-tuned folders kept loaded at once (least recently used dropped first); catalog models always stay.
-MAX_CACHED_FOLDERS = 8
+#: Models kept loaded at once per source, least recently used dropped first: fine-tuned folders, and Hub models
+#: (up to 0.5 GB each); the offline catalog models always stay.
+MAX_CACHED = {"finetuned": 8, "hub": 2}
 
 _cache: OrderedDict[str, Classifier] = OrderedDict()
 _cache_lock = threading.Lock()
@@ -100,9 +101,9 @@ def load_model(name: str | os.PathLike = DEFAULT_MODEL) -> Classifier:
     with _cache_lock:
         if key not in _cache:
             _cache[key] = _load_uncached(name)
-            folders = [k for k, c in _cache.items() if c.source == "finetuned"]
-            for stale in folders[:-MAX_CACHED_FOLDERS]:
-                del _cache[stale]
+            for source, limit in MAX_CACHED.items():
+                for stale in [k for k, c in _cache.items() if c.source == source][:-limit]:
+                    del _cache[stale]
         _cache.move_to_end(key)
         return _cache[key]
 

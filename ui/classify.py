@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 import transfer
-from ui.common import (example_photos, ideal_examples, label_scores, model_choices, session_model, upload_path,
+from ui.common import (example_photos, ideal_examples, label_scores, model_choices, received_file, session_model,
                        user_errors)
 
 EXPLANATION = """
@@ -20,15 +20,17 @@ layers to textures and parts like eyes or wheels. Transfer learning reuses exact
 @user_errors
 def classify(image: dict | str | None, model: str, session=None) -> dict[str, float]:
     """Top-5 ImageNet classes (or fine-tuned classes) of an image, as {label: probability}."""
+    image = received_file(image)
     classifier = transfer.load_model(session_model(model, session))
-    return label_scores(transfer.predict(upload_path(image), classifier))
+    return label_scores(transfer.predict(image, classifier))
 
 
 @user_errors
 def explain(image: dict | str | None, model: str, layer: str | None, session=None):
     """Grad-CAM overlay for the top class and a grid of the strongest feature maps of `layer`."""
+    image = received_file(image)
     classifier = transfer.load_model(session_model(model, session))
-    image = transfer.load_image(upload_path(image))
+    image = transfer.load_image(image)
     return transfer.gradcam(image, classifier).overlay, transfer.feature_maps(image, classifier, layer or None)
 
 
@@ -65,9 +67,13 @@ def build(session: gr.State) -> gr.Dropdown:
                                    elem_id="classify-heatmap")
                 features = gr.Image(label="Feature maps (16 strongest channels)", format="png",
                                     elem_id="classify-features")
-    gr.Examples([[photo, transfer.DEFAULT_MODEL, layer.value] for photo in example_photos() + ideal_examples()],
-                inputs=[image, model, layer], outputs=[label, heatmap, features], fn=analyse, run_on_click=True,
-                visible_columns=[0], label="Examples: photos, and ideal images the Ideal image tab made (click one)")
+    photos = example_photos() + ideal_examples()
+    examples = gr.Examples([[photo, transfer.DEFAULT_MODEL, layer.value] for photo in photos],
+                           inputs=[image, model, layer], visible_columns=[0],
+                           label="Examples: photos, and ideal images the Ideal image tab made (click one)")
+    # Not run_on_click: its event would let Gradio's own preprocessing open the file before received_file checks it.
+    examples.load_input_event.then(analyse, [image, model, layer], [label, heatmap, features], preprocess=False,
+                                   api_visibility="undocumented")
     model.change(layers_for, [model, session], layer, api_visibility="private")
     button.click(classify, [image, model, session], label, api_name="classify", preprocess=False).then(
         explain, [image, model, layer, session], [heatmap, features], api_name="explain", preprocess=False)

@@ -18,12 +18,14 @@ from pathlib import Path
 
 import gradio as gr
 import gradio.media
+from gradio.utils import get_upload_folder
 
 from transfer import TransferError, list_models
 from transfer.data import DatasetSplits
 from transfer.export import save_result
 from transfer.models import is_model_name
 from transfer.train import FineTuneResult
+from ui import sessions
 
 PETS_ROOT = Path(os.environ.get("TRANSFER_PETS_ROOT",
                                 Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pets-mini"))
@@ -31,6 +33,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 #: Files the app writes for download (PNGs) live here and are deleted after OUTPUT_MAX_AGE seconds.
 OUTPUT_DIR = Path(tempfile.mkdtemp(prefix="transfer-lab-outputs-"))
 OUTPUT_MAX_AGE = 3600
+DOG_BREEDS = ("american_bulldog", "beagle", "pug", "samoyed", "shiba_inu")
 #: Trained models a session keeps for comparison; the oldest is deleted (with its folder) when one more is trained.
 MAX_RUNS = 5
 
@@ -56,13 +59,20 @@ class Run:
 @dataclass
 class Session:
     """One browser session's fine-tuning state, kept in the app's gr.State and read by every tab; its folder is
-    deleted with the session (see cleanup)."""
+    deleted with the session, after SESSION_LIFETIME unused, or to keep all sessions within their disk cap (see
+    ui.sessions)."""
 
-    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="transfer-finetune-")))
+    folder: Path = field(default_factory=sessions.new_folder)  # created only when a dataset loads
     stop: threading.Event = field(default_factory=threading.Event)
     data: DatasetSplits | None = None
     runs: list[Run] = field(default_factory=list)
     selected: Run | None = None  # the run that step 4 shows and step 5 uses
+    last_used: float = field(default_factory=time.time)
+    busy: bool = False  # a training job runs on it: never evicted meanwhile
+
+    def forget(self) -> None:
+        """Drop the data and runs whose files were deleted (the session was evicted for disk space)."""
+        self.data, self.runs, self.selected = None, [], None
 
     def add_run(self, result: FineTuneResult, backbone: str) -> Run:
         """Save a training of the current data as the next run (selected), dropping the oldest beyond MAX_RUNS."""
@@ -84,12 +94,6 @@ class Session:
     def run_number(self, number: int | None) -> Run | None:
         """The run with this number, if the session still keeps it."""
         return next((run for run in self.runs if run.number == number), None)
-
-
-def cleanup(session: Session | None) -> None:
-    """Delete a finished session's data and models (the app's gr.State delete_callback)."""
-    if session is not None:
-        shutil.rmtree(session.folder, ignore_errors=True)
 
 
 def user_errors(fn: Callable) -> Callable:
@@ -122,22 +126,39 @@ def release_memory() -> None:
         pass
 
 
-def upload_path(value: dict | str | None) -> str | None:
-    """Path of an uploaded image from an event with preprocess=False.
+#: The one answer to a request naming a file this app did not receive, whether or not that file exists.
+NOT_RECEIVED = ("This file was not uploaded to this app: upload it again (API: send it with gradio_client's "
+                "handle_file, which uploads it first).")
 
-    Such events hand over Gradio's FileData dict unopened, so the library's safe loader (pixel limit, EXIF,
-    clear errors) is the first to decode the file, rather than Gradio's own PIL call with its generic error.
+
+def received_file(value: dict | str | None) -> str | None:
+    """The server path of a file this app received, from an event's raw (preprocess=False) file value.
+
+    Events take files undecoded, so the library's safe loader is the first to decode them; but Gradio trusts a
+    payload {"path": ...} without its FileData marker as it is (its own Image preprocessing too). So every handler
+    that takes a file passes it through here: the path, links resolved, must lie in Gradio's upload folder or be one
+    of the app's example files. Anything else gets NOT_RECEIVED, before the file is looked at.
     """
-    return value.get("path") if isinstance(value, dict) else value
+    path = value.get("path") if isinstance(value, dict) else value
+    if path is None:
+        return None
+    try:
+        resolved = Path(os.path.realpath(path))
+    except (TypeError, ValueError, OSError):
+        resolved = None
+    if resolved is None or not (resolved.is_relative_to(os.path.realpath(get_upload_folder()))
+                                or resolved in example_files()):
+        raise gr.Error(NOT_RECEIVED, print_exception=False)
+    return str(resolved)
 
 
 def received_photos(value: list | None) -> list[str]:
-    """Server paths of the photos in a gallery's raw (preprocess=False) value, each checked like upload_path."""
+    """Server paths of the photos in a gallery's raw (preprocess=False) value, each checked by received_file."""
     if not value:
         return []
     if not isinstance(value, list):
         raise gr.Error("A gallery's value must be a list of uploaded photos.", print_exception=False)
-    return [upload_path(item["image"] if isinstance(item, dict) and "image" in item else item) for item in value]
+    return [received_file(item["image"] if isinstance(item, dict) and "image" in item else item) for item in value]
 
 
 def save_output(data: bytes, stem: str, suffix: str = ".png") -> str:
@@ -193,3 +214,17 @@ def example_photos() -> list[str]:
 def ideal_examples() -> list[str]:
     """Ideal images this project made with `python -m transfer ideal` (see examples/)."""
     return sorted(str(path) for path in EXAMPLES.glob("ideal_*.png"))
+
+
+def dog_examples() -> list[str]:
+    """A few dog photos of pets-mini when it is present (dog -> cat is the lesson's example), else Gradio's photos."""
+    images = PETS_ROOT / "oxford-iiit-pet" / "images"
+    dogs = [path for breed in DOG_BREEDS for path in sorted(images.glob(f"{breed}_*.jpg"))[:1]]
+    return [str(path) for path in dogs] or example_photos()
+
+
+@functools.cache
+def example_files() -> frozenset[Path]:
+    """Every example file the tabs offer, links resolved: the only files outside Gradio's upload folder a request
+    may name."""
+    return frozenset(Path(os.path.realpath(path)) for path in example_photos() + ideal_examples() + dog_examples())

@@ -12,15 +12,16 @@ from pathlib import Path
 import gradio as gr
 
 import transfer
-from transfer.data import PETS_DOWNLOAD_MB, dataset_from_files, find_pets_root, open_dataset
+from transfer.data import PETS_DOWNLOAD_MB, DatasetSplits, dataset_from_files, find_pets_root, open_dataset
 from transfer.evaluate import read_curves
 from transfer.features import Progress
 from transfer.render import confusion_image
 from transfer.train import DEFAULTS, METHOD_TITLES, METHODS, EpochMetrics, Finished, FineTuneResult, TrainConfig
 from ui import evaluation as views
-from ui import own_classes
+from ui import own_classes, sessions
 from ui.classify import classify
-from ui.common import Run, Session, model_choices, release_memory, session_model, upload_path, user_errors
+from ui.common import (Run, Session, label_scores, model_choices, received_file, release_memory, session_model,
+                       user_errors)
 
 OWN, PETS, ZIP, DOWNLOAD = "own", "pets", "zip", "download"
 SOURCES = {
@@ -137,32 +138,46 @@ def load_data(w: Wizard, datasets: dict[str, Path], source: str, dataset: str | 
               archive: dict | str | None, session: Session | None, *own) -> dict:
     """Open the chosen data (own classes, a server copy of Oxford-IIIT Pet by name, a zip or the download), check
     it, and report what was found; the session's folder holds extracted or copied files."""
-    session = session or Session()
-    shutil.rmtree(session.folder / "data", ignore_errors=True)
     try:
         cap = int(per_class) or None
     except (TypeError, ValueError, OverflowError):
         raise transfer.InputError("Images per class must be a whole number (0 for all).") from None
-    if source == OWN:
-        data = dataset_from_files(own_classes.classes_of(*own), per_class=cap, workdir=session.folder / "data")
-    elif source == ZIP:
-        if not archive:
-            raise transfer.InputError("Upload a .zip first: one folder per class, each with that class's images.")
-        data = open_dataset(upload_path(archive), per_class=cap, workdir=session.folder / "data")
-    elif source == DOWNLOAD:  # always into the app's own cache folder, never a path typed in the browser
-        gr.Info(f"Downloading Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB): this takes several minutes.")
-        data = open_dataset(DOWNLOAD_FOLDER, task, cap, download=True)
-    elif dataset in datasets:
-        data = open_dataset(datasets[dataset], task, cap)
-    else:
-        raise transfer.InputError("Choose where the images are: your own classes, or upload a zip of class folders.")
+    session = session or Session()
+    existed = session.folder.exists()
+    try:
+        data = _open_data(source, dataset, datasets, task, cap, archive, session, own)
+    except BaseException:
+        if not existed:  # folders are created only for data that loads
+            shutil.rmtree(session.folder, ignore_errors=True)
+        raise
+    for stale in (session.folder / "data").glob("*"):  # the previous data's files
+        if not Path(data.root).is_relative_to(stale):
+            shutil.rmtree(stale, ignore_errors=True)
     session.data = data
+    sessions.claim(session)
     first = {}
     for path, label in data.train:
         first.setdefault(label, path)
     samples = [(views.thumbnail(p), data.classes[y]) for y, p in sorted(first.items())]
     return {w.report: views.data_report(data), w.counts: gr.Dataframe(views.counts_table(data), visible=True),
             w.samples: gr.Gallery(samples, visible=True), w.to_model: gr.Button(interactive=True), w.session: session}
+
+
+def _open_data(source: str, dataset: str | None, datasets: dict[str, Path], task: str, cap: int | None,
+               archive: dict | str | None, session: Session, own: tuple) -> DatasetSplits:
+    """The data the Data step asks for; uploads are extracted or copied into the session's folder."""
+    if source == OWN:
+        return dataset_from_files(own_classes.classes_of(*own), per_class=cap, workdir=session.folder / "data")
+    elif source == ZIP:
+        if not archive:
+            raise transfer.InputError("Upload a .zip first: one folder per class, each with that class's images.")
+        return open_dataset(received_file(archive), per_class=cap, workdir=session.folder / "data")
+    elif source == DOWNLOAD:  # always into the app's own cache folder, never a path typed in the browser
+        gr.Info(f"Downloading Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB): this takes several minutes.")
+        return open_dataset(DOWNLOAD_FOLDER, task, cap, download=True)
+    if dataset in datasets:
+        return open_dataset(datasets[dataset], task, cap)
+    raise transfer.InputError("Choose where the images are: your own classes, or upload a zip of class folders.")
 
 
 # --- steps 2 and 3: method and training ---------------------------------------------------------------------------
@@ -191,6 +206,7 @@ def train(w: Wizard, session: Session | None, model: str, method: str, epochs: f
     yield {w.reading: "", w.to_evaluate: gr.Button(interactive=False)}
     time_limit = threading.Timer(MAX_TRAINING_SECONDS, session.stop.set)
     time_limit.start()
+    session.busy = True
     try:
         for event in transfer.finetune(session.data, config, model, session.stop):
             if isinstance(event, Progress):
@@ -207,6 +223,7 @@ def train(w: Wizard, session: Session | None, model: str, method: str, epochs: f
             elif isinstance(event, Finished):
                 yield finish(w, session, event.result, model)
     finally:
+        session.busy = False
         time_limit.cancel()
         release_memory()
 
@@ -216,6 +233,7 @@ def finish(w: Wizard, session: Session, result: FineTuneResult | None, model: st
     if result is None:
         return {w.status: "Stopped before the first epoch finished: nothing to keep. Press Start to train again."}
     run = session.add_run(result, model)
+    sessions.claim(session)
     loss, accuracy = views.curves(result.history)
     stopped = " (stopped early: the best epoch so far was kept)" if result.stopped else ""
     return {w.status: f"Run {run.number} done in {result.seconds:.0f} s{stopped}: test accuracy "
@@ -276,7 +294,7 @@ def choose_run(w: Wizard, session: Session | None, number: int | None) -> dict:
 @user_errors
 def try_photo(image: dict | str | None, session: Session | None) -> dict[str, float] | None:
     """The selected run's classes for a photo, as soon as it arrives (upload, paste or webcam)."""
-    if image is None:
+    if received_file(image) is None:
         return None
     return classify(image, str(selected_run(session).model_dir), session)
 
@@ -285,8 +303,8 @@ def try_photo(image: dict | str | None, session: Session | None) -> dict[str, fl
 def try_example(session: Session | None, event: gr.SelectData) -> tuple:
     """Classify a held-out test image picked from the gallery, and show it as the photo."""
     run = selected_run(session)
-    path, _ = views.held_out(run.data)[event.index]
-    return path, classify(path, str(run.model_dir), session)
+    path, _ = views.held_out(run.data)[event.index]  # a file of the session's own data, not one a request named
+    return path, label_scores(transfer.predict(path, transfer.load_model(run.model_dir)))
 
 
 # --- layout and events ----------------------------------------------------------------------------------------------

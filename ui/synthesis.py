@@ -8,17 +8,22 @@ import math
 import gradio as gr
 
 import transfer
+from transfer.checks import check_float, check_int
 from transfer.ideal import DEFAULTS as IDEAL_DEFAULTS
 from transfer.synthesis import Progress
-from ui.common import (PETS_ROOT, example_photos, label_scores, model_choices, release_memory, save_output,
-                       session_model, upload_path, user_errors)
+from ui.common import (dog_examples, label_scores, model_choices, received_file, release_memory, save_output,
+                       session_model, user_errors)
 
 #: Both tabs share one worker, so a long optimisation never starves quick Classify requests.
 CONCURRENCY_ID = "synthesis"
+#: A job running longer stops after its current step and shows the image so far (like training's time limit).
+MAX_SYNTHESIS_SECONDS = 180
+#: The Adversarial tab's slider ranges (low, high), enforced on the server too: its event takes the photo raw
+#: (preprocess=False), so Gradio does not check the sliders.
+ADVERSARIAL_RANGES = {"steps": (1, 100), "eps": (0.5, 16), "tv_weight": (0, 10), "lr": (0.05, 8)}
 SECOND_MODEL, SECOND_FALLBACK = "tf_efficientnet_lite2", "tf_efficientnet_lite1"
 UNTARGETED = "(untargeted) anything but the photo's class"
 IDEAL_DEFAULT, ADVERSARIAL_DEFAULT = "Siamese cat, Siamese", "tabby, tabby cat"
-DOG_BREEDS = ("american_bulldog", "beagle", "pug", "samoyed", "shiba_inu")
 
 IDEAL_EXPLANATION = """
 **What does the network think a Siamese cat looks like?** We start from random noise and change the *picture* (not the
@@ -56,28 +61,39 @@ def run_ideal(target: str, mode: str, steps: float, tv_weight: float, lr: float,
               session=None, progress=gr.Progress()):
     """Stream previews of the ideal image, then the final PNG with both networks' top-5."""
     model = session_model(model, session)
-    for item in transfer.iter_ideal_image(target, model, steps=steps, tv_weight=tv_weight, lr=lr, seed=seed,
-                                          mode=mode):
-        if isinstance(item, Progress):
-            progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
-            if item.preview is not None:
-                yield item.preview, None, None, None, None
-            continue
-        buffer = io.BytesIO()
-        item.image.save(buffer, format="PNG")
-        cross = transfer.predict(item.image, second_model(model), top_k=5)
-        yield item.image, item.image, label_scores(item.predictions), label_scores(cross), save_output(buffer.getvalue(), "ideal")
+    try:
+        for item in transfer.iter_ideal_image(target, model, steps=steps, tv_weight=tv_weight, lr=lr, seed=seed,
+                                              mode=mode, max_seconds=MAX_SYNTHESIS_SECONDS):
+            if isinstance(item, Progress):
+                progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
+                if item.preview is not None:
+                    yield item.preview, None, None, None, None
+                continue
+            if item.steps < steps:
+                gr.Warning(f"Stopped after {item.steps} steps at the {MAX_SYNTHESIS_SECONDS} s time limit.")
+            buffer = io.BytesIO()
+            item.image.save(buffer, format="PNG")
+            cross = transfer.predict(item.image, second_model(model), top_k=5)
+            yield (item.image, item.image, label_scores(item.predictions), label_scores(cross),
+                   save_output(buffer.getvalue(), "ideal"))
+    finally:
+        release_memory()  # each job's optimiser state and activations
 
 
 @user_errors
 def run_adversarial(image: dict | str | None, target: str, steps: float, tv_weight: float, eps: float, lr: float,
                     model: str, session=None, progress=gr.Progress()):
     """Attack the photo; returns original vs adversarial, the amplified change, both top-5s, figures and the PNG."""
+    image = received_file(image)
+    steps = check_int("steps", steps, *ADVERSARIAL_RANGES["steps"])
+    eps = check_float("eps", eps, *ADVERSARIAL_RANGES["eps"])
+    tv_weight = check_float("tv_weight", tv_weight, *ADVERSARIAL_RANGES["tv_weight"])
+    lr = check_float("learning rate", lr, *ADVERSARIAL_RANGES["lr"])
     model = session_model(model, session)
     goal = None if target == UNTARGETED else target
     try:
-        for item in transfer.iter_adversarial(upload_path(image), goal, model, steps=steps, tv_weight=tv_weight,
-                                              eps=eps, lr=lr):
+        for item in transfer.iter_adversarial(image, goal, model, steps=steps, tv_weight=tv_weight,
+                                              eps=eps, lr=lr, max_seconds=MAX_SYNTHESIS_SECONDS):
             if isinstance(item, Progress):
                 progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
                 continue
@@ -97,13 +113,6 @@ def figures(result: transfer.AdversarialExample) -> str:
             f"({result.seconds:.1f} s), checked on the saved PNG.\n\n"
             f"| largest change (L-inf) | total change (L2) | PSNR |\n|---|---|---|\n"
             f"| {result.linf:g}/255 | {result.l2:.3f} | {psnr} |")
-
-
-def adversarial_examples() -> list[str]:
-    """A few dog photos of pets-mini when it is present (dog -> cat is the lesson's example), else Gradio's photos."""
-    images = PETS_ROOT / "oxford-iiit-pet" / "images"
-    dogs = [path for breed in DOG_BREEDS for path in sorted(images.glob(f"{breed}_*.jpg"))[:1]]
-    return [str(path) for path in dogs] or example_photos()
 
 
 def model_dropdown(elem_id: str) -> gr.Dropdown:
@@ -154,11 +163,13 @@ def build_adversarial(session: gr.State) -> gr.Dropdown:
                              elem_id="adversarial-photo")
             target = gr.Dropdown([UNTARGETED, *transfer.imagenet_labels()], value=ADVERSARIAL_DEFAULT,
                                  label="Make the network see", filterable=True, allow_custom_value=True)
-            steps = gr.Slider(1, 100, value=20, step=1, label="Steps (at most)")
-            eps = gr.Slider(0.5, 16, value=2, step=0.5, label="eps: largest change per pixel (in 1/255)")
-            tv_weight = gr.Slider(0, 10, value=0, step=0.1, label="TV weight (smoothness of the change)")
+            steps = gr.Slider(*ADVERSARIAL_RANGES["steps"], value=20, step=1, label="Steps (at most)")
+            eps = gr.Slider(*ADVERSARIAL_RANGES["eps"], value=2, step=0.5,
+                            label="eps: largest change per pixel (in 1/255)")
+            tv_weight = gr.Slider(*ADVERSARIAL_RANGES["tv_weight"], value=0, step=0.1,
+                                  label="TV weight (smoothness of the change)")
             with gr.Accordion("Advanced", open=False):
-                lr = gr.Slider(0.05, 8, value=0.5, step=0.05, label="Step size per step (in 1/255)")
+                lr = gr.Slider(*ADVERSARIAL_RANGES["lr"], value=0.5, step=0.05, label="Step size per step (in 1/255)")
                 model = model_dropdown("adversarial-model")
             button = gr.Button("Create adversarial example", variant="primary")
         with gr.Column(scale=3):
@@ -173,7 +184,7 @@ def build_adversarial(session: gr.State) -> gr.Dropdown:
                 after = gr.Label(num_top_classes=5, label="After (the saved PNG, classified again)",
                                  elem_id="adversarial-after")
             download = gr.File(label="Download PNG (exactly the verified image)", elem_id="adversarial-download")
-    gr.Examples([[path] for path in adversarial_examples()], inputs=[image], label="Example photos (click one)")
+    gr.Examples([[path] for path in dog_examples()], inputs=[image], label="Example photos (click one)")
     eps.change(lambda value: value / 4, eps, lr, api_visibility="private")
     model.change(lambda m, t, s: target_choices(m, t, s, untargeted=True), [model, target, session], target,
                  api_visibility="private")

@@ -1,0 +1,105 @@
+"""The running app driven with plain HTTP, as an attacker would (no gradio_client): upload, call, queue join.
+
+Every call is bounded in time; results are (success, payload): the output data, or the error message (None when
+Gradio hides an internal error).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import httpx
+
+TIMEOUT = 300.0
+FILE_META = {"_type": "gradio.FileData"}
+
+
+def upload(base: str, path: str | Path) -> str:
+    """Upload one file the way the page does; returns its server path in Gradio's upload folder."""
+    with open(path, "rb") as handle:
+        response = httpx.post(f"{base}/gradio_api/upload", files={"files": (Path(path).name, handle)}, timeout=TIMEOUT)
+    response.raise_for_status()
+    return response.json()[0]
+
+
+def call(base: str, api_name: str, data: list) -> tuple[bool, object]:
+    """POST /gradio_api/call/<api_name>, then read its server-sent events until the result."""
+    response = httpx.post(f"{base}/gradio_api/call/{api_name}", json={"data": data}, timeout=TIMEOUT)
+    if response.status_code != 200:
+        return False, response.text
+    event_id = response.json()["event_id"]
+    kind = None
+    with httpx.stream("GET", f"{base}/gradio_api/call/{api_name}/{event_id}", timeout=TIMEOUT) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("event:"):
+                kind = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and kind in ("complete", "error"):
+                payload = json.loads(line[5:])
+                if kind == "complete":
+                    return True, payload
+                return False, payload.get("error") if isinstance(payload, dict) else payload
+    return False, "stream ended without a result"
+
+
+def join(base: str, fn_index: int, data: list, session: str | None = None) -> tuple[bool, object]:
+    """Join the queue for any event by its index (documented or not), as the page does, and wait for the result."""
+    session = session or uuid.uuid4().hex[:12]
+    accepted, detail = join_only(base, fn_index, data, session)
+    if not accepted:
+        return False, detail
+    with httpx.stream("GET", f"{base}/gradio_api/queue/data", params={"session_hash": session},
+                      timeout=TIMEOUT) as stream:
+        for line in stream.iter_lines():
+            if not line.startswith("data:"):
+                continue
+            message = json.loads(line[5:])
+            if message.get("msg") == "process_completed":
+                output = message.get("output") or {}
+                return (True, output.get("data")) if message.get("success") else (False, output.get("error"))
+    return False, "stream ended without a result"
+
+
+def join_only(base: str, fn_index: int, data: list, session: str) -> tuple[bool, str]:
+    """Only the queue join: (accepted, event id or the refusal's text)."""
+    response = httpx.post(f"{base}/gradio_api/queue/join", timeout=TIMEOUT,
+                          json={"data": data, "fn_index": fn_index, "session_hash": session, "event_data": None})
+    if response.status_code != 200:
+        return False, response.json().get("detail", response.text)
+    return True, response.json()["event_id"]
+
+
+def run(base: str, fn_index: int, data: list) -> tuple[bool, object]:
+    """An event outside the queue (queue=False), as the page calls it."""
+    response = httpx.post(f"{base}/gradio_api/run/predict", timeout=TIMEOUT,
+                          json={"data": data, "fn_index": fn_index, "session_hash": uuid.uuid4().hex[:12]})
+    if response.status_code != 200:
+        return False, response.json().get("error", response.text)
+    return True, response.json().get("data")
+
+
+def file_events(base: str) -> list[tuple[int, dict, list, list[int]]]:
+    """Every event of the app whose inputs include an image or file: (index, dependency, default data, file slots)."""
+    config = httpx.get(f"{base}/config", timeout=TIMEOUT).json()
+    components = {component["id"]: component for component in config["components"]}
+    events = []
+    for index, dependency in enumerate(config["dependencies"]):
+        kinds = [components[i]["type"] for i in dependency["inputs"]]
+        slots = [i for i, kind in enumerate(kinds) if kind in ("image", "file", "uploadbutton", "gallery")]
+        if slots:
+            defaults = [components[i].get("props", {}).get("value") for i in dependency["inputs"]]
+            events.append((index, dependency, defaults, slots))
+    return events
+
+
+def cancel(base: str, fn_index: int, session: str, event_id: str) -> None:
+    """Cancel a queued or running event, as the page's stop button does."""
+    httpx.post(f"{base}/gradio_api/cancel", timeout=TIMEOUT,
+               json={"session_hash": session, "fn_index": fn_index, "event_id": event_id}).raise_for_status()
+
+
+def fn_index(base: str, api_name: str) -> int:
+    """The index of the event with this api_name in the app's config."""
+    config = httpx.get(f"{base}/config", timeout=TIMEOUT).json()
+    return next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
