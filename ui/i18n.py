@@ -943,8 +943,23 @@ GERMAN: dict[str, str] = {
         "{archive}: Der Eintrag '{entry}' ist ein symbolischer Link; Links werden nicht angenommen.",
     "{name} would unpack to more than {limit} GB; use fewer images.":
         "{name} würde entpackt mehr als {limit} GB belegen; verwenden Sie weniger Bilder.",
-    "{archive}: entry '{entry}' is compressed {ratio} times: refused as a possible zip bomb.":
-        "{archive}: Der Eintrag '{entry}' ist {ratio}-fach komprimiert: abgelehnt als mögliche Zip-Bombe.",
+    "{archive}: entry '{entry}' is compressed {ratio} times (the limit is {limit}): refused as a possible zip bomb.":
+        "{archive}: Der Eintrag '{entry}' ist {ratio}-fach komprimiert (die Grenze ist {limit}): abgelehnt als "
+        "mögliche Zip-Bombe.",
+    "{name} unpacks to over {limit} times its own size: refused as a possible zip bomb.":
+        "{name} wird entpackt mehr als {limit}-mal so groß: abgelehnt als mögliche Zip-Bombe.",
+    "{archive}: {where} cannot be extracted ({reason}): use short file names, and no file and folder of the same "
+    "name.":
+        "{archive}: {where} lässt sich nicht entpacken ({reason}): Verwenden Sie kurze Dateinamen und keine Datei "
+        "und keinen Ordner gleichen Namens.",
+    "No readable images left in '{root}' ({count} unreadable): the dataset is damaged.":
+        "In '{root}' sind keine lesbaren Bilder übrig ({count} unlesbar): Der Datensatz ist beschädigt.",
+    "This file was not uploaded to this app: upload it again (API: send it with gradio_client's handle_file, which "
+    "uploads it first).":
+        "Diese Datei wurde nicht in diese App hochgeladen: Laden Sie sie erneut hoch (API: senden Sie sie mit "
+        "handle_file von gradio_client, das sie zuerst hochlädt).",
+    "Stopped after {steps} steps at the {limit} s time limit.":
+        "Nach {steps} Schritten an der Zeitgrenze von {limit} s angehalten.",
     "{name} contains no images (JPEG, PNG, WebP, ...): zip a folder with one sub-folder of images per class.":
         "{name} enthält keine Bilder (JPEG, PNG, WebP, ...): Packen Sie einen Ordner mit einem Unterordner voller "
         "Bilder pro Klasse.",
