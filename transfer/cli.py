@@ -13,6 +13,7 @@ from pathlib import Path
 from .errors import InputError, TransferError
 from .models import DEFAULT_MODEL, list_models, load_model
 from .predict import predict
+from .train import DEFAULTS, METHODS
 
 
 def cmd_models(args: argparse.Namespace) -> None:
@@ -58,11 +59,13 @@ def cmd_finetune(args: argparse.Namespace) -> None:
     log(f"{summary['kind']}: {summary['classes']} classes, {summary['train']} train / {summary['val']} validation / "
         f"{summary['test']} test images")
     config = TrainConfig(method=args.method, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
-                         augment=not args.no_augment, seed=args.seed)
+                         augment=not args.no_augment, seed=args.seed, l2=args.l2)
 
     def show(event) -> None:
         if isinstance(event, EpochMetrics):
-            log(f"epoch {event.epoch:3}/{event.epochs}  train loss {event.train_loss:.3f} acc {event.train_accuracy:.1%}"
+            step = f"L2 {event.l2:7.0e} {event.epoch}/{event.epochs}" if event.l2 is not None else \
+                f"epoch {event.epoch:3}/{event.epochs}"
+            log(f"{step}  train loss {event.train_loss:.3f} acc {event.train_accuracy:.1%}"
                 f"  val loss {event.val_loss:.3f} acc {event.val_accuracy:.1%}{'  *best' if event.best else ''}")
         elif isinstance(event, Progress) and event.stage == "features" and event.done == event.total:
             log(f"features of {event.total} images extracted")
@@ -79,6 +82,9 @@ def cmd_finetune(args: argparse.Namespace) -> None:
         return
     log(f"test accuracy {result.evaluation.accuracy:.1%} on {summary['test']} images in {result.seconds:.1f} s; "
         f"model saved to {folder}")
+    if config.method != "head":
+        verdict = "beat" if result.beat_head else "did not beat"
+        log(f"fine-tuning {verdict} the last layer alone ({result.head_accuracy:.1%}) on these test images")
     log(f"try it: python -m transfer classify IMAGE --model {folder}")
 
 
@@ -172,14 +178,19 @@ def build_parser() -> argparse.ArgumentParser:
                           help="download Oxford-IIIT Pet (about 800 MB) into --data first (needs internet)")
     finetune.add_argument("--task", choices=["breeds", "species"], default="breeds",
                           help="Oxford-IIIT Pet: 37 breeds or cat vs dog (default breeds)")
-    finetune.add_argument("--method", choices=["head", "partial", "full"], default="head",
-                          help="head: train a new last layer on cached features (fast, default); partial: also "
-                               "fine-tune the last blocks; full: fine-tune everything")
+    finetune.add_argument("--method", choices=METHODS, default="head",
+                          help="head: fit a new last layer on cached features (fast, default); partial: then also "
+                               "fine-tune the last blocks; full: then fine-tune everything")
     finetune.add_argument("--per-class", type=int, default=None, metavar="N", help="at most N images per class")
-    finetune.add_argument("--epochs", type=int, default=None, help="passes over the training images")
-    finetune.add_argument("--lr", type=float, default=None, help="learning rate of the new last layer")
-    finetune.add_argument("--batch-size", type=int, default=None)
-    finetune.add_argument("--no-augment", action="store_true", help="no flips / random crops while training")
+    finetune.add_argument("--l2", type=float, default=None,
+                          help="L2 strength of the last layer's fit (default: the best by cross-validation on the "
+                               "training images)")
+    for option, key, kind, what in (("--epochs", "epochs", int, "passes over the training images"),
+                                    ("--lr", "lr", float, "learning rate of the last layer and stage"),
+                                    ("--batch-size", "batch_size", int, "images per step")):
+        defaults = ", ".join(f"{method} {values[key]:g}" for method, values in DEFAULTS.items())
+        finetune.add_argument(option, type=kind, default=None, help=f"{what}; partial/full only (default {defaults})")
+    finetune.add_argument("--no-augment", action="store_true", help="no mirror images / random crops while training")
     finetune.add_argument("--seed", type=int, default=0, help="seed of the split and of training (default 0)")
     finetune.add_argument("--model", default=DEFAULT_MODEL, help=f"pretrained network to start from ({DEFAULT_MODEL})")
     finetune.add_argument("--out", required=True, metavar="DIR", help="folder to save the fine-tuned model in")

@@ -183,7 +183,9 @@ def _open_data(source: str, dataset: str | None, datasets: dict[str, Path], task
 # --- steps 2 and 3: method and training ---------------------------------------------------------------------------
 
 def method_defaults(method: str):
-    """Epochs, learning rate and batch size that suit the chosen method."""
+    """Epochs, learning rate and batch size that suit the chosen method (the head, fitted to convergence, has none)."""
+    if method not in DEFAULTS:
+        return gr.skip(), gr.skip(), gr.skip()
     defaults = DEFAULTS[method]
     return defaults["epochs"], defaults["lr"], defaults["batch_size"]
 
@@ -348,11 +350,11 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
             method = gr.Radio([(METHOD_TITLES[m], m) for m in METHODS], value="head", label="Method")
             gr.Markdown(METHOD_HELP)
             with gr.Row():
-                epochs = gr.Slider(1, 100, value=DEFAULTS["head"]["epochs"], step=1, label="Epochs",
+                epochs = gr.Slider(1, 100, value=DEFAULTS["partial"]["epochs"], step=1, label="Epochs",
                                    info="How many times training goes over all training images.")
-                lr = gr.Number(DEFAULTS["head"]["lr"], label="Learning rate", minimum=1e-6, maximum=1,
+                lr = gr.Number(DEFAULTS["partial"]["lr"], label="Learning rate", minimum=1e-6, maximum=1,
                                info="Step size: too high is unstable, too low learns slowly.")
-                batch_size = gr.Slider(1, 256, value=DEFAULTS["head"]["batch_size"], step=1, label="Batch size",
+                batch_size = gr.Slider(1, 256, value=DEFAULTS["partial"]["batch_size"], step=1, label="Batch size",
                                        info="Images per training step.")
             with gr.Row():
                 augment = gr.Checkbox(True, label="Augmentation", info="Mirror images (and random crops when "
