@@ -26,9 +26,9 @@ from .probe import L2_GRID, LinearProbe, PathPoint, best_l2, fit_probe, regulari
 
 METHODS = ("head", "partial", "full")
 METHOD_TITLES = {
-    "head": "Feature extraction: frozen network, fit only a new last layer on cached features (fast)",
-    "partial": "Fine-tune the last blocks, starting from the fitted last layer, with augmentation (slower)",
-    "full": "Fine-tune the whole network, starting from the fitted last layer, with augmentation (slowest)",
+    "head": "Feature extraction: frozen network, train only a new last layer on cached features (fast)",
+    "partial": "Fine-tune the last blocks plus a new last layer, with augmentation (slower)",
+    "full": "Fine-tune the whole network, with augmentation (slowest)",
 }
 #: Defaults of the methods that train the network in epochs. The head has none: it is fitted to convergence and its
 #: L2 strength is chosen by cross-validation on the training images.

@@ -76,8 +76,7 @@ def runs_table(session: Session) -> pd.DataFrame:
     for run in session.runs:
         config, result = run.result.config, run.result
         rows.append((run.number, METHOD_NAMES[config.method], run.backbone, len(run.data.classes),
-                     f"{config.epochs} epochs, lr {config.lr:g}, batch {config.batch_size}"
-                     + ("" if config.augment else ", no augmentation"),
+                     config.settings(),
                      f"{result.evaluation.accuracy:.1%}", f"{result.seconds:.0f}"))
     return pd.DataFrame(rows, columns=["run", "method", "network", "classes", "settings", "test accuracy", "seconds"])
 
