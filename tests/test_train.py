@@ -135,9 +135,9 @@ def test_fixed_l2_skips_cross_validation_and_data_size_curve_ends_at_the_result(
 def test_run_summary_is_one_table_row(breeds):
     _, result = breeds
     row = result.summary()
-    assert row == {"method": "head", "model": "tf_efficientnet_lite0", "settings": "cross-validated L2, with mirror images",
-                   "test_accuracy": result.evaluation.accuracy, "head_accuracy": result.evaluation.accuracy,
-                   "seconds": round(result.seconds, 1)}
+    assert row == {"method": "head", "model": "tf_efficientnet_lite0",
+                   "settings": "cross-validated L2, with mirror images", "test_accuracy": result.evaluation.accuracy,
+                   "head_accuracy": result.evaluation.accuracy, "seconds": round(result.seconds, 1)}
     json.dumps(row)
 
 
@@ -186,9 +186,10 @@ def test_discriminative_learning_rates(method):
     rates = [group["lr"] for group in _parameter_groups(network, config)]
     assert rates[0] == rates[1] == config.lr, "the last layer and the last stage learn at lr"
     assert all(later > earlier for later, earlier in zip(rates[1:], rates[2:])), "earlier stages learn slower"
-    assert len(rates) == (3 if method == "partial" else 9)  # Lite0: the head, then 8 stages (blocks.6 + conv_head first)
+    assert len(rates) == (3 if method == "partial" else 9)  # Lite0: the head, then 8 stages, blocks.6 + conv_head first
     trainable = {name for name, parameter in network.named_parameters() if parameter.requires_grad}
-    assert {"classifier.weight", "conv_head.weight", "blocks.6.0.conv_pw.weight", "blocks.5.0.conv_pw.weight"} <= trainable
+    assert {"classifier.weight", "conv_head.weight", "blocks.6.0.conv_pw.weight", "blocks.5.0.conv_pw.weight"} \
+        <= trainable
     assert ("conv_stem.weight" in trainable) == ("blocks.4.0.conv_pw.weight" in trainable) == (method == "full")
 
 

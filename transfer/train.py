@@ -346,7 +346,8 @@ def _l2_steps_as_progress(events: Iterator) -> Iterator:
         except StopIteration as finished:
             return finished.value
         if isinstance(event, EpochMetrics):
-            event = Progress("train", event.epoch, event.epochs, f"last layer: L2 strength {event.epoch}/{event.epochs}")
+            event = Progress("train", event.epoch, event.epochs,
+                             f"last layer: L2 strength {event.epoch}/{event.epochs}")
         yield event
 
 
@@ -362,7 +363,8 @@ def _parameter_groups(network: nn.Module, config: TrainConfig) -> list[dict]:
     if config.method == "partial":
         stages = stages[-config.unfreeze:]
     groups = [{"params": head, "lr": config.lr}]
-    groups += [{"params": stage, "lr": config.lr * LAYER_LR_DECAY ** depth} for depth, stage in enumerate(reversed(stages))]
+    groups += [{"params": stage, "lr": config.lr * LAYER_LR_DECAY ** depth}
+               for depth, stage in enumerate(reversed(stages))]
     for group in groups:
         for parameter in group["params"]:
             parameter.requires_grad_(True)
