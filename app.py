@@ -17,6 +17,7 @@ from ui.common import PETS_ROOT, model_list
 
 TITLE = "Transfer Lab"
 THEME = gr.themes.Soft()
+CSS = Path(__file__).resolve().parent / "ui" / "style.css"
 #: Limits for a public deployment (README: "Limits and hosting").
 MAX_UPLOAD = "100mb"  # any single upload: photo or dataset zip
 QUEUE_SIZE = 64  # waiting jobs of all users together; more get "queue full" at once
@@ -43,7 +44,7 @@ def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
     with gr.Blocks(title=TITLE, delete_cache=CACHE_CLEANUP) as demo:
         gr.Markdown(INTRO)
         session = gr.State(None, time_to_live=sessions.SESSION_LIFETIME, delete_callback=sessions.cleanup)
-        with gr.Tabs():
+        with gr.Tabs(overflow_behavior="wrap"):  # every tab reachable at phone width, no "..." menu
             with gr.Tab("Classify", id="classify"):
                 classify_models = classify.build(session)
             with gr.Tab("Fine-tune", id="finetune"):
@@ -65,7 +66,8 @@ def launch(demo: gr.Blocks, **options) -> tuple:
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=QUICK_JOBS)
     limit_jobs_per_client(demo._queue)
     i18n.translate_messages(demo)
-    return demo.launch(max_file_size=MAX_UPLOAD, theme=THEME, i18n=i18n.translations(demo), head=i18n.HEAD,
+    return demo.launch(max_file_size=MAX_UPLOAD, theme=THEME, css_paths=[CSS], i18n=i18n.translations(demo),
+                       head=i18n.HEAD,
                        **options)
 
 
