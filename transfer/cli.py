@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.handler(args)
     except TransferError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {error}" + (f" {error.operator}" if error.operator else ""), file=sys.stderr)
         return 2
     except OSError as error:  # the file system refused a read or write the checks above could not foresee
         print(f"error: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
