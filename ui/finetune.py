@@ -428,7 +428,7 @@ def build(session: gr.State, data_roots: list[Path]):
                             [w.status, w.loss_plot, w.accuracy_plot, w.reading, w.to_evaluate, *run_views],
                             concurrency_limit=1, concurrency_id=TRAINING, show_progress_on=[w.status], **private)
     w.stop.click(stop_training, session, None, queue=False, **private)
-    w.run.input(bind(choose_run, w), [session, w.run], run_views, **private)
+    w.run.input(bind(choose_run, w), [session, w.run], run_views, show_progress_on=[w.score], **private)
     w.photo.input(try_photo, [w.photo, session], w.answer, preprocess=False, show_progress="minimal", **private)
-    w.examples.select(try_example, session, [w.photo, w.answer], **private)
+    w.examples.select(try_example, session, [w.photo, w.answer], show_progress_on=[w.answer], **private)
     return trained

@@ -104,9 +104,10 @@ def build() -> OwnClasses:
                                       min_width=120, interactive=True, container=False, elem_classes=["own-name"])
                     remove = gr.Button("Remove", size="sm", scale=0, min_width=80, variant="secondary")
                 # No fixed height: a gallery with one hides its upload/webcam/paste buttons while empty (Gradio 6.31).
-                gallery = gr.Gallery(show_label=False, interactive=True, sources=["upload", "webcam", "clipboard"],
-                                     file_types=["image"], columns=8, fit_columns=False, object_fit="cover",
-                                     allow_preview=False, elem_classes=["own-photos"])
+                gallery = gr.Gallery(label="Photos", show_label=False, interactive=True,
+                                     sources=["upload", "webcam", "clipboard"], file_types=["image"], columns=8,
+                                     fit_columns=False, object_fit="cover", allow_preview=False,
+                                     elem_classes=["own-photos"])
                 counted = gr.Markdown(count([]), elem_classes=["own-count"])
             for items, item in ((groups, group), (names, name), (counts, counted), (photos, gallery),
                                 (removes, remove)):
