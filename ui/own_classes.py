@@ -47,8 +47,10 @@ def classes_of(used: list[bool], *values) -> list[tuple[str, list[str]]]:
 
 def count(photos: list[str]) -> str:
     """A card's photo count, with what is missing."""
-    text = f"**{len(photos)}** photo{'' if len(photos) == 1 else 's'}"
-    return text + (f" (add {MIN_PER_CLASS - len(photos)} more)" if len(photos) < MIN_PER_CLASS else "")
+    plural = "" if len(photos) == 1 else "s"
+    if len(photos) < MIN_PER_CLASS:
+        return f"**{len(photos)}** photo{plural} (add {MIN_PER_CLASS - len(photos)} more)"
+    return f"**{len(photos)}** photo{plural}"
 
 
 def status(used: list[bool], *values) -> list[str]:
