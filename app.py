@@ -17,6 +17,7 @@ from ui.common import PETS_ROOT, model_list
 
 TITLE = "Transfer Lab"
 THEME = gr.themes.Soft()
+CSS = Path(__file__).resolve().parent / "ui" / "style.css"
 #: Limits for a public deployment (README: "Limits and hosting").
 MAX_UPLOAD = "100mb"  # any single upload: photo or dataset zip
 QUEUE_SIZE = 64  # waiting jobs of all users together; more get "queue full" at once
@@ -30,7 +31,8 @@ Explore what a network pretrained on ImageNet has learned, then reuse it. Everyt
 
 
 def default_data_roots() -> list[Path]:
-    """Folders whose datasets the Fine-tune tab may open by path: TRANSFER_DATA_ROOTS, else the bundled sample."""
+    """Folders where the Fine-tune tab looks for Oxford-IIIT Pet copies to offer by name: TRANSFER_DATA_ROOTS, else
+    the bundled sample's folder and the download folder."""
     configured = os.environ.get("TRANSFER_DATA_ROOTS")
     if configured:
         return [Path(part) for part in configured.split(os.pathsep) if part]
@@ -43,7 +45,7 @@ def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
     with gr.Blocks(title=TITLE, delete_cache=CACHE_CLEANUP) as demo:
         gr.Markdown(INTRO)
         session = gr.State(None, time_to_live=sessions.SESSION_LIFETIME, delete_callback=sessions.cleanup)
-        with gr.Tabs():
+        with gr.Tabs(overflow_behavior="wrap"):  # every tab reachable at phone width, no "..." menu
             with gr.Tab("Classify", id="classify"):
                 classify_models = classify.build(session)
             with gr.Tab("Fine-tune", id="finetune"):
@@ -65,7 +67,8 @@ def launch(demo: gr.Blocks, **options) -> tuple:
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=QUICK_JOBS)
     limit_jobs_per_client(demo._queue)
     i18n.translate_messages(demo)
-    return demo.launch(max_file_size=MAX_UPLOAD, theme=THEME, i18n=i18n.translations(demo), head=i18n.HEAD,
+    return demo.launch(max_file_size=MAX_UPLOAD, theme=THEME, css_paths=[CSS], i18n=i18n.translations(demo),
+                       head=i18n.HEAD,
                        **options)
 
 
@@ -99,8 +102,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         default=int(os.environ.get("GRADIO_SERVER_PORT") or os.environ.get("PORT") or 7860))
     parser.add_argument("--share", action="store_true", help="also create a temporary public gradio.live link")
     parser.add_argument("--data-root", action="append", type=Path, dest="data_roots",
-                        help="folder whose datasets the Fine-tune tab may open by path (repeatable; default: "
-                             "TRANSFER_DATA_ROOTS or the bundled sample's folder)")
+                        help="folder (or parent of folders) holding Oxford-IIIT Pet copies the Fine-tune tab offers by "
+                             "name (repeatable; default: TRANSFER_DATA_ROOTS or the bundled sample's folder)")
     return parser.parse_args(argv)
 
 

@@ -37,6 +37,15 @@ def test_targeted_attack_fools_the_network_after_png_round_trip(dog_photos, tmp_
         assert float(difference.abs().max()) * 255 <= eps + 1e-4
 
 
+def test_attack_keeps_going_until_the_network_is_sure_enough(dog_photos):
+    """The lesson's cat reaches 87%: asking for it costs a few more steps than the first fooled PNG."""
+    result = adversarial_example(dog_photos[0], "tabby cat", steps=40, eps=2.0, confidence=0.87)
+    assert result.success and result.confidence == 0.87
+    assert result.adversarial[0].index == 281 and result.adversarial[0].score >= 0.87
+    assert predict(result.png)[0].score >= 0.87, "the saved PNG itself is that sure"
+    assert result.amplification == pytest.approx(255 / (2 * max(result.linf, 1)), rel=1e-3)
+
+
 def test_untargeted_attack_changes_the_top_class(dog_photos):
     result = adversarial_example(dog_photos[0], None, steps=20, eps=1.0)
     assert result.success and result.target is None
@@ -55,6 +64,7 @@ def test_streams_progress_then_result(dog_photos):
     ({"steps": 0}, "steps"), ({"steps": 100_000}, "steps"), ({"eps": 0}, "eps"), ({"eps": 300}, "eps"),
     ({"eps": float("nan")}, "eps"), ({"tv_weight": -0.1}, "tv_weight"), ({"tv_weight": float("inf")}, "tv_weight"),
     ({"lr": -1}, "learning rate"), ({"target": "kitty"}, "Unknown target"), ({"target": 1000}, "index"),
+    ({"confidence": 1.0}, "confidence"), ({"confidence": -0.1}, "confidence"), ({"confidence": "87%"}, "confidence"),
     ({"image": None}, "No image"), ({"image": b"not an image"}, "not an image"),
 ])
 def test_invalid_parameters_are_refused_clearly(kwargs, message):

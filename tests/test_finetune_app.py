@@ -32,9 +32,10 @@ def own_classes_page(page, cats: list[str], dogs: list[str]) -> None:
     page.get_by_role("radio", name=re.compile("My own classes")).check()
     photos = page.locator(".own-photos input[type=file]")
     photos.nth(0).set_input_files(cats)
-    expect(page.locator("#own-status")).to_contain_text(f"cats: {len(cats)} photos")
+    expect(page.locator(".own-count").nth(0)).to_contain_text(f"{len(cats)} photos")
+    expect(page.locator("#own-status")).to_contain_text("Still missing: 3 more for dogs")
     photos.nth(1).set_input_files(dogs)
-    expect(page.locator("#own-status")).to_contain_text(f"dogs: {len(dogs)} photos")
+    expect(page.locator(".own-count").nth(1)).to_contain_text(f"{len(dogs)} photos")
     page.get_by_role("button", name="Check the data").click()
 
 

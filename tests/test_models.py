@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import gradio as gr
+import gradio.media
 import pytest
 import torch
 from timm.models import PretrainedCfg
@@ -126,3 +128,17 @@ def test_model_folder_with_bad_preprocessing_is_refused_with_the_reason(tmp_path
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelUnavailableError, match="config.json: preprocessing interpolation must be one of"):
         transfer.load_finetuned(folder)
+
+
+def test_operator_advice_goes_to_the_cli_and_the_log_not_to_visitors(monkeypatch, caplog):
+    from ui.classify import classify
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(models, "HUB_HOST", ("127.0.0.1", 9))
+    with pytest.raises(ModelUnavailableError) as error:
+        load_model("resnet18.a1_in1k")
+    assert "HF_HUB_OFFLINE" in error.value.operator and "HF_HUB_OFFLINE" not in str(error.value)
+    with pytest.raises(gr.Error) as shown:
+        classify(gradio.media.get_image("lion.jpg"), "resnet18.a1_in1k")
+    assert "offline model" in str(shown.value) and "HF_HUB_OFFLINE" not in str(shown.value)
+    assert "HF_HUB_OFFLINE" in caplog.text

@@ -25,6 +25,7 @@ def history(val_loss: list[float], val_accuracy: list[float], best: int) -> list
      "Validation loss rose after epoch 3 while validation accuracy held at about 80%"),
     ([1.0, 0.8, 0.6, 0.5, 0.4], [0.5, 0.6, 0.7, 0.75, 0.8], 5, "still rising at the last epoch (80%)"),
     ([1.0, 0.6, 0.5, 0.49, 0.48], [0.5, 0.8, 0.8, 0.8, 0.8], 5, "levelled off at about 80%"),
+    ([1.0, 0.6, 0.5, 0.49], [0.5, 1.0, 1.0, 1.0], 4, "Every validation image was right from epoch 2 on"),
     ([math.nan] * 3, [math.nan] * 3, 3, "No validation images"),
 ])
 def test_curves_are_read_in_one_sentence(val_loss, val_accuracy, best, expected):

@@ -34,6 +34,8 @@ MAX_TV_WEIGHT = 100.0
 MAX_SIDE = 1024
 #: Logit margin the quantised image must reach before the saved PNG is verified.
 MARGIN = 0.25
+#: Highest probability `confidence` may ask the fooled network to give its new answer.
+MAX_CONFIDENCE = 0.99
 #: Momentum of the signed-gradient steps (MI-FGSM, Dong et al. 2018): steadier directions, fewer steps.
 MOMENTUM = 0.5
 
@@ -46,10 +48,12 @@ class AdversarialExample:
     png: bytes  # the verified PNG file
     original_image: Image.Image  # the photo, at the size it was optimised
     perturbation: Image.Image  # the change, amplified so that +-linf spans black..white (grey = unchanged)
+    amplification: float  # how many times `perturbation` magnifies the change
     original: list[Prediction]  # top-5 of the photo
     adversarial: list[Prediction]  # top-5 of `png`, decoded again and classified by `predict`
     target: Target | None  # None: untargeted (anything but the photo's top class)
-    success: bool
+    success: bool  # the saved PNG gives the goal, with at least the asked confidence
+    confidence: float  # the probability the new answer had to reach (0: any)
     linf: float  # largest change of any pixel channel, in 1/255 units
     l2: float  # Euclidean norm of the change, pixel values in [0, 1]
     psnr: float  # peak signal-to-noise ratio in dB (inf when nothing changed)
@@ -59,11 +63,13 @@ class AdversarialExample:
 
 def adversarial_example(image: ImageInput, target: int | str | None = "tabby cat",
                         model: str | Classifier = DEFAULT_MODEL, *, steps: int = 20, tv_weight: float = 0.0,
-                        eps: float = 2.0, lr: float | None = None, max_seconds: float | None = None,
+                        eps: float = 2.0, lr: float | None = None, confidence: float = 0.0,
+                        max_seconds: float | None = None,
                         on_progress: Callable[[Progress], None] | None = None) -> AdversarialExample:
-    """Change `image` by at most eps/255 per pixel until the model sees `target` (None: any other class)."""
+    """Change `image` by at most eps/255 per pixel until the model sees `target` (None: any other class), with at
+    least `confidence` probability."""
     for item in iter_adversarial(image, target, model, steps=steps, tv_weight=tv_weight, eps=eps, lr=lr,
-                                 max_seconds=max_seconds):
+                                 confidence=confidence, max_seconds=max_seconds):
         if isinstance(item, AdversarialExample):
             return item
         if on_progress is not None:
@@ -73,14 +79,15 @@ def adversarial_example(image: ImageInput, target: int | str | None = "tabby cat
 
 def iter_adversarial(image: ImageInput, target: int | str | None = "tabby cat",
                      model: str | Classifier = DEFAULT_MODEL, *, steps: int = 20, tv_weight: float = 0.0,
-                     eps: float = 2.0, lr: float | None = None,
+                     eps: float = 2.0, lr: float | None = None, confidence: float = 0.0,
                      max_seconds: float | None = None) -> Iterator[Progress | AdversarialExample]:
     """Yield a Progress per optimisation step, then the AdversarialExample last.
 
     Each step moves the perturbation by `lr`/255 (default eps/4) along the sign of its momentum-averaged gradient,
     then clips it to +-eps/255; `tv_weight` penalises the perturbation's total variation, making it smoother.
-    It stops as soon as the 8-bit image reaches the target by MARGIN logits and its PNG passes the check, or after
-    the step that reaches `max_seconds`.
+    It stops as soon as the 8-bit image reaches the target by MARGIN logits, with at least `confidence` probability
+    (0 to MAX_CONFIDENCE; 0: any), and its PNG passes the check; or after `steps` steps, or after the step that
+    reaches `max_seconds`.
     """
     classifier = resolve(model)
     goal = None if target is None else resolve_target(classifier.labels, target)
@@ -88,6 +95,7 @@ def iter_adversarial(image: ImageInput, target: int | str | None = "tabby cat",
     tv_weight = check_float("tv_weight", tv_weight, 0, MAX_TV_WEIGHT)
     eps = check_float("eps", eps, 0, MAX_EPS, low_inclusive=False)
     lr = check_float("learning rate", eps / 4 if lr is None else lr, 0, MAX_EPS, low_inclusive=False)
+    confidence = check_float("confidence", confidence, 0, MAX_CONFIDENCE)
     if max_seconds is not None:
         max_seconds = check_float("max_seconds", max_seconds, 0, math.inf)
     start = time.perf_counter()
@@ -103,8 +111,8 @@ def iter_adversarial(image: ImageInput, target: int | str | None = "tabby cat",
             adversarial = _quantised(original + delta)
             logits = classifier.network(classifier.preprocess(adversarial))
         result = None
-        if _reached(logits[0].detach(), source, goal):
-            result = _verify(classifier, photo, original, adversarial.detach(), before, goal, source)
+        if _reached(logits[0].detach(), source, goal, confidence):
+            result = _verify(classifier, photo, original, adversarial.detach(), before, goal, source, confidence)
             if result.success:
                 break
         if step == steps or (max_seconds is not None and time.perf_counter() - start >= max_seconds):
@@ -122,7 +130,7 @@ def iter_adversarial(image: ImageInput, target: int | str | None = "tabby cat",
             probabilities = logits.softmax(-1)[0]
         goal_probability = 1 - probabilities[source] if goal is None else probabilities[goal.index]
         yield Progress(step + 1, steps, float(goal_probability))
-    result = result or _verify(classifier, photo, original, adversarial.detach(), before, goal, source)
+    result = result or _verify(classifier, photo, original, adversarial.detach(), before, goal, source, confidence)
     result.steps, result.seconds = step, time.perf_counter() - start
     yield result
 
@@ -142,18 +150,21 @@ def _quantised(images: torch.Tensor) -> torch.Tensor:
     return images + ((images * 255).round() / 255 - images).detach()
 
 
-def _reached(logits: torch.Tensor, source: int, goal: Target | None) -> bool:
-    """True when the goal class leads by MARGIN logits (untargeted: some class beats the source by MARGIN)."""
+def _reached(logits: torch.Tensor, source: int, goal: Target | None, confidence: float) -> bool:
+    """True when the goal class leads by MARGIN logits (untargeted: some class beats the source by MARGIN) with at
+    least `confidence` probability."""
     others = logits.clone()
     if goal is None:
         others[source] = -math.inf
-        return bool(others.max() - logits[source] >= MARGIN)
-    others[goal.index] = -math.inf
-    return bool(logits[goal.index] - others.max() >= MARGIN)
+        lead, answer = others.max() - logits[source], int(others.argmax())
+    else:
+        others[goal.index] = -math.inf
+        lead, answer = logits[goal.index] - others.max(), goal.index
+    return bool(lead >= MARGIN) and float(logits.softmax(-1)[answer]) >= confidence
 
 
 def _verify(classifier: Classifier, photo: Image.Image, original: torch.Tensor, adversarial: torch.Tensor,
-            before: torch.Tensor, goal: Target | None, source: int) -> AdversarialExample:
+            before: torch.Tensor, goal: Target | None, source: int, confidence: float) -> AdversarialExample:
     """Encode the 8-bit PNG, decode and classify it again as any user would, and measure the change."""
     image = tensor_to_image(adversarial[0])
     buffer = io.BytesIO()
@@ -161,15 +172,16 @@ def _verify(classifier: Classifier, photo: Image.Image, original: torch.Tensor, 
     png = buffer.getvalue()
     decoded = load_image(png)  # decoded from the PNG bytes once, then classified as any user would
     after = predict(decoded, classifier)
-    success = after[0].index != source if goal is None else after[0].index == goal.index
+    fooled = after[0].index != source if goal is None else after[0].index == goal.index
     change = to_tensor(decoded).to(original.device) - original[0]
     linf = float(change.abs().max()) * 255
     mse = float(change.pow(2).mean())
-    scale = max(linf, 1.0) / 255
-    perturbation = tensor_to_image(0.5 + change / (2 * scale))
+    amplification = 255 / (2 * max(linf, 1.0))  # +-linf spans black..white
+    perturbation = tensor_to_image(0.5 + change * amplification)
     return AdversarialExample(
-        image=image, png=png, original_image=photo, perturbation=perturbation,
-        original=top_predictions(classifier, before)[0], adversarial=after, target=goal, success=success,
+        image=image, png=png, original_image=photo, perturbation=perturbation, amplification=amplification,
+        original=top_predictions(classifier, before)[0], adversarial=after, target=goal,
+        success=fooled and after[0].score >= confidence, confidence=confidence,
         linf=round(linf, 4), l2=float(change.norm()), psnr=10 * math.log10(1 / mse) if mse > 0 else math.inf,
         steps=0, seconds=0.0,
     )

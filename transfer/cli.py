@@ -136,10 +136,11 @@ def cmd_adversarial(args: argparse.Namespace) -> None:
     out = _output_path(args.out)
     target = None if args.untargeted else args.target
     result = adversarial_example(args.image, target, args.model, steps=args.steps, tv_weight=args.tv_weight,
-                                 eps=args.eps, lr=args.lr, on_progress=_progress_printer(5))
+                                 eps=args.eps, lr=args.lr, confidence=args.confidence,
+                                 on_progress=_progress_printer(5))
     out.write_bytes(result.png)
     before, after = result.original[0], result.adversarial[0]
-    report = {"success": result.success,
+    report = {"success": result.success, "confidence": result.confidence,
               "original": {"label": before.label, "score": before.score},
               "adversarial": {"label": after.label, "score": after.score},
               "linf": result.linf, "l2": result.l2, "psnr": result.psnr if math.isfinite(result.psnr) else None,
@@ -219,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
                              help="total variation weight of the change: higher gives a smoother change (default 0)")
     adversarial.add_argument("--eps", type=float, default=2.0, help="largest change per pixel, in 1/255 (default 2)")
     adversarial.add_argument("--lr", type=float, default=None, help="step size in 1/255 (default eps/4)")
+    adversarial.add_argument("--confidence", type=float, default=0.0, metavar="P",
+                             help="keep going until the network gives its new answer at least this probability "
+                                  "(0 to 0.99; default 0: stop as soon as it is fooled), within --steps")
     adversarial.add_argument("--model", default=DEFAULT_MODEL, help="catalog/timm name or fine-tuned model folder")
     adversarial.add_argument("--out", required=True, metavar="FILE.png", help="where to save the adversarial PNG")
     return parser
@@ -229,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.handler(args)
     except TransferError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {error}" + (f" {error.operator}" if error.operator else ""), file=sys.stderr)
         return 2
     except OSError as error:  # the file system refused a read or write the checks above could not foresee
         print(f"error: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)

@@ -162,22 +162,6 @@ def _check_options(per_class: int | None, val_fraction: float, test_fraction: fl
             raise InputError(f"{name} must be a fraction from 0 to 0.9, got {value!r}.")
 
 
-def check_inside(path: str | os.PathLike | None, roots: list[Path]) -> Path:
-    """`path` resolved (links followed), if it lies inside one of `roots`; else InputError naming the roots."""
-    if path is None or not str(path).strip():
-        raise InputError("No dataset folder given.")
-    try:
-        resolved = Path(path).expanduser().resolve()
-    except (OSError, RuntimeError, ValueError) as error:
-        raise InputError(f"'{str(path)[:200]}' is not a usable path ({error}).") from None
-    allowed = [Path(root).expanduser().resolve() for root in roots]
-    if not any(resolved.is_relative_to(root) for root in allowed):
-        places = ", ".join(str(root) for root in allowed) or "none configured"
-        raise InputError(f"Datasets on this server can only be opened inside: {places}. Upload a zip instead, "
-                         "or start the app with --data-root FOLDER.")
-    return resolved
-
-
 def find_pets_root(path: Path) -> Path | None:
     """The root torchvision expects (parent of 'oxford-iiit-pet') for `path` or that folder itself, else None."""
     for root in (path, path.parent):

@@ -2,7 +2,15 @@
 
 
 class TransferError(Exception):
-    """Base class: the message says what went wrong and what to do about it."""
+    """Base class: the message says what went wrong and what to do about it.
+
+    `operator` is advice only the person running the program can follow (set an environment variable, connect the
+    server): the CLI prints it after the message; a shared app logs it instead of showing it to its visitors.
+    """
+
+    def __init__(self, message: str, operator: str | None = None):
+        super().__init__(message)
+        self.operator = operator
 
 
 class InputError(TransferError, ValueError):

@@ -98,4 +98,8 @@ def read_curves(history: Sequence[EpochMetrics]) -> str:
     if len(history) >= 3 and last.val_accuracy > history[-3].val_accuracy + ACCURACY_DROP:
         return (f"Validation accuracy was still rising at the last epoch ({last.val_accuracy:.0%}): more epochs "
                 f"might help; {kept}.")
+    if top == 1:
+        first = next(m.epoch for m in history if m.val_accuracy == 1)
+        return (f"Every validation image was right from epoch {first} on: more epochs cannot show a gain here "
+                f"(more photos would make the test harder and the score more telling); {kept}.")
     return f"Validation accuracy levelled off at about {top:.0%}: more epochs would not help much; {kept}."

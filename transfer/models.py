@@ -187,10 +187,10 @@ def _load_from_hub(name: str) -> Classifier:
         )
     if not _hub_offline_mode() and not reachable(HUB_HOST):
         raise ModelUnavailableError(
-            f"'{name}' needs its weights from the Hugging Face Hub, which cannot be reached from this machine. "
-            f"Connect to the internet, or use an offline model: {', '.join(offline_models())}. "
-            "(Already downloaded once? Set HF_HUB_OFFLINE=1 to use the local cache.)"
-        )
+            f"'{name}' needs its weights from the Hugging Face Hub, which cannot be reached from here: use an "
+            f"offline model ({', '.join(offline_models())}).",
+            operator="Connect this machine to the internet, or, if the weights were downloaded before, set "
+                     "HF_HUB_OFFLINE=1 to use the local cache.")
     try:
         network = timm.create_model(name, pretrained=True)
     except Exception as error:  # timm/hub raise many types: report them in one clear way

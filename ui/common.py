@@ -7,6 +7,7 @@ import ctypes.util
 import functools
 import gc
 import inspect
+import logging
 import os
 import shutil
 import tempfile
@@ -34,6 +35,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 OUTPUT_DIR = Path(tempfile.mkdtemp(prefix="transfer-lab-outputs-"))
 OUTPUT_MAX_AGE = 3600
 DOG_BREEDS = ("american_bulldog", "beagle", "pug", "samoyed", "shiba_inu")
+LOG = logging.getLogger("transfer-lab")
 #: Trained models a session keeps for comparison; the oldest is deleted (with its folder) when one more is trained.
 MAX_RUNS = 5
 
@@ -97,14 +99,23 @@ class Session:
 
 
 def user_errors(fn: Callable) -> Callable:
-    """Show the library's user-facing errors as a readable gr.Error instead of a generic failure."""
+    """Show the library's user-facing errors as a readable gr.Error instead of a generic failure.
+
+    Visitors of a shared app see only what they can do; advice for whoever runs the server (error.operator: set a
+    variable, connect the machine) goes to the server's log.
+    """
+    def shown(error: TransferError) -> gr.Error:
+        if error.operator:
+            LOG.warning("%s (operator: %s)", error, error.operator)
+        return gr.Error(str(error), print_exception=False)
+
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def generator_wrapper(*args, **kwargs):
             try:
                 yield from fn(*args, **kwargs)
             except TransferError as error:
-                raise gr.Error(str(error), print_exception=False) from None
+                raise shown(error) from None
         return generator_wrapper
 
     @functools.wraps(fn)
@@ -112,7 +123,7 @@ def user_errors(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except TransferError as error:
-            raise gr.Error(str(error), print_exception=False) from None
+            raise shown(error) from None
     return wrapper
 
 

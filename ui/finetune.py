@@ -342,7 +342,7 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                 counts = gr.Dataframe(label="Images per class and split", visible=False, max_height=300,
                                       elem_id="finetune-counts")
                 samples = gr.Gallery(label="One training image per class", columns=6, height=300, visible=False,
-                                     elem_id="finetune-samples")
+                                     fit_columns=False, object_fit="cover", elem_id="finetune-samples")
             to_model = gr.Button("Next: model and method", interactive=False)
         with gr.Step("2. Model & method", id=2):
             backbone = gr.Dropdown(model_choices(), value=transfer.DEFAULT_MODEL, label="Pretrained network",
@@ -396,8 +396,9 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                 photo = gr.Image(type="filepath", label="Photo", height=300, sources=["upload", "webcam", "clipboard"],
                                  elem_id="finetune-photo")
                 answer = gr.Label(num_top_classes=5, label="Your model says", elem_id="finetune-answer")
-            examples = gr.Gallery(label="Or click a test photo the model never trained on", columns=8, height=150,
-                                  allow_preview=False, visible=False, elem_id="finetune-examples")
+            examples = gr.Gallery(label="Test photos it never trained on: click one", columns=8, height=170,
+                                  fit_columns=False, object_fit="cover", allow_preview=False, visible=False,
+                                  elem_id="finetune-examples")
             download = gr.DownloadButton("Download model (.zip)", visible=False, variant="primary")
             use_help = gr.Markdown()
     return Wizard(session, steps, source, own, own_box, pets_box, zip_box, download_box, dataset, task, archive, per_class,
@@ -429,7 +430,7 @@ def build(session: gr.State, data_roots: list[Path]):
                             [w.status, w.loss_plot, w.accuracy_plot, w.reading, w.to_evaluate, *run_views],
                             concurrency_limit=1, concurrency_id=TRAINING, show_progress_on=[w.status], **private)
     w.stop.click(stop_training, session, None, queue=False, **private)
-    w.run.input(bind(choose_run, w), [session, w.run], run_views, **private)
+    w.run.input(bind(choose_run, w), [session, w.run], run_views, show_progress_on=[w.score], **private)
     w.photo.input(try_photo, [w.photo, session], w.answer, preprocess=False, show_progress="minimal", **private)
-    w.examples.select(try_example, session, [w.photo, w.answer], **private)
+    w.examples.select(try_example, session, [w.photo, w.answer], show_progress_on=[w.answer], **private)
     return trained

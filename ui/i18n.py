@@ -522,10 +522,17 @@ GERMAN: dict[str, str] = {
         "Oxford-IIIT Pet herunterladen (etwa {megabytes} MB, braucht Internet)",
     "Class {number} name": "Name der Klasse {number}",
     "Remove": "Entfernen",
-    "Photos: drop several at once, paste, or use the webcam":
-        "Fotos: mehrere auf einmal ablegen, einfügen oder die Webcam nutzen",
+    "Name each class, then give it photos: **drop or pick several files at once**, paste one (Ctrl+V), or\ntake "
+    "**webcam snapshots** (the camera icon under each box). At least {least} photos per class;\n{enough} or more "
+    "work better.":
+        "Benennen Sie jede Klasse und geben Sie ihr Fotos: **mehrere Dateien auf einmal ablegen oder auswählen**, "
+        "eines einfügen (Strg+V) oder **Webcam-Schnappschüsse** aufnehmen (das Kamerasymbol unter jedem Feld). "
+        "Mindestens {least} Fotos pro Klasse; {enough} oder mehr funktionieren besser.",
+    "Class name": "Klassenname",
+    "Photos": "Fotos",
+    "**{count}** photo{s}": "**{count}** Foto{s}",
+    "**{count}** photo{s} (add {more} more)": "**{count}** Foto{s} (noch {more} hinzufügen)",
     "+ Add a class": "+ Klasse hinzufügen",
-    "**{name}**: {count} photo{s}": "**{name}**: {count} Foto{s}",
     "Add a second class.": "Fügen Sie eine zweite Klasse hinzu.",
     "Give every class a name.": "Geben Sie jeder Klasse einen Namen.",
     "Still missing: {missing} (at least {least} photos per class).":
@@ -686,8 +693,7 @@ GERMAN: dict[str, str] = {
     "Try your model: upload, paste or snap a photo and its answer appears at once.":
         "Probieren Sie Ihr Modell aus: Laden Sie ein Foto hoch, fügen Sie es ein oder nehmen Sie eines auf, und die "
         "Antwort erscheint sofort.",
-    "Or click a test photo the model never trained on": "Oder klicken Sie auf ein Testfoto, mit dem das Modell nie "
-                                                        "trainiert hat",
+    "Test photos it never trained on: click one": "Testfotos, mit denen es nie trainiert hat: eines anklicken",
     "Download run {number} (.zip)": "Lauf {number} herunterladen (.zip)",
     "**Download** a zip with one folder: `model.safetensors` (the weights) and `config.json` (the class names,\nhow "
     "photos are resized, and the test scores). Unzip it, then in Python:\n\n```python\nimport transfer\n"
@@ -734,6 +740,10 @@ GERMAN: dict[str, str] = {
     "Validation accuracy was still rising at the last epoch ({accuracy}): more epochs might help; {kept}.":
         "Die Validierungsgenauigkeit stieg in der letzten Epoche noch ({accuracy}): Mehr Epochen könnten helfen; "
         "{kept}.",
+    "Every validation image was right from epoch {epoch} on: more epochs cannot show a gain here (more photos would "
+    "make the test harder and the score more telling); {kept}.":
+        "Ab Epoche {epoch} war jedes Validierungsbild richtig: Mehr Epochen können hier keinen Gewinn zeigen (mehr "
+        "Fotos würden den Test schwerer und das Ergebnis aussagekräftiger machen); {kept}.",
     "Validation accuracy levelled off at about {accuracy}: more epochs would not help much; {kept}.":
         "Die Validierungsgenauigkeit pendelte sich bei etwa {accuracy} ein: Mehr Epochen würden kaum helfen; {kept}.",
     "Stopping after the current batch; the best epoch so far is kept.":
@@ -1034,12 +1044,10 @@ GERMAN: dict[str, str] = {
     "timm.list_models(pretrained=True)) or an offline model: {models}.":
         "Unbekanntes Modell '{model}'. Verwenden Sie einen timm-Modellnamen wie 'resnet50.a1_in1k' (siehe "
         "timm.list_models(pretrained=True)) oder ein Offline-Modell: {models}.",
-    "'{model}' needs its weights from the Hugging Face Hub, which cannot be reached from this machine. Connect to the "
-    "internet, or use an offline model: {models}. (Already downloaded once? Set HF_HUB_OFFLINE=1 to use the local "
-    "cache.)":
-        "'{model}' braucht seine Gewichte vom Hugging Face Hub, der von diesem Rechner aus nicht erreichbar ist. "
-        "Verbinden Sie sich mit dem Internet oder verwenden Sie ein Offline-Modell: {models}. (Schon einmal "
-        "heruntergeladen? Setzen Sie HF_HUB_OFFLINE=1, um den lokalen Cache zu nutzen.)",
+    "'{model}' needs its weights from the Hugging Face Hub, which cannot be reached from here: use an offline model "
+    "({models}).":
+        "'{model}' braucht seine Gewichte vom Hugging Face Hub, der von hier aus nicht erreichbar ist: Verwenden Sie "
+        "ein Offline-Modell ({models}).",
     "Could not load pretrained weights for '{model}': {reason}":
         "Die vortrainierten Gewichte für '{model}' ließen sich nicht laden: {reason}",
     "'{model}' is not an ImageNet-1k classifier ({classes} classes).":

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from transfer.data import ENOUGH_PER_CLASS, MIN_PER_CLASS
+from transfer.data import ENOUGH_PER_CLASS, MAX_CLASS_NAME, MIN_PER_CLASS
 from ui.common import received_photos
 
 #: Class cards on the page (a bigger set is easier as a zip of class folders); the first START are shown.
@@ -15,13 +15,19 @@ SLOTS = 8
 START = 2
 
 
+HINT = f"""Name each class, then give it photos: **drop or pick several files at once**, paste one (Ctrl+V), or
+take **webcam snapshots** (the camera icon under each box). At least {MIN_PER_CLASS} photos per class;
+{ENOUGH_PER_CLASS} or more work better."""
+
+
 @dataclass
 class OwnClasses:
-    """The class cards: which are in use, and each one's name box and photo gallery."""
+    """The class cards: which are in use, and each one's name box, photo count and photo gallery."""
 
     used: gr.State  # list[bool], one per card
     groups: list[gr.Group]
     names: list[gr.Textbox]
+    counts: list[gr.Markdown]
     photos: list[gr.Gallery]
     status: gr.Markdown
 
@@ -39,24 +45,34 @@ def classes_of(used: list[bool], *values) -> list[tuple[str, list[str]]]:
             if on]
 
 
-def status(used: list[bool], *values) -> str:
-    """One line on what is there and what is still missing before the classes can be checked."""
+def count(photos: list[str]) -> str:
+    """A card's photo count, with what is missing."""
+    plural = "" if len(photos) == 1 else "s"
+    if len(photos) < MIN_PER_CLASS:
+        return f"**{len(photos)}** photo{plural} (add {MIN_PER_CLASS - len(photos)} more)"
+    return f"**{len(photos)}** photo{plural}"
+
+
+def status(used: list[bool], *values) -> list[str]:
+    """Each card's photo count, and one line on what is still missing before the classes can be checked."""
+    galleries = values[SLOTS:]
+    return [line(used, *values), *(count(received_photos(photos)) for photos in galleries)]
+
+
+def line(used: list[bool], *values) -> str:
+    """What is still missing before the classes can be checked."""
     classes = classes_of(used, *values)
-    counts = " · ".join(f"**{name or '(no name)'}**: {len(photos)} photo{'' if len(photos) == 1 else 's'}"
-                        for name, photos in classes)
     missing = [f"{MIN_PER_CLASS - len(photos)} more for {name or '(no name)'}" for name, photos in classes
                if len(photos) < MIN_PER_CLASS]
     if len(classes) < 2:
-        todo = "Add a second class."
-    elif not all(name for name, _ in classes):
-        todo = "Give every class a name."
-    elif missing:
-        todo = f"Still missing: {', '.join(missing)} (at least {MIN_PER_CLASS} photos per class)."
-    elif min(len(photos) for _, photos in classes) < ENOUGH_PER_CLASS:
-        todo = f"Ready to check. {ENOUGH_PER_CLASS} or more photos per class make a more reliable model."
-    else:
-        todo = "Ready to check."
-    return f"{counts}. {todo}" if counts else todo
+        return "Add a second class."
+    if not all(name for name, _ in classes):
+        return "Give every class a name."
+    if missing:
+        return f"Still missing: {', '.join(missing)} (at least {MIN_PER_CLASS} photos per class)."
+    if min(len(photos) for _, photos in classes) < ENOUGH_PER_CLASS:
+        return f"Ready to check. {ENOUGH_PER_CLASS} or more photos per class make a more reliable model."
+    return "Ready to check."
 
 
 def add_class(used: list[bool]) -> list:
@@ -79,26 +95,33 @@ def remove_class(slot: int, used: list[bool]) -> tuple:
 def build() -> OwnClasses:
     """The class cards, an 'Add a class' button and the status line, with their events."""
     used = gr.State([i < START for i in range(SLOTS)])
-    groups, names, photos, removes = [], [], [], []
+    groups, names, counts, photos, removes = [], [], [], [], []
     with gr.Column(elem_id="own-classes"):
+        gr.Markdown(HINT)
         for slot in range(SLOTS):
             with gr.Group(visible=slot < START, elem_classes=["own-class"]) as group:
-                with gr.Row(equal_height=True):
+                with gr.Row(equal_height=True, elem_classes=["own-head"]):
                     name = gr.Textbox(["cats", "dogs"][slot] if slot < START else "", label=f"Class {slot + 1} name",
-                                      max_length=40, scale=4, interactive=True, elem_classes=["own-name"])
-                    remove = gr.Button("Remove", size="sm", scale=1, min_width=80, variant="secondary")
-                gallery = gr.Gallery(label="Photos: drop several at once, paste, or use the webcam", interactive=True,
+                                      show_label=False, placeholder="Class name", max_length=MAX_CLASS_NAME,
+                                      min_width=120, interactive=True, container=False, elem_classes=["own-name"])
+                    remove = gr.Button("Remove", size="sm", scale=0, min_width=80, variant="secondary")
+                # No fixed height: a gallery with one hides its upload/webcam/paste buttons while empty (Gradio 6.31).
+                gallery = gr.Gallery(label="Photos", show_label=False, interactive=True,
                                      sources=["upload", "webcam", "clipboard"], file_types=["image"], columns=8,
-                                     height=170, fit_columns=False, object_fit="cover", allow_preview=False,
+                                     fit_columns=False, object_fit="cover", allow_preview=False,
                                      elem_classes=["own-photos"])
-            groups.append(group), names.append(name), photos.append(gallery), removes.append(remove)
+                counted = gr.Markdown(count([]), elem_classes=["own-count"])
+            for items, item in ((groups, group), (names, name), (counts, counted), (photos, gallery),
+                                (removes, remove)):
+                items.append(item)
         add = gr.Button("+ Add a class", size="sm")
-        line = gr.Markdown(elem_id="own-status")
-    own = OwnClasses(used, groups, names, photos, line)
+        status_line = gr.Markdown(elem_id="own-status")
+    own = OwnClasses(used, groups, names, counts, photos, status_line)
     add.click(add_class, used, [used, *groups, *names], queue=False, api_visibility="private")
     for slot, remove in enumerate(removes):
         remove.click(functools.partial(remove_class, slot), used, [used, groups[slot], names[slot], photos[slot]],
                      queue=False, api_visibility="private")
     gr.on([used.change, *(name.change for name in names), *(gallery.change for gallery in photos)], status,
-          own.inputs, line, queue=False, preprocess=False, api_visibility="private", show_progress="hidden")
+          own.inputs, [status_line, *counts], queue=False, preprocess=False, api_visibility="private",
+          show_progress="hidden")
     return own
