@@ -130,9 +130,9 @@ def parallel(network: nn.Module) -> nn.Module:
     if world().size == 1:
         return network
     device = next(network.parameters()).device
-    # broadcast_buffers=False: BatchNorm statistics stay frozen while fine-tuning, so no buffer ever changes.
+    # BatchNorm statistics stay frozen while fine-tuning: buffers are synced once, not before every forward pass.
     return DistributedDataParallel(network, device_ids=[device] if device.type == "cuda" else None,
-                                   broadcast_buffers=False)
+                                   forward_sync_buffers=False)
 
 
 def _wire_device() -> torch.device:
