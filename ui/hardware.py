@@ -36,7 +36,7 @@ class Limits:
     gpu_seconds: dict[str, int] = field(default_factory=dict)  # ZeroGPU: most GPU time one job of a kind may take
 
 
-CPU = Limits("CPU", "this computer", queue_size=64, quick_jobs=2, training_jobs=1, synthesis_jobs=1,
+CPU = Limits("CPU", "this computer's CPU", queue_size=64, quick_jobs=2, training_jobs=1, synthesis_jobs=1,
              training_seconds=900, synthesis_seconds=180)
 #: GPU work runs in ZeroGPU's worker processes, so more jobs may wait on their GPUs at once. A shorter duration gets
 #: a request earlier in ZeroGPU's queue and is checked against the visitor's daily GPU quota, so each kind asks for
