@@ -16,7 +16,8 @@ import transfer
 from conftest import ROOT
 from transfer.train import TrainConfig, run
 from ui import classify, finetune, hardware, synthesis
-from ui.common import Session, cleanup, label_scores
+from ui.common import Session, label_scores
+from ui.sessions import cleanup
 
 #: The handlers that run a network: ZeroGPU functions on ZeroGPU, the plain functions everywhere else.
 GPU_HANDLERS = ["classify.classify", "classify.explain", "synthesis.run_ideal", "synthesis.run_adversarial",
@@ -52,6 +53,7 @@ def test_session_survives_a_trip_to_a_worker_process(pets_root):
     """On ZeroGPU a decorated handler gets a pickled copy of the session, and training returns its copy: the session
     pickles with a trained run, and Stop pressed on one copy reaches the other."""
     session = Session(data=transfer.open_dataset(pets_root, "species", per_class=6))
+    session.folder.mkdir(parents=True)  # as loading a dataset in the app does
     try:
         session.add_run(run(transfer.finetune(session.data, TrainConfig(epochs=2))), transfer.DEFAULT_MODEL)
         worker = ForkingPickler.loads(ForkingPickler.dumps(session))  # as multiprocessing sends it

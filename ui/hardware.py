@@ -62,7 +62,8 @@ class StopFlag:
     path: Path
 
     def set(self) -> None:
-        self.path.touch()
+        if self.path.parent.is_dir():  # no session folder yet: no dataset, so no training to stop
+            self.path.touch()
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
