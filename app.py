@@ -14,20 +14,19 @@ import gradio as gr
 
 from ui import classify, finetune, i18n, sessions, synthesis
 from ui.common import PETS_ROOT, model_list
+from ui.hardware import LIMITS
 
 TITLE = "Transfer Lab"
 THEME = gr.themes.Soft()
 CSS = Path(__file__).resolve().parent / "ui" / "style.css"
-#: Limits for a public deployment (README: "Limits and hosting").
+#: Limits for a public deployment (README: "Limits and hosting"); the queue's depend on the hardware: ui/hardware.py.
 MAX_UPLOAD = "100mb"  # any single upload: photo or dataset zip
-QUEUE_SIZE = 64  # waiting jobs of all users together; more get "queue full" at once
-QUICK_JOBS = 2  # classify/explain requests run at once; training and synthesis have one worker each
 JOBS_PER_SESSION = 4  # jobs one browser tab or API client may have waiting or running at once
-JOBS_PER_ADDRESS = QUEUE_SIZE // 2  # the same for one client address (people behind one router share it)
+JOBS_PER_ADDRESS = LIMITS.queue_size // 2  # the same for one client address (people behind one router share it)
 TOO_MANY_JOBS = "You have too many requests waiting: wait for them to finish, then try again."
 CACHE_CLEANUP = (1800, 3600)  # every 30 min, delete served files older than an hour
-INTRO = """# Transfer Lab
-Explore what a network pretrained on ImageNet has learned, then reuse it. Everything runs on this computer's CPU."""
+INTRO = f"""# Transfer Lab
+Explore what a network pretrained on ImageNet has learned, then reuse it. Everything runs on {LIMITS.runs_on}."""
 
 
 def default_data_roots() -> list[Path]:
@@ -61,10 +60,10 @@ def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
 
 
 def launch(demo: gr.Blocks, **options) -> tuple:
-    """Queue and serve the app with the deployment limits above, in English or German (ui/i18n.py), after
-    deleting earlier runs' stale session files."""
+    """Queue and serve the app with the deployment limits above and the hardware's (ui/hardware.py), in English or
+    German (ui/i18n.py), after deleting earlier runs' stale session files."""
     sessions.sweep_stale()
-    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=QUICK_JOBS)
+    demo.queue(max_size=LIMITS.queue_size, default_concurrency_limit=LIMITS.quick_jobs)
     limit_jobs_per_client(demo._queue)
     i18n.translate_messages(demo)
     return demo.launch(max_file_size=MAX_UPLOAD, theme=THEME, css_paths=[CSS], i18n=i18n.translations(demo),

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from .distributed import primary_first, process_group, world
 from .errors import InputError, TransferError
 from .models import DEFAULT_MODEL, list_models, load_model
 from .predict import predict
@@ -42,19 +43,22 @@ def cmd_classify(args: argparse.Namespace) -> None:
             print(f"  {p['score']:7.2%}  {p['label']}  (#{p['index']})")
 
 
+@process_group()  # under torchrun: every rank trains, rank 0 alone prints and writes (README: Scale)
 def cmd_finetune(args: argparse.Namespace) -> None:
     from .data import PETS_DOWNLOAD_MB, open_dataset
     from .export import save_result
     from .train import EpochMetrics, Progress, TrainConfig, finetune, run
 
     def log(text: str) -> None:
-        if not args.json:
+        if not args.json and world().primary:
             print(text, flush=True)
 
     if args.download:
         log(f"Downloading Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB) into {args.data} ...")
     out = _output_path(args.out, folder=True)
-    data = open_dataset(args.data, args.task, args.per_class, seed=args.seed, download=args.download)
+    with primary_first():  # a download or a Hub model is fetched once per machine
+        data = open_dataset(args.data, args.task, args.per_class, seed=args.seed, download=args.download)
+        load_model(args.model)
     summary = data.summary()
     log(f"{summary['kind']}: {summary['classes']} classes, {summary['train']} train / {summary['val']} validation / "
         f"{summary['test']} test images")
@@ -73,6 +77,8 @@ def cmd_finetune(args: argparse.Namespace) -> None:
     result = run(finetune(data, config, args.model), show)
     if result is None:
         raise TransferError("Training stopped before the first epoch finished: nothing to save.")
+    if not world().primary:
+        return
     saved = save_result(result, out, archive=args.zip)
     folder = saved.folder
     report = {**result.metrics(), "model_dir": str(folder), "data": summary,

@@ -7,6 +7,7 @@ import gradio as gr
 import transfer
 from ui.common import (example_photos, ideal_examples, label_scores, model_choices, received_file, session_model,
                        user_errors)
+from ui.hardware import on_gpu
 
 EXPLANATION = """
 **What is happening?** A *convolutional neural network* trained on ImageNet (1.2 million photos of 1000 kinds of
@@ -17,6 +18,7 @@ layers to textures and parts like eyes or wheels. Transfer learning reuses exact
 """
 
 
+@on_gpu("quick")
 @user_errors
 def classify(image: dict | str | None, model: str, session=None) -> dict[str, float]:
     """Top-5 ImageNet classes (or fine-tuned classes) of an image, as {label: probability}."""
@@ -25,6 +27,7 @@ def classify(image: dict | str | None, model: str, session=None) -> dict[str, fl
     return label_scores(transfer.predict(image, classifier))
 
 
+@on_gpu("quick")
 @user_errors
 def explain(image: dict | str | None, model: str, layer: str | None, session=None):
     """Grad-CAM overlay for the top class and a grid of the strongest feature maps of `layer`."""

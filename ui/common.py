@@ -11,7 +11,6 @@ import logging
 import os
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from transfer.export import save_result
 from transfer.models import is_model_name
 from transfer.train import FineTuneResult
 from ui import sessions
+from ui.hardware import StopFlag
 
 PETS_ROOT = Path(os.environ.get("TRANSFER_PETS_ROOT",
                                 Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pets-mini"))
@@ -65,7 +65,6 @@ class Session:
     ui.sessions)."""
 
     folder: Path = field(default_factory=sessions.new_folder)  # created only when a dataset loads
-    stop: threading.Event = field(default_factory=threading.Event)
     data: DatasetSplits | None = None
     runs: list[Run] = field(default_factory=list)
     selected: Run | None = None  # the run that step 4 shows and step 5 uses
@@ -76,10 +75,16 @@ class Session:
         """Drop the data and runs whose files were deleted (the session was evicted for disk space)."""
         self.data, self.runs, self.selected = None, [], None
 
+    @property
+    def stop(self) -> StopFlag:
+        """The Stop button's flag for this session's training (a file: it reaches a ZeroGPU worker too)."""
+        return StopFlag(self.folder / "stop")
+
     def add_run(self, result: FineTuneResult, backbone: str) -> Run:
         """Save a training of the current data as the next run (selected), dropping the oldest beyond MAX_RUNS."""
         number = self.runs[-1].number + 1 if self.runs else 1
         saved = save_result(result, self.folder / "runs" / f"transfer-lab-run-{number}", archive=True)
+        result.classifier.network.cpu()  # the run is used through its folder; the session may be pickled (ZeroGPU)
         run = Run(number, result, backbone, self.data, saved.folder, saved.archive)
         self.runs.append(run)
         while len(self.runs) > MAX_RUNS:

@@ -22,6 +22,7 @@ from ui import own_classes, sessions
 from ui.classify import classify
 from ui.common import (Run, Session, label_scores, model_choices, received_file, release_memory, session_model,
                        user_errors)
+from ui.hardware import LIMITS, on_gpu
 
 OWN, PETS, ZIP, DOWNLOAD = "own", "pets", "zip", "download"
 SOURCES = {
@@ -32,7 +33,6 @@ SOURCES = {
 }
 DOWNLOAD_FOLDER = Path.home() / ".cache" / "transfer-lab" / "pets"
 TRAINING = "finetune-training"  # one training job at a time: the CPU is shared by every tab and user
-MAX_TRAINING_SECONDS = 900  # a job running longer is stopped like the Stop button: the best epoch so far is kept
 
 INTRO = """**Transfer learning** reuses a network pretrained on ImageNet for *your* classes. Follow the steps: pick the
 data, pick how much of the network to retrain, train (usually seconds), check the score on test images it never saw,
@@ -190,6 +190,7 @@ def method_defaults(method: str):
     return defaults["epochs"], defaults["lr"], defaults["batch_size"]
 
 
+@on_gpu("training")
 @user_errors
 def train(w: Wizard, session: Session | None, model: str, method: str, epochs: float, lr: float, batch_size: float,
           augment: bool, seed: float, progress=gr.Progress()) -> Iterator[dict]:
@@ -206,7 +207,7 @@ def train(w: Wizard, session: Session | None, model: str, method: str, epochs: f
     history: list[EpochMetrics] = []
     progress(0, desc="Loading the pretrained network")
     yield {w.reading: "", w.to_evaluate: gr.Button(interactive=False)}
-    time_limit = threading.Timer(MAX_TRAINING_SECONDS, session.stop.set)
+    time_limit = threading.Timer(LIMITS.training_seconds, session.stop.set)
     time_limit.start()
     session.busy = True
     try:
@@ -234,14 +235,14 @@ def finish(w: Wizard, session: Session, result: FineTuneResult | None, model: st
     """Keep the run (saved and zipped), stay on step 3 with the final curves and their reading."""
     if result is None:
         return {w.status: "Stopped before the first epoch finished: nothing to keep. Press Start to train again."}
-    run = session.add_run(result, model)
+    run = session.add_run(result, model)  # returned below: on ZeroGPU this runs in a worker process
     sessions.claim(session)
     loss, accuracy = views.curves(result.history)
     stopped = " (stopped early: the best epoch so far was kept)" if result.stopped else ""
     return {w.status: f"Run {run.number} done in {result.seconds:.0f} s{stopped}: test accuracy "
                       f"**{result.evaluation.accuracy:.1%}** (details in step 4).",
             w.loss_plot: loss, w.accuracy_plot: accuracy, w.reading: f"**Reading the curves:** {read_curves(result.history)}",
-            w.to_evaluate: gr.Button(interactive=True), **show_run(w, session, run.number)}
+            w.to_evaluate: gr.Button(interactive=True), w.session: session, **show_run(w, session, run.number)}
 
 
 def stop_training(session: Session | None) -> None:
@@ -427,8 +428,8 @@ def build(session: gr.State, data_roots: list[Path]):
                  w.answer, w.photo, w.download, w.use_help]
     trained = w.start.click(bind(train, w), [session, w.backbone, w.method, w.epochs, w.lr, w.batch_size, w.augment,
                                              w.seed],
-                            [w.status, w.loss_plot, w.accuracy_plot, w.reading, w.to_evaluate, *run_views],
-                            concurrency_limit=1, concurrency_id=TRAINING, show_progress_on=[w.status], **private)
+                            [w.status, w.loss_plot, w.accuracy_plot, w.reading, w.to_evaluate, w.session, *run_views],
+                            concurrency_limit=LIMITS.training_jobs, concurrency_id=TRAINING, show_progress_on=[w.status], **private)
     w.stop.click(stop_training, session, None, queue=False, **private)
     w.run.input(bind(choose_run, w), [session, w.run], run_views, show_progress_on=[w.score], **private)
     w.photo.input(try_photo, [w.photo, session], w.answer, preprocess=False, show_progress="minimal", **private)

@@ -473,6 +473,10 @@ GERMAN: dict[str, str] = {
     "this computer's CPU.":
         "# Transfer Lab\nEntdecken Sie, was ein auf ImageNet vortrainiertes Netz gelernt hat, und verwenden Sie es "
         "weiter. Alles läuft auf der CPU dieses Computers.",
+    "# Transfer Lab\nExplore what a network pretrained on ImageNet has learned, then reuse it. Everything runs on "
+    "a GPU that Hugging Face's ZeroGPU lends to each request.":
+        "# Transfer Lab\nEntdecken Sie, was ein auf ImageNet vortrainiertes Netz gelernt hat, und verwenden Sie es "
+        "weiter. Alles läuft auf einer GPU, die Hugging Face ZeroGPU jeder Anfrage leiht.",
     "Classify": "Klassifizieren",
     "Fine-tune": "Feinabstimmung",
     "Ideal image": "Ideales Bild",

@@ -13,11 +13,13 @@ from transfer.ideal import DEFAULTS as IDEAL_DEFAULTS
 from transfer.synthesis import Progress
 from ui.common import (dog_examples, label_scores, model_choices, received_file, release_memory, save_output,
                        session_model, user_errors)
+from ui.hardware import LIMITS, on_gpu
 
-#: Both tabs share one worker, so a long optimisation never starves quick Classify requests.
+#: Both tabs share one concurrency group (ui.hardware: one job at a time on CPU), so long optimisations never starve
+#: quick Classify requests.
 CONCURRENCY_ID = "synthesis"
 #: A job running longer stops after its current step and shows the image so far (like training's time limit).
-MAX_SYNTHESIS_SECONDS = 180
+MAX_SYNTHESIS_SECONDS = LIMITS.synthesis_seconds
 #: The Adversarial tab's slider ranges (low, high), enforced on the server too: its event takes the photo raw
 #: (preprocess=False), so Gradio does not check the sliders.
 ADVERSARIAL_RANGES = {"steps": (1, 100), "eps": (0.5, 16), "tv_weight": (0, 10), "lr": (0.05, 8)}
@@ -56,6 +58,7 @@ def target_choices(model: str, current: str | None, session=None, untargeted: bo
     return gr.Dropdown(choices=choices, value=current if current in choices else choices[0])
 
 
+@on_gpu("synthesis")
 @user_errors
 def run_ideal(target: str, mode: str, steps: float, tv_weight: float, lr: float, seed: float, model: str,
               session=None, progress=gr.Progress()):
@@ -80,6 +83,7 @@ def run_ideal(target: str, mode: str, steps: float, tv_weight: float, lr: float,
         release_memory()  # each job's optimiser state and activations
 
 
+@on_gpu("synthesis")
 @user_errors
 def run_adversarial(image: dict | str | None, target: str, steps: float, tv_weight: float, eps: float, lr: float,
                     model: str, session=None, progress=gr.Progress()):
@@ -150,7 +154,7 @@ def build_ideal(session: gr.State) -> gr.Dropdown:
     mode.change(lambda m: IDEAL_DEFAULTS[m]["lr"], mode, lr, api_visibility="private")
     model.change(target_choices, [model, target, session], target, api_visibility="private")
     button.click(run_ideal, [target, mode, steps, tv_weight, lr, seed, model, session], [preview, final, own, cross, download],
-                 api_name="ideal", concurrency_limit=1, concurrency_id=CONCURRENCY_ID)
+                 api_name="ideal", concurrency_limit=LIMITS.synthesis_jobs, concurrency_id=CONCURRENCY_ID)
     return model
 
 
@@ -190,5 +194,5 @@ def build_adversarial(session: gr.State) -> gr.Dropdown:
                  api_visibility="private")
     button.click(run_adversarial, [image, target, steps, tv_weight, eps, lr, model, session],
                  [slider, perturbation, before, after, figures_box, download], api_name="adversarial",
-                 concurrency_limit=1, concurrency_id=CONCURRENCY_ID, preprocess=False)
+                 concurrency_limit=LIMITS.synthesis_jobs, concurrency_id=CONCURRENCY_ID, preprocess=False)
     return model
