@@ -44,3 +44,9 @@ def test_classify_in_the_browser(page):
     page.locator("#classify-heatmap img").wait_for()
     page.locator("#classify-features img").wait_for()
     assert "lion" in label.inner_text()
+
+
+def test_ideal_image_examples_carry_captions_and_classify_as_their_class(page):
+    page.get_by_role("tab", name="Classify").click()
+    page.get_by_role("button", name="Ideal image: Zebra").click()
+    page.get_by_test_id("label").get_by_text("zebra").first.wait_for()

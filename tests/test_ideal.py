@@ -1,19 +1,29 @@
-"""Ideal images: gradient descent on the image raises the target probability; TV makes it smoother."""
+"""Ideal images: every mode raises the target probability; natural mode keeps the photos' spectrum; TV smooths;
+the spectrum's provenance; real photos most like a class; a fine-tuned model's classes as targets."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import gradio.media
+import numpy as np
 import pytest
 import torch
 from PIL import Image
 
-from transfer import InputError, load_model
+from transfer import InputError, TransferError, load_model
+from transfer.data import open_dataset
 from transfer.images import to_tensor
-from transfer.ideal import IdealImage, ideal_image, iter_ideal_image
+from transfer.ideal import NATURAL_CONTRAST, IdealImage, NaturalImage, ideal_image, iter_ideal_image, photos_like
+from transfer.natural import SPECTRUM_FILE, compute_spectrum, decorrelate, natural_spectrum, spectrum_provenance
 from transfer.synthesis import Progress, total_variation
+from transfer.train import TrainConfig, finetune, run
+
+ROOT = Path(__file__).resolve().parent.parent
+PHOTOS = [gradio.media.get_image(name) for name in ("lion.jpg", "cheetah.jpg", "tower.jpg", "bus.png")]
 
 STEPS = 12
 
@@ -25,17 +35,42 @@ def start_probability(target_index: int) -> float:
     return float(model.infer(model.to_input(grey)).softmax(-1)[0, target_index])
 
 
-@pytest.mark.parametrize("mode, target", [("lesson", "Siamese cat"), ("lesson", "zebra"), ("robust", "goldfish")])
+@pytest.mark.parametrize("mode, target", [("lesson", "Siamese cat"), ("lesson", "zebra"), ("robust", "goldfish"),
+                                          ("natural", "goldfinch")])
 def test_target_probability_rises_far_above_start(mode, target):
     result = ideal_image(target, steps=STEPS, mode=mode, size=160)
-    assert isinstance(result, IdealImage) and result.image.size == (160, 160)
+    assert isinstance(result, IdealImage) and result.image.size == (160, 160) and result.mode == mode
     assert result.probability > 0.3 > 20 * start_probability(result.target.index)
     assert result.predictions[0].index == result.target.index
 
 
-def test_higher_tv_weight_gives_a_smoother_image():
+def test_natural_mode_is_the_default_and_works_above_the_network_input():
+    result = ideal_image("zebra", steps=1)
+    assert result.mode == "natural" and result.image.size == (384, 384)
+
+
+def test_natural_image_keeps_the_photo_magnitude_whatever_the_phase():
+    image = NaturalImage(64, torch.Generator().manual_seed(0), torch.device("cpu"))
+    with torch.no_grad():
+        image.phase.normal_(0, 3)
+        pixels = image()
+    colours = decorrelate(torch.logit(pixels.double(), eps=1e-12).float() / NATURAL_CONTRAST)
+    ratio = torch.fft.rfft2(colours, norm="ortho").abs()[0] / natural_spectrum(64)
+    inner = ratio[:, 1:, 1:-1]  # away from zero frequency (left out) and the real-valued first and last columns
+    assert inner.std() < 0.01 * inner.mean()
+
+
+def test_importance_map_covers_the_image_in_every_mode():
+    for mode in ("natural", "robust", "lesson"):
+        result = ideal_image("zebra", steps=2, size=96, mode=mode)
+        assert result.importance.shape == (96, 96) and result.importance.dtype == np.float32
+        assert result.importance.min() >= 0 and result.importance.max() == 1 and result.importance.std() > 0.01
+
+
+@pytest.mark.parametrize("mode", ["lesson", "natural"])
+def test_higher_tv_weight_gives_a_smoother_image(mode):
     def tv(weight: float) -> float:
-        image = ideal_image("tabby cat", steps=STEPS, tv_weight=weight, mode="lesson", size=128, seed=1).image
+        image = ideal_image("tabby cat", steps=STEPS, tv_weight=weight, mode=mode, size=128, seed=1).image
         return float(total_variation(to_tensor(image)))
     low, high = tv(0.0), tv(20.0)
     assert high < 0.85 * low
@@ -49,10 +84,51 @@ def test_streams_progress_with_previews_then_result():
     assert isinstance(result, IdealImage) and result.target.index == 281 and result.steps == 4
 
 
-def test_same_seed_same_image():
-    first = ideal_image("zebra", steps=2, size=64, seed=7).image
-    second = ideal_image("zebra", steps=2, size=64, seed=7).image
+@pytest.mark.parametrize("mode", ["natural", "robust"])
+def test_same_seed_same_image(mode):
+    first = ideal_image("zebra", steps=2, size=64, seed=7, mode=mode).image
+    second = ideal_image("zebra", steps=2, size=64, seed=7, mode=mode).image
     assert torch.equal(to_tensor(first), to_tensor(second))
+
+
+def test_spectrum_records_its_photos_licence_and_script():
+    provenance = spectrum_provenance()
+    assert provenance["licence"] == "CC BY-SA 4.0" and "Oxford-IIIT Pet" in provenance["source"]
+    assert len(provenance["photos"]) == 111 and len({Path(p).name.rsplit("_", 1)[0] for p in provenance["photos"]}) == 37
+    assert (ROOT / provenance["script"]).is_file()
+    assert SPECTRUM_FILE.stat().st_size < 300_000
+
+
+def test_spectrum_is_reproduced_from_the_photos_it_names(pets_root):
+    provenance = spectrum_provenance()
+    recomputed = compute_spectrum([pets_root / photo for photo in provenance["photos"]], provenance["size"])
+    torch.testing.assert_close(recomputed, natural_spectrum(provenance["size"]), rtol=2e-3, atol=1e-4)
+
+
+def test_missing_spectrum_is_a_clear_error(tmp_path):
+    with pytest.raises(TransferError, match="spectrum .* is missing"):
+        natural_spectrum(64, tmp_path / "none.safetensors")
+
+
+def test_photos_most_like_the_target_come_first():
+    assert [Path(p).name for p, _ in photos_like("lion", PHOTOS, count=2)][0] == "lion.jpg"
+    [(best, probability)] = photos_like("cheetah", PHOTOS + ["no-such-photo.jpg"], count=1)
+    assert Path(best).name == "cheetah.jpg" and probability > 0.5
+    assert len(photos_like("zebra", PHOTOS, count=10)) == len(PHOTOS)
+    with pytest.raises(InputError, match="count"):
+        photos_like("zebra", PHOTOS, count=0)
+
+
+def test_fine_tuned_breeds_are_targets_in_natural_mode(pets_root):
+    data = open_dataset(pets_root, per_class=4)
+    result = run(finetune(data, TrainConfig(epochs=3, refit=False)))
+    breeds = result.classifier
+    assert breeds.num_classes == 37
+    ideal = ideal_image("Bengal", breeds, steps=STEPS, size=160)
+    assert ideal.target.label == "Bengal" and ideal.mode == "natural"
+    assert [p.label for p in ideal.predictions][0] == "Bengal" and ideal.probability > 0.5
+    [(photo, _)] = photos_like("Bengal", [str(path) for path, _label in data.test], breeds, count=1)
+    assert Path(photo).name.startswith("Bengal_")
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -60,6 +136,7 @@ def test_same_seed_same_image():
     ({"tv_weight": -1}, "tv_weight"), ({"tv_weight": float("nan")}, "tv_weight"), ({"tv_weight": "x"}, "tv_weight"),
     ({"lr": 0}, "learning rate"), ({"lr": float("inf")}, "learning rate"), ({"size": 8}, "size"),
     ({"seed": -1}, "seed"), ({"mode": "dream"}, "mode"), ({"target": "not a class"}, "Unknown target"),
+    ({"size": 0}, "size"), ({"size": 4096}, "size"), ({"lr": 5.0}, "learning rate"),
 ])
 def test_invalid_parameters_are_refused_clearly(kwargs, message):
     arguments = {"target": "zebra", "steps": 1, "size": 64, **kwargs}
@@ -77,6 +154,14 @@ def test_cli_writes_png_and_json(tmp_path):
     assert report["target"] == "Siamese cat, Siamese" and report["target_index"] == 284
     assert 0 <= report["probability"] <= 1 and report["out"] == str(out)
     assert Image.open(out).size == (96, 96)
+
+
+def test_cli_default_mode_is_natural(tmp_path):
+    out = tmp_path / "zebra.png"
+    completed = subprocess.run([sys.executable, "-m", "transfer", "ideal", "--target", "zebra", "--steps", "2",
+                                "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.startswith("natural ideal image of 'zebra'") and Image.open(out).size == (384, 384)
 
 
 def test_cli_unknown_target_is_a_clear_error(tmp_path):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .distributed import primary_first, process_group, world
 from .errors import InputError, TransferError
+from .ideal import DEFAULT_MODE as IDEAL_MODE, DEFAULTS as IDEAL_DEFAULTS
 from .models import DEFAULT_MODEL, list_models, load_model
 from .predict import predict
 from .train import DEFAULTS, METHODS
@@ -204,13 +205,18 @@ def build_parser() -> argparse.ArgumentParser:
     finetune.add_argument("--zip", action="store_true", help="also write DIR.zip, which unpacks to that folder")
     ideal = command("ideal", cmd_ideal, "optimise an image from noise until the network sees a class")
     ideal.add_argument("--target", required=True, help="class name (any synonym, e.g. 'Siamese cat') or index")
-    ideal.add_argument("--steps", type=int, default=None, help="optimisation steps (default 128)")
+
+    def per_mode(key: str) -> str:
+        return ", ".join(f"{defaults[key] or 'network input'} {mode}" for mode, defaults in IDEAL_DEFAULTS.items())
+
+    ideal.add_argument("--steps", type=int, default=None, help=f"optimisation steps (default {per_mode('steps')})")
     ideal.add_argument("--tv-weight", type=float, default=None,
-                       help="total variation weight: higher gives a smoother image (default 0.5)")
-    ideal.add_argument("--lr", type=float, default=None, help="learning rate (default 0.05 robust, 0.02 lesson)")
-    ideal.add_argument("--size", type=int, default=None, help="image side in pixels (default: the model's input)")
-    ideal.add_argument("--mode", choices=["robust", "lesson"], default="robust",
-                       help="robust: Fourier/decorrelated image + random jitter (default); lesson: plain pixels")
+                       help=f"total variation weight: higher gives a smoother image (default {per_mode('tv_weight')})")
+    ideal.add_argument("--lr", type=float, default=None, help=f"learning rate (default {per_mode('lr')})")
+    ideal.add_argument("--size", type=int, default=None, help=f"image side in pixels (default {per_mode('size')})")
+    ideal.add_argument("--mode", choices=list(IDEAL_DEFAULTS), default=IDEAL_MODE,
+                       help=f"natural: photo-like spectrum, only its phase optimised, random crops; robust: Fourier "
+                            f"image + random jitter; lesson: plain pixels (default {IDEAL_MODE})")
     ideal.add_argument("--seed", type=int, default=0, help="seed of the starting noise (default 0)")
     ideal.add_argument("--model", default=DEFAULT_MODEL, help="catalog/timm name or fine-tuned model folder")
     ideal.add_argument("--out", required=True, metavar="FILE.png", help="where to save the image")

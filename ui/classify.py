@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gradio as gr
 
 import transfer
@@ -49,6 +51,11 @@ def layers_for(model: str, session=None):
     return gr.Dropdown(choices=layers, value=layers[0] if layers else None)
 
 
+def ideal_caption(path: str) -> str:
+    """'Ideal image: Siamese cat' for examples/ideal_siamese_cat.png."""
+    return f"Ideal image: {Path(path).stem.removeprefix('ideal_').replace('_', ' ').capitalize()}"
+
+
 def build(session: gr.State) -> gr.Dropdown:
     """Build the Classify tab; `session` holds this browser's fine-tuned model. Returns the model dropdown."""
     gr.Markdown(EXPLANATION)
@@ -70,13 +77,16 @@ def build(session: gr.State) -> gr.Dropdown:
                                    elem_id="classify-heatmap")
                 features = gr.Image(label="Feature maps (16 strongest channels)", format="png",
                                     elem_id="classify-features")
-    photos = example_photos() + ideal_examples()
-    examples = gr.Examples([[photo, transfer.DEFAULT_MODEL, layer.value] for photo in photos],
-                           inputs=[image, model, layer], visible_columns=[0],
-                           label="Examples: photos, and ideal images the Ideal image tab made (click one)")
-    # Not run_on_click: its event would let Gradio's own preprocessing open the file before received_file checks it.
-    examples.load_input_event.then(analyse, [image, model, layer], [label, heatmap, features], preprocess=False,
-                                   api_visibility="undocumented")
+    ideal = ideal_examples()
+    sets = [(example_photos(), None, "Example photos (click one)"),
+            (ideal, [ideal_caption(path) for path in ideal],
+             "Ideal images: what the network dreamt up from noise in the Ideal image tab (click one)")]
+    for photos, captions, title in sets:
+        examples = gr.Examples([[photo, transfer.DEFAULT_MODEL, layer.value] for photo in photos],
+                               inputs=[image, model, layer], visible_columns=[0], example_labels=captions, label=title)
+        # Not run_on_click: its event would let Gradio's own preprocessing open the file before received_file checks it.
+        examples.load_input_event.then(analyse, [image, model, layer], [label, heatmap, features], preprocess=False,
+                                       api_visibility="undocumented")
     model.change(layers_for, [model, session], layer, api_visibility="private")
     button.click(classify, [image, model, session], label, api_name="classify", preprocess=False).then(
         explain, [image, model, layer, session], [heatmap, features], api_name="explain", preprocess=False)

@@ -9,10 +9,12 @@ import gradio as gr
 
 import transfer
 from transfer.checks import check_float, check_int
-from transfer.ideal import DEFAULTS as IDEAL_DEFAULTS
+from transfer.ideal import DEFAULT_MODE as IDEAL_MODE, DEFAULTS as IDEAL_DEFAULTS, MAX_LR as IDEAL_MAX_LR, photos_like
+from transfer.render import overlay
 from transfer.synthesis import Progress
-from ui.common import (dog_examples, label_scores, model_choices, received_file, release_memory, save_output,
-                       session_model, user_errors)
+from ui.common import (PETS_ROOT, dog_examples, example_photos, label_scores, model_choices, received_file,
+                       release_memory, save_output, session_model, user_errors)
+from ui.evaluation import thumbnail
 from ui.hardware import LIMITS, on_gpu
 
 #: Both tabs share one concurrency group (ui.hardware: one job at a time on CPU), so long optimisations never starve
@@ -26,16 +28,25 @@ ADVERSARIAL_RANGES = {"steps": (1, 100), "eps": (0.5, 16), "tv_weight": (0, 10),
 SECOND_MODEL, SECOND_FALLBACK = "tf_efficientnet_lite2", "tf_efficientnet_lite1"
 UNTARGETED = "(untargeted) anything but the photo's class"
 IDEAL_DEFAULT, ADVERSARIAL_DEFAULT = "Siamese cat, Siamese", "tabby, tabby cat"
+IDEAL_MODES = [("Natural (looks like a photo)", "natural"), ("Robust (smooth waves)", "robust"),
+               ("Lesson (plain pixels)", "lesson")]
+SIMILAR_PHOTOS = 4  # real photos shown beside the ideal image
+SESSION_PHOTOS = 400  # at most this many of the session's dataset photos are searched for them
 
 IDEAL_EXPLANATION = """
 **What does the network think a Siamese cat looks like?** We start from random noise and change the *picture* (not the
 network) step by step, always in the direction that makes the network more sure it sees your target class.
-**Total variation (TV)** measures how much neighbouring pixels differ: a noisy picture has a high TV, a smooth one a
-low TV. Raising the *TV weight* punishes noise, so the picture becomes smoother.
-*Lesson mode* changes the pixels directly: the network is soon sure, but the picture mostly stays noise that fools only
-this one network. *Robust mode* builds the picture from smooth waves and shows the network randomly shifted, scaled
-and rotated copies, so only real structure survives. The second network (never used for the optimisation) tells you
-whether the result looks like the class to other eyes too.
+- **Mode**: *natural* may only move detail around: how much fine and coarse detail the picture has stays that of real
+  photos, and the network sees random parts of it, so what grows looks like a photo. *Robust* builds the picture from
+  smooth waves shown shifted, scaled and rotated. *Lesson* changes the pixels directly: the network is soon sure, but
+  the picture mostly stays noise that fools only this one network.
+- **Steps**: how many changes it makes; watch the live preview grow.
+- **Total variation (TV)** measures how much neighbouring pixels differ: a noisy picture has a high TV, a smooth one a
+  low TV. Raising the *TV weight* punishes noise, so the picture becomes smoother (plainest in lesson mode; in natural
+  mode it turns the finest detail down).
+- **Where the picture matters** colours the parts whose changes moved the network most, over all steps. The **real
+  photos** are those at hand that the network finds most like the target: compare them with its dream. A **second
+  network**, never used for the optimisation, tells you whether the result is the class to other eyes too.
 """
 ADVERSARIAL_EXPLANATION = """
 **Fooling a network.** The same optimisation, started from a real photo, changes every pixel by at most *eps* (in
@@ -62,25 +73,56 @@ def target_choices(model: str, current: str | None, session=None, untargeted: bo
 @user_errors
 def run_ideal(target: str, mode: str, steps: float, tv_weight: float, lr: float, seed: float, model: str,
               session=None, progress=gr.Progress()):
-    """Stream previews of the ideal image, then the final PNG with both networks' top-5."""
+    """Stream previews of the ideal image, then the final PNG, where it matters, both networks' top-5 and a summary;
+    then the real photos most like the target."""
     model = session_model(model, session)
     try:
         for item in transfer.iter_ideal_image(target, model, steps=steps, tv_weight=tv_weight, lr=lr, seed=seed,
                                               mode=mode, max_seconds=MAX_SYNTHESIS_SECONDS):
             if isinstance(item, Progress):
-                progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
+                progress((item.step, item.steps),
+                         desc=f"network {item.probability:.0%} sure · step {item.step}/{item.steps}")
                 if item.preview is not None:
-                    yield item.preview, None, None, None, None
+                    yield item.preview, None, None, None, None, None, None, None
                 continue
             if item.steps < steps:
                 gr.Warning(f"Stopped after {item.steps} steps at the {MAX_SYNTHESIS_SECONDS} s time limit.")
             buffer = io.BytesIO()
             item.image.save(buffer, format="PNG")
             cross = transfer.predict(item.image, second_model(model), top_k=5)
-            yield (item.image, item.image, label_scores(item.predictions), label_scores(cross),
-                   save_output(buffer.getvalue(), "ideal"))
+            outputs = [item.image, item.image, overlay(item.image, item.importance), None,
+                       label_scores(item.predictions), label_scores(cross), save_output(buffer.getvalue(), "ideal"),
+                       summary(item, cross)]
+            yield outputs
+            outputs[3] = [(thumbnail(path), f"{score:.0%}")
+                          for path, score in photos_like(item.target.index, candidate_photos(session), model,
+                                                         SIMILAR_PHOTOS)]
+            yield outputs
     finally:
         release_memory()  # each job's optimiser state and activations
+
+
+def summary(result: transfer.IdealImage, cross: list[transfer.Prediction]) -> str:
+    """In words: how sure both networks are, and how long it took."""
+    name = result.target.label.split(",")[0]
+    rank = next((i for i, p in enumerate(cross, 1) if p.label == result.target.label), None)
+    if rank:
+        second = f"the second network ranks {name} **#{rank}** of its classes ({cross[rank - 1].score:.0%})."
+    elif result.target.label in transfer.imagenet_labels():
+        second = f"{name} is not in the second network's top 5."
+    else:
+        second = f"the second network knows only ImageNet's classes: it sees **{cross[0].label.split(',')[0]}**."
+    return f"Done in {result.seconds:.0f} s: the network is {result.probability:.1%} sure it is **{name}**; {second}"
+
+
+def candidate_photos(session=None) -> list[str]:
+    """Real photos to compare with: Gradio's example photos, the pets sample if present, the session's dataset."""
+    photos = example_photos() + sorted(str(path) for path in (PETS_ROOT / "oxford-iiit-pet" / "images").glob("*.jpg"))
+    data = getattr(session, "data", None)
+    if data is not None:
+        samples = data.train + data.val + data.test
+        photos += [path for path, _label in samples[::max(1, len(samples) // SESSION_PHOTOS)]]
+    return list(dict.fromkeys(photos))
 
 
 @on_gpu("synthesis")
@@ -128,33 +170,43 @@ def model_dropdown(elem_id: str) -> gr.Dropdown:
 def build_ideal(session: gr.State) -> gr.Dropdown:
     """Build the Ideal image tab; `session` holds this browser's fine-tuned model. Returns the model dropdown."""
     gr.Markdown(IDEAL_EXPLANATION)
+    defaults = IDEAL_DEFAULTS[IDEAL_MODE]
     with gr.Row():
         with gr.Column(scale=2):
             target = gr.Dropdown(transfer.imagenet_labels(), value=IDEAL_DEFAULT, label="Target class",
-                                 filterable=True, allow_custom_value=True, info="Type to search the 1000 ImageNet classes.")
-            mode = gr.Radio([("Robust (recognisable)", "robust"), ("Lesson (plain pixels)", "lesson")],
-                            value="robust", label="Mode")
-            steps = gr.Slider(1, 512, value=128, step=1, label="Steps", elem_id="ideal-steps")
-            tv_weight = gr.Slider(0, 10, value=0.5, step=0.1, label="TV weight (smoothness)")
+                                 filterable=True, allow_custom_value=True,
+                                 info="Type to search the network's classes (1000 for ImageNet networks).")
+            mode = gr.Radio(IDEAL_MODES, value=IDEAL_MODE, label="Mode")
+            steps = gr.Slider(1, 512, value=defaults["steps"], step=1, label="Steps", elem_id="ideal-steps")
+            tv_weight = gr.Slider(0, 10, value=defaults["tv_weight"], step=0.1, label="TV weight (smoothness)")
             with gr.Accordion("Advanced", open=False):
-                lr = gr.Slider(0.001, 0.2, value=0.05, step=0.001, label="Learning rate")
+                lr = gr.Slider(0.001, IDEAL_MAX_LR, value=defaults["lr"], step=0.001, label="Learning rate")
                 seed = gr.Number(0, precision=0, minimum=0, label="Seed (another seed, another starting noise)")
                 model = model_dropdown("ideal-model")
             button = gr.Button("Create ideal image", variant="primary")
+            status = gr.Markdown("*Progress, then the result in words, show here.*", elem_id="ideal-status",
+                                 min_height=80)
         with gr.Column(scale=3):
             with gr.Row():
                 preview = gr.Image(label="Live preview", format="png", height=300, interactive=False,
                                    elem_id="ideal-preview")
                 final = gr.Image(label="Ideal image", format="png", height=300, interactive=False, elem_id="ideal-final")
             with gr.Row():
+                importance = gr.Image(label="Where the picture matters (red: most)",
+                                      format="png", height=300, interactive=False, elem_id="ideal-importance")
+                photos = gr.Gallery(label="Real photos the network finds most like the target", columns=2,
+                                    height=300, object_fit="contain", elem_id="ideal-photos")
+            with gr.Row():
                 own = gr.Label(num_top_classes=5, label="Top-5 of the network that made it", elem_id="ideal-own")
                 cross = gr.Label(num_top_classes=5, label="Top-5 of a second, independent network",
                                  elem_id="ideal-cross")
             download = gr.File(label="Download PNG", elem_id="ideal-download")
-    mode.change(lambda m: IDEAL_DEFAULTS[m]["lr"], mode, lr, api_visibility="private")
+    mode.change(lambda m: [IDEAL_DEFAULTS[m][key] for key in ("steps", "tv_weight", "lr")], mode,
+                [steps, tv_weight, lr], api_visibility="private")
     model.change(target_choices, [model, target, session], target, api_visibility="private")
-    button.click(run_ideal, [target, mode, steps, tv_weight, lr, seed, model, session], [preview, final, own, cross, download],
-                 api_name="ideal", concurrency_limit=LIMITS.synthesis_jobs, concurrency_id=CONCURRENCY_ID)
+    button.click(run_ideal, [target, mode, steps, tv_weight, lr, seed, model, session],
+                 [preview, final, importance, photos, own, cross, download, status], api_name="ideal",
+                 concurrency_limit=LIMITS.synthesis_jobs, concurrency_id=CONCURRENCY_ID, show_progress_on=status)
     return model
 
 
