@@ -47,6 +47,15 @@ def test_german_of_the_page_is_plain_text_for_the_browser(app):
     assert german["Classify"] == "Klassifizieren"
 
 
+def test_each_english_text_is_in_a_catalog_once():
+    """A dict literal keeps the last of two equal keys without a word: with several people adding texts, say so."""
+    tree = ast.parse((ROOT / "ui" / "i18n.py").read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Dict):
+            keys = [ast.literal_eval(key) for key in node.value.keys]
+            assert len(keys) == len(set(keys)), f"{node.target.id}: {[k for k in set(keys) if keys.count(k) > 1]}"
+
+
 def _variants(node: ast.AST, holes: itertools.count) -> list[str]:
     """The texts a string expression can make, with ⟨n⟩ for each value put into an f-string."""
     if isinstance(node, ast.Constant):

@@ -476,6 +476,8 @@ GERMAN: dict[str, str] = {
         "# Transfer Lab\nEntdecken Sie, was ein auf ImageNet vortrainiertes Netz gelernt hat, und verwenden Sie es "
         "weiter. Alles läuft auf der CPU dieses Computers.",
     "Transfer Lab": "Transfer Lab",
+    "You have too many requests waiting: wait for them to finish, then try again.":
+        "Sie haben zu viele wartende Anfragen: Warten Sie, bis sie fertig sind, und versuchen Sie es dann erneut.",
     "Classify": "Klassifizieren",
     "Fine-tune": "Feinabstimmung",
     "Ideal image": "Ideales Bild",
@@ -767,12 +769,6 @@ GERMAN: dict[str, str] = {
     "Stopping after the current batch; the best epoch so far is kept.":
         "Das Training hält nach dem laufenden Batch an; die bisher beste Epoche bleibt erhalten.",
     "Train a model in step 3 first.": "Trainieren Sie zuerst in Schritt 3 ein Modell.",
-    "This file was not uploaded to this app: upload it again (API: send it with gradio_client's handle_file, which "
-    "uploads it first).":
-        "Diese Datei wurde nicht in diese App hochgeladen: Laden Sie sie erneut hoch (API: senden Sie sie mit "
-        "handle_file von gradio_client, das sie zuerst hochlädt).",
-    "Stopped after {steps} steps at the {seconds} s time limit.":
-        "Nach {steps} Schritten an der Zeitgrenze von {seconds} s angehalten.",
     "A gallery's value must be a list of uploaded photos.":
         "Der Wert einer Galerie muss eine Liste hochgeladener Fotos sein.",
     "Images per class must be a whole number (0 for all).": "Bilder pro Klasse muss eine ganze Zahl sein (0 für alle).",
@@ -944,17 +940,6 @@ GERMAN: dict[str, str] = {
     "{count} classes; the limit is {limit}.": "{count} Klassen; die Grenze ist {limit}.",
     "Each class needs at least {least} photos ({enough} or more works much better): {short}.":
         "Jede Klasse braucht mindestens {least} Fotos ({enough} oder mehr funktionieren viel besser): {short}.",
-    "No readable images left in '{folder}' ({count} unreadable): the dataset is damaged.":
-        "In '{folder}' sind keine lesbaren Bilder übrig ({count} unlesbar): Der Datensatz ist beschädigt.",
-    "{archive}: {entry} cannot be extracted ({reason}): use short file names, and no file and folder of the same "
-    "name.":
-        "{archive}: {entry} lässt sich nicht entpacken ({reason}): Verwenden Sie kurze Dateinamen und keine Datei "
-        "und keinen Ordner mit demselben Namen.",
-    "{archive}: entry '{entry}' is compressed {ratio} times (the limit is {limit}): refused as a possible zip bomb.":
-        "{archive}: Der Eintrag '{entry}' ist {ratio}-fach komprimiert (die Grenze ist {limit}): abgelehnt als "
-        "mögliche Zip-Bombe.",
-    "{archive} unpacks to over {ratio} times its own size: refused as a possible zip bomb.":
-        "{archive} wird entpackt mehr als {ratio}-mal so groß: abgelehnt als mögliche Zip-Bombe.",
     "Photo '{file}' of class '{name}' was not found: add it again.":
         "Das Foto '{file}' der Klasse '{name}' wurde nicht gefunden: Fügen Sie es erneut hinzu.",
     "Photo '{file}' of class '{name}' is larger than {limit} MB: use a smaller image.":
