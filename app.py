@@ -83,7 +83,7 @@ def limit_jobs_per_client(queue) -> None:
         same_session = sum(event.session_hash == body.session_hash for event in pending)
         same_address = sum(_address(event.request) == _address(request) for event in pending)
         if same_session >= JOBS_PER_SESSION or same_address >= JOBS_PER_ADDRESS:
-            return False, TOO_MANY_JOBS, "queue_full"
+            return False, i18n.translate(TOO_MANY_JOBS, i18n.request_language(request)), "queue_full"
         return await push(body, request, username)
 
     queue.push = limited_push

@@ -10,7 +10,8 @@ keeps it in a cookie (the request's Accept-Language when there is none). A text 
 template with {named} holes whose values (numbers, names, nested messages) are filled in; multi-line texts
 paragraph by paragraph, then line by line. The library's messages stay English for CLI and API users.
 
-Adding a language: a dict like GERMAN, registered in CATALOGS under its code; tests/test_i18n.py lists what lacks one.
+Adding a language: dicts like GERMAN and GERMAN_PARTS, registered in CATALOGS and PARTS under its code;
+tests/test_i18n.py lists what the new language lacks.
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ def _normal(text: str) -> str:
 
 def _pattern(template: str) -> re.Pattern:
     pieces = HOLE.split(template)  # literal, name, literal, name, ...
-    regex = "".join(re.escape(piece) if i % 2 == 0 else f"(?P<{piece}>[^\n]*?)" for i, piece in enumerate(pieces))
+    regex = "".join(re.escape(piece) if i % 2 == 0 else f"(?P={piece})" if piece in pieces[1:i:2]
+                    else f"(?P<{piece}>[^\n]*?)" for i, piece in enumerate(pieces))
     return re.compile(regex)  # a hole is part of one line: multi-line texts are matched line by line too
 
 
@@ -131,7 +133,7 @@ def _translated(text: str, language: str, strict: bool) -> str | None:
     if found is None:
         found = _filled(core, table.templates, language)
     mark = MARK.match(core)
-    if found is None and 0 < mark.end() < len(core):
+    if found is None and 0 < mark.end() < len(core) and "\n" not in core:  # one line: a heading, an item
         rest = _translated(core[mark.end():], language, strict)
         found = None if rest is None else mark.group() + rest
     separators = [separator for separator in SEPARATORS if separator.search(core)] if found is None else []
@@ -438,12 +440,12 @@ def _translate_update(update: dict, block: Block, language: str) -> dict:
 
 
 def _translate_table(table: pd.DataFrame, block: Block, language: str):
-    """A table's column names; for a plot, which reads its columns by name, the series names and legend title."""
+    """A table's column names and texts (names and numbers stay); for a plot, which reads its columns by name, the
+    series names and legend title."""
     rename = lambda name: translate(name, language) if isinstance(name, str) else name  # noqa: E731
     series = getattr(block, "color", None)
     if not isinstance(block, gr.components.NativePlot):
-        return table.rename(columns=rename).map(lambda cell: _localize_number(cell, language)
-                                                if isinstance(cell, str) else cell)
+        return table.rename(columns=rename).map(rename)
     if not isinstance(series, str) or series not in table.columns:
         return table
     table = table.assign(**{series: table[series].map(rename)})
@@ -477,6 +479,9 @@ GERMAN: dict[str, str] = {
     "a GPU that Hugging Face's ZeroGPU lends to each request.":
         "# Transfer Lab\nEntdecken Sie, was ein auf ImageNet vortrainiertes Netz gelernt hat, und verwenden Sie es "
         "weiter. Alles läuft auf einer GPU, die Hugging Face ZeroGPU jeder Anfrage leiht.",
+    "Transfer Lab": "Transfer Lab",
+    "You have too many requests waiting: wait for them to finish, then try again.":
+        "Sie haben zu viele wartende Anfragen: Warten Sie, bis sie fertig sind, und versuchen Sie es dann erneut.",
     "Classify": "Klassifizieren",
     "Fine-tune": "Feinabstimmung",
     "Ideal image": "Ideales Bild",
@@ -641,6 +646,7 @@ GERMAN: dict[str, str] = {
     "Show run": "Lauf anzeigen",
     "Run {number}": "Lauf {number}",
     "run": "Lauf",
+    "classes": "Klassen",
     "method": "Methode",
     "network": "Netz",
     "settings": "Einstellungen",
@@ -694,6 +700,30 @@ GERMAN: dict[str, str] = {
     "{true} → {predicted} ({confidence})": "{true} → {predicted} ({confidence})",
     "Next: use it": "Weiter: verwenden",
     "5. Use it": "5. Verwenden",
+    "**Download** a zip with one folder in timm's format: `model.safetensors` (the weights), `config.json`\n(the "
+    "class names and how photos are resized), a model card `README.md` and `transfer_lab.json` (the test scores).\n"
+    "Unzip it, then in Python:\n\n```python\nimport timm, transfer\ntransfer.predict(\"photo.jpg\", \"{folder}\")   "
+    "# the unzipped folder; top classes with their probabilities\nmodel = timm.create_model(\"local-dir:{folder}\", "
+    "pretrained=True)   # or timm alone, without Transfer Lab\n```\n\n**Make ONNX file** exports the same model for "
+    "ONNX Runtime (any language or device), checked on the test photos.\n\nIn this app the model is already in the "
+    "**Classify**, **Ideal image** and **Adversarial** tabs' model lists (for\nyou only, until you close the page).":
+        "**Herunterladen** liefert eine Zip-Datei mit einem Ordner im Format von timm: `model.safetensors` (die "
+        "Gewichte), `config.json` (die Klassennamen und wie Fotos skaliert werden), eine Modellkarte `README.md` und "
+        "`transfer_lab.json` (die Testergebnisse). Entpacken Sie sie, dann in Python:\n\n```python\nimport timm, "
+        "transfer\ntransfer.predict(\"foto.jpg\", \"{folder}\")   # der entpackte Ordner; die wahrscheinlichsten "
+        "Klassen mit ihren Wahrscheinlichkeiten\nmodel = timm.create_model(\"local-dir:{folder}\", pretrained=True)   "
+        "# oder timm allein, ohne Transfer Lab\n```\n\n**ONNX-Datei erstellen** exportiert dasselbe Modell für ONNX "
+        "Runtime (jede Sprache, jedes Gerät), geprüft an den Testfotos.\n\nIn dieser App steht das Modell schon in "
+        "den Modelllisten der Tabs **Klassifizieren**, **Ideales Bild** und **Gegnerisches Beispiel** (nur für Sie, "
+        "bis Sie die Seite schließen).",
+    "Make ONNX file": "ONNX-Datei erstellen",
+    "Download ONNX": "ONNX herunterladen",
+    "Exporting to ONNX and checking the file with ONNX Runtime: this takes 10-30 seconds.":
+        "Export nach ONNX und Prüfung der Datei mit ONNX Runtime: Das dauert 10 bis 30 Sekunden.",
+    "ONNX Runtime agrees with PyTorch on {share} of {images} test photos (largest logit difference {difference}).":
+        "ONNX Runtime stimmt bei {share} von {images} Testfotos mit PyTorch überein (größter Logit-Unterschied "
+        "{difference}).",
+    "Download run {number} (.onnx, {megabytes} MB)": "Lauf {number} herunterladen (.onnx, {megabytes} MB)",
     "Try your model: upload, paste or snap a photo and its answer appears at once.":
         "Probieren Sie Ihr Modell aus: Laden Sie ein Foto hoch, fügen Sie es ein oder nehmen Sie eines auf, und die "
         "Antwort erscheint sofort.",
@@ -1016,6 +1046,44 @@ GERMAN: dict[str, str] = {
     "{path}: 'labels' must be a list of 2 to {limit} class names.":
         "{path}: 'labels' muss eine Liste von 2 bis {limit} Klassennamen sein.",
     "{path}: unknown architecture {architecture}.": "{path}: unbekannte Architektur {architecture}.",
+    "'{folder}' is not a Transfer Lab model folder: it has no {extras} beside its {config}.":
+        "'{folder}' ist kein Modellordner von Transfer Lab: Neben seiner {config} fehlt {extras}.",
+    "'{folder}' uses format {format} version {version}; this version of Transfer Lab reads {supported} versions 1 and "
+    "{latest}.":
+        "'{folder}' nutzt das Format {format} in Version {version}; diese Version von Transfer Lab liest {supported} "
+        "in den Versionen 1 und {latest}.",
+    "'{folder}' uses format version {version}; this version of Transfer Lab reads versions 1 and {latest}.":
+        "'{folder}' nutzt Formatversion {version}; diese Version von Transfer Lab liest die Versionen 1 und {latest}.",
+    "{path}: 'num_classes' or 'model_args' do not fit {count} RGB classes.":
+        "{path}: 'num_classes' oder 'model_args' passen nicht zu {count} RGB-Klassen.",
+    "{path}: timm cannot build the model it describes ({reason}).":
+        "{path}: timm kann das beschriebene Modell nicht bauen ({reason}).",
+    "{path} is not a JSON object: it is not a Transfer Lab model folder.":
+        "{path} ist kein JSON-Objekt: Das ist kein Modellordner von Transfer Lab.",
+    "{path}: '{key}' must be a list of 2 to {limit} class names.":
+        "{path}: '{key}' muss eine Liste von 2 bis {limit} Klassennamen sein.",
+    "{path}: crop_mode {mode} is not supported (only 'center').":
+        "{path}: crop_mode {mode} wird nicht unterstützt (nur 'center').",
+    "The repository must look like USER/NAME (letters, digits, '-', '_', '.'), got {value}.":
+        "Das Repository muss die Form NUTZER/NAME haben (Buchstaben, Ziffern, '-', '_', '.'), nicht {value}.",
+    "Cannot upload to the Hugging Face Hub: {reason}. Connect to the internet and try again; nothing was uploaded.":
+        "Hochladen zum Hugging Face Hub nicht möglich: {reason}. Verbinden Sie sich mit dem Internet und versuchen "
+        "Sie es erneut; nichts wurde hochgeladen.",
+    "No Hugging Face token: run `hf auth login` or set HF_TOKEN to a token with write access, then try again. Nothing "
+    "was uploaded.":
+        "Kein Hugging-Face-Token: Führen Sie `hf auth login` aus oder setzen Sie HF_TOKEN auf ein Token mit "
+        "Schreibrecht, dann versuchen Sie es erneut. Nichts wurde hochgeladen.",
+    "Upload to {repository} failed: {reason}": "Das Hochladen nach {repository} ist fehlgeschlagen: {reason}",
+    "Give 2 to {limit} images to check the ONNX file on (--images), got {count}.":
+        "Geben Sie 2 bis {limit} Bilder an, an denen die ONNX-Datei geprüft wird (--images), nicht {count}.",
+    "The ONNX file name must end in .onnx, got '{name}'.": "Der Name der ONNX-Datei muss auf .onnx enden, nicht "
+                                                           "'{name}'.",
+    "Folder {folder} does not exist: create it or choose another path for the ONNX file.":
+        "Der Ordner {folder} existiert nicht: Legen Sie ihn an oder wählen Sie einen anderen Pfad für die ONNX-Datei.",
+    "The ONNX export does not match PyTorch (largest logit difference {difference}, top-1 agreement {agreement}): the "
+    "file was not kept.":
+        "Der ONNX-Export stimmt nicht mit PyTorch überein (größter Logit-Unterschied {difference}, Top-1-"
+        "Übereinstimmung {agreement}): Die Datei wurde nicht behalten.",
     "mode must be one of {choices}, got {value}.": "mode muss eines von {choices} sein, nicht {value}.",
     "No image given: upload a photo (JPEG, PNG, WebP, ...) first.":
         "Kein Bild angegeben: Laden Sie zuerst ein Foto hoch (JPEG, PNG, WebP, ...).",
