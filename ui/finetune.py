@@ -42,17 +42,18 @@ METHOD_HELP = """* **Feature extraction** runs the frozen network once per image
 * **Fine-tune the last blocks** also adjusts the last stages of the network, more slowly than the new layer, on
   randomly cropped and flipped images: minutes, can gain a little with more data.
 * **Full fine-tuning** adjusts every weight: slowest, needs the most data to pay off."""
-USE_HELP = """**Download** a zip with one folder in timm's format: `model.safetensors` (the weights), `config.json`
-(the class names and how photos are resized), a model card `README.md` and `transfer_lab.json` (the test scores).
-Unzip it, then in Python:
+USE_HELP = """**Download** a zip with one folder in timm's format: `model.safetensors` (the weights), `config.json` (the class
+names and how photos are resized), a model card `README.md` and `transfer_lab.json` (the test scores). Unzip it,
+then in Python:
 
 ```python
 import timm, transfer
-transfer.predict("photo.jpg", "{folder}")   # the unzipped folder; top classes with their probabilities
-model = timm.create_model("local-dir:{folder}", pretrained=True)   # or timm alone, without Transfer Lab
+folder = "{folder}"   # the unzipped folder
+transfer.predict("photo.jpg", folder)   # top classes with their probabilities
+model = timm.create_model("local-dir:" + folder, pretrained=True)   # or with timm alone
 ```
 
-**Make ONNX file** exports the same model for ONNX Runtime (any language or device), checked on the test photos.
+**Make ONNX file** exports the same model for ONNX Runtime, checked on the run's test photos.
 
 In this app the model is already in the **Classify**, **Ideal image** and **Adversarial** tabs' model lists (for
 you only, until you close the page)."""
