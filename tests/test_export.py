@@ -74,7 +74,7 @@ def test_folder_is_a_timm_model_with_the_same_top1_as_the_cli(trained):
     assert extras["format_version"] == 2 and extras["metrics"]["test_accuracy"] == result.evaluation.accuracy
 
 
-def write_version_1(folder: Path, network: torch.nn.Module, labels: list[str], overrides: dict = {}) -> Path:  # noqa: B006
+def write_version_1(folder: Path, network: torch.nn.Module, labels: list[str], overrides: dict | None = None) -> Path:
     """A folder as Transfer Lab wrote it before timm's layout: our own config.json beside model.safetensors."""
     folder.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in network.state_dict().items()}, str(folder / "model.safetensors"))
@@ -83,7 +83,7 @@ def write_version_1(folder: Path, network: torch.nn.Module, labels: list[str], o
               "preprocessing": {"input_size": 224, "crop_pct": 0.875, "interpolation": "bicubic",
                                 "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]},
               "metrics": {"test_accuracy": 0.9}, "training": {"method": "head"}, "created": "2025-01-01T00:00:00Z"}
-    (folder / "config.json").write_text(json.dumps({**config, **overrides}))
+    (folder / "config.json").write_text(json.dumps({**config, **(overrides or {})}))
     return folder
 
 

@@ -42,9 +42,9 @@ METHOD_HELP = """* **Feature extraction** runs the frozen network once per image
 * **Fine-tune the last blocks** also adjusts the last stages of the network, more slowly than the new layer, on
   randomly cropped and flipped images: minutes, can gain a little with more data.
 * **Full fine-tuning** adjusts every weight: slowest, needs the most data to pay off."""
-USE_HELP = """**Download** a zip with one folder in timm's format: `model.safetensors` (the weights), `config.json` (the class
-names and how photos are resized), a model card `README.md` and `transfer_lab.json` (the test scores). Unzip it,
-then in Python:
+USE_HELP = """**Download** a zip with one folder in timm's format: `model.safetensors` (the weights),
+`config.json` (the class names and how photos are resized), a model card `README.md` and `transfer_lab.json`
+(the test scores). Unzip it, then in Python:
 
 ```python
 import timm, transfer

@@ -689,9 +689,9 @@ GERMAN: dict[str, str] = {
     "Or click a test photo the model never trained on": "Oder klicken Sie auf ein Testfoto, mit dem das Modell nie "
                                                         "trainiert hat",
     "Download run {number} (.zip)": "Lauf {number} herunterladen (.zip)",
-    "**Download** a zip with one folder in timm's format: `model.safetensors` (the weights), `config.json` (the "
-    "class\nnames and how photos are resized), a model card `README.md` and `transfer_lab.json` (the test scores). "
-    "Unzip it,\nthen in Python:\n\n```python\nimport timm, transfer\nfolder = \"{folder}\"   # the unzipped folder\n"
+    "**Download** a zip with one folder in timm's format: `model.safetensors` (the weights),\n`config.json` (the "
+    "class names and how photos are resized), a model card `README.md` and `transfer_lab.json`\n(the test scores). "
+    "Unzip it, then in Python:\n\n```python\nimport timm, transfer\nfolder = \"{folder}\"   # the unzipped folder\n"
     "transfer.predict(\"photo.jpg\", folder)   # top classes with their probabilities\n"
     "model = timm.create_model(\"local-dir:\" + folder, pretrained=True)   # or with timm alone\n```\n\n"
     "**Make ONNX file** exports the same model for ONNX Runtime, checked on the run's test photos.\n\n"
@@ -712,7 +712,8 @@ GERMAN: dict[str, str] = {
     "Exporting to ONNX and checking the file with ONNX Runtime: this takes 10-30 seconds.":
         "Export nach ONNX und Prüfung der Datei mit ONNX Runtime: Das dauert 10-30 Sekunden.",
     "ONNX Runtime agrees with PyTorch on {share} of {count} test photos (largest logit difference {diff}).":
-        "ONNX Runtime stimmt bei {share} von {count} Testfotos mit PyTorch überein (größte Logit-Abweichung {diff}).",
+        "ONNX Runtime stimmt bei {share} von {count} Testfotos mit PyTorch überein (größte Logit-Abweichung "
+        "{diff}).",
     "Your model says": "Ihr Modell sagt",
     "Classify with my model": "Mit meinem Modell klassifizieren",
     "Download model (.zip)": "Modell herunterladen (.zip)",
@@ -1026,7 +1027,8 @@ GERMAN: dict[str, str] = {
     "The ONNX file name must end in .onnx, got '{name}'.":
         "Der Name der ONNX-Datei muss auf .onnx enden, nicht '{name}'.",
     "Folder {folder} does not exist: create it or choose another path for the ONNX file.":
-        "Der Ordner {folder} existiert nicht: Legen Sie ihn an oder wählen Sie einen anderen Pfad für die ONNX-Datei.",
+        "Der Ordner {folder} existiert nicht: Legen Sie ihn an oder wählen Sie einen anderen Pfad für die "
+        "ONNX-Datei.",
     "The ONNX export does not match PyTorch (largest logit difference {diff}, top-1 agreement {agreement}): the "
     "file was not kept.":
         "Der ONNX-Export stimmt nicht mit PyTorch überein (größte Logit-Abweichung {diff}, Top-1-Übereinstimmung "
