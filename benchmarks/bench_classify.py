@@ -39,11 +39,12 @@ def time_ms(fn, repeats: int) -> float:
     return statistics.median(samples)
 
 
-def onnx_session(network: torch.nn.Module, inputs: torch.Tensor):
+def onnx_session(classifier: transfer.Classifier):
+    """The classifier exported by transfer.export_onnx (checked there against PyTorch), in ONNX Runtime."""
     import onnxruntime
 
     path = Path(tempfile.mkdtemp()) / "model.onnx"
-    torch.onnx.export(network, (inputs,), str(path), input_names=["input"], output_names=["logits"], dynamo=False)
+    transfer.export_onnx(classifier, path)
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     return lambda array: session.run(None, {"input": array})
 
@@ -55,7 +56,7 @@ def bench_forward(model: str, rounds: int, repeats: int) -> dict[str, float]:
     eager = classifier.network
     channels_last = copy.deepcopy(eager).to(memory_format=torch.channels_last)
     inputs_cl = inputs.contiguous(memory_format=torch.channels_last)
-    run_onnx = onnx_session(eager, inputs)
+    run_onnx = onnx_session(classifier)
     array = inputs.numpy()
     with torch.inference_mode():
         reference = eager(inputs)

@@ -75,6 +75,12 @@ def test_own_classes_train_then_try_a_new_photo(page, pets_images):
     expect(answer).to_contain_text(re.compile("cats|dogs"))
     expect(page.get_by_role("button", name=re.compile(r"Download run 1"))).to_be_visible()
     expect(page.get_by_text("model.safetensors")).to_be_visible()
+    page.get_by_role("button", name="Make ONNX file").click()  # exported, then checked with ONNX Runtime
+    onnx = page.get_by_role("button", name=re.compile(r"Download run 1 \(\.onnx, \d+ MB\)"))
+    expect(onnx).to_be_visible(timeout=180_000)
+    with page.expect_download() as download:
+        onnx.click()
+    assert download.value.suggested_filename == "transfer-lab-run-1.onnx"
     page.screenshot(path=str(ARTIFACTS / "finetune-own-5-use.png"), full_page=True)
 
 

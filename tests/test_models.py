@@ -124,7 +124,7 @@ def test_preprocessing_from_dict_names_the_bad_value(change, message):
 def test_model_folder_with_bad_preprocessing_is_refused_with_the_reason(tmp_path):
     folder = transfer.save_finetuned(load_model(DEFAULT_MODEL), tmp_path / "model")
     config = json.loads((folder / "config.json").read_text())
-    config["preprocessing"]["interpolation"] = "lanczos"
+    config["pretrained_cfg"]["interpolation"] = "lanczos"
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelUnavailableError, match="config.json: preprocessing interpolation must be one of"):
         transfer.load_finetuned(folder)

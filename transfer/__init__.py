@@ -13,6 +13,8 @@ from .predict import Prediction, predict, predict_batch
 from .data import DatasetSplits, open_dataset
 from .evaluate import Evaluation, evaluate
 from .export import load_finetuned, save_finetuned
+from .hub import push_to_hub
+from .onnx_export import OnnxExport, export_onnx
 from .train import EpochMetrics, FineTuneResult, TrainConfig, finetune
 from .adversarial import AdversarialExample, adversarial_example, iter_adversarial
 from .ideal import IdealImage, ideal_image, iter_ideal_image
@@ -24,7 +26,7 @@ __all__ = [
     "feature_layers", "feature_maps", "gradcam", "imagenet_labels", "list_models", "load_image", "load_model",
     "predict", "predict_batch",
     "DatasetSplits", "EpochMetrics", "Evaluation", "FineTuneResult", "TrainConfig", "evaluate", "finetune",
-    "load_finetuned", "open_dataset", "save_finetuned",
+    "load_finetuned", "open_dataset", "save_finetuned", "OnnxExport", "export_onnx", "push_to_hub",
     "AdversarialExample", "IdealImage", "Target", "adversarial_example", "ideal_image", "iter_adversarial",
     "iter_ideal_image", "resolve_target",
 ]

@@ -95,6 +95,26 @@ def cmd_finetune(args: argparse.Namespace) -> None:
     log(f"try it: python -m transfer classify IMAGE --model {folder}")
 
 
+def cmd_export(args: argparse.Namespace) -> None:
+    from .onnx_export import export_onnx
+
+    result = export_onnx(args.model, args.onnx, args.images)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+        return
+    print(f"wrote {result.out} ({result.size_bytes / 1e6:.1f} MB) in {result.seconds:.1f} s; ONNX Runtime vs PyTorch "
+          f"on {result.images} images: largest logit difference {result.max_abs_diff:.2g}, "
+          f"top-1 agreement {result.top1_agreement:.0%}")
+    print(f"input '{result.input['name']}': float32 {result.input['shape']}; {result.input['recipe']}")
+
+
+def cmd_push(args: argparse.Namespace) -> None:
+    from .hub import push_to_hub
+
+    url = push_to_hub(args.folder, args.repo, private=args.private)
+    print(json.dumps({"repo": args.repo, "commit_url": url}) if args.json else f"uploaded to {url}")
+
+
 def _progress_printer(every: int) -> Callable:
     """Print every `every`-th Progress report to stderr, so stdout stays clean for --json."""
     def show(progress) -> None:
@@ -203,6 +223,17 @@ def build_parser() -> argparse.ArgumentParser:
     finetune.add_argument("--model", default=DEFAULT_MODEL, help=f"pretrained network to start from ({DEFAULT_MODEL})")
     finetune.add_argument("--out", required=True, metavar="DIR", help="folder to save the fine-tuned model in")
     finetune.add_argument("--zip", action="store_true", help="also write DIR.zip, which unpacks to that folder")
+
+    export = command("export", cmd_export, "export a model to ONNX and check it against PyTorch with ONNX Runtime")
+    export.add_argument("model", metavar="DIR_OR_MODEL_NAME", help="fine-tuned model folder or catalog/timm name")
+    export.add_argument("--onnx", required=True, metavar="OUT.onnx", help="where to write the ONNX file")
+    export.add_argument("--images", nargs="+", metavar="IMAGE",
+                        help="2 to 32 images to check the export on (default: the ideal images in examples/)")
+
+    push = command("push", cmd_push, "upload a fine-tuned model folder to the Hugging Face Hub (internet + token)")
+    push.add_argument("folder", metavar="DIR", help="a folder written by `finetune --out DIR`")
+    push.add_argument("--repo", required=True, metavar="USER/NAME", help="the Hub repository to create or update")
+    push.add_argument("--private", action="store_true", help="create the repository as private")
     ideal = command("ideal", cmd_ideal, "optimise an image from noise until the network sees a class")
     ideal.add_argument("--target", required=True, help="class name (any synonym, e.g. 'Siamese cat') or index")
 

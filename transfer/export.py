@@ -1,4 +1,10 @@
-"""Save and load fine-tuned models as a folder: model.safetensors + config.json (no pickle)."""
+"""Fine-tuned models as timm Hub folders (see hub.py for the upload to the Hugging Face Hub).
+
+A folder holds timm's own layout (`config.json` with architecture, label names and preprocessing, and
+`model.safetensors`, written by `timm.models.save_for_hf`), a model card `README.md`, and Transfer Lab's own facts
+(metrics, training settings) in `transfer_lab.json`. Folders of format version 1 (everything in our own
+`config.json`) still load. Weights are read from safetensors only: no pickle.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,9 @@ from typing import TYPE_CHECKING
 
 import timm
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from timm.models import save_for_hf
+from timm.models._hub import generate_readme
 
 from .classifier import Classifier, Preprocessing
 from .errors import InputError, ModelUnavailableError
@@ -21,30 +29,23 @@ if TYPE_CHECKING:
     from .train import FineTuneResult
 
 FORMAT = "transfer-lab/finetuned-classifier"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
+EXTRAS_FILE = "transfer_lab.json"
+CARD_FILE = "README.md"
 MAX_CLASSES = 1000
+#: Hub datasets for the dataset kinds that have one (a user's own folders have none).
+HUB_DATASETS = {"oxford-iiit-pet": "timm/oxford-iiit-pet"}
 
 
 def save_finetuned(classifier: Classifier, folder: str | os.PathLike, metrics: dict | None = None) -> Path:
-    """Write the classifier to `folder` (created if needed) and return its path."""
+    """Write the classifier to `folder` (created if needed) as a timm Hub model folder and return its path."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    state = {key: tensor.detach().cpu().contiguous() for key, tensor in classifier.network.state_dict().items()}
-    save_file(state, str(folder / WEIGHTS_FILE))
-    config = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "architecture": classifier.metadata.get("architecture", classifier.name),
-        "backbone": classifier.metadata.get("backbone", classifier.name),
-        "labels": list(classifier.labels),
-        "preprocessing": classifier.preprocessing.to_dict(),
-        "metrics": metrics or classifier.metadata.get("metrics", {}),
-        "training": classifier.metadata.get("training", {}),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-    (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2))
+    save_for_hf(classifier.network, folder, **timm_config(classifier), safe_serialization=True)
+    extras = extras_of(classifier, metrics)
+    (folder / EXTRAS_FILE).write_text(json.dumps(extras, indent=2))
+    (folder / CARD_FILE).write_text(generate_readme(model_card(classifier, extras), folder.name), encoding="utf-8")
     return folder
 
 
@@ -67,59 +68,176 @@ def save_result(result: FineTuneResult, folder: str | os.PathLike, archive: bool
     return SavedModel(folder, Path(zipped))
 
 
+def timm_config(classifier: Classifier) -> dict:
+    """The label names and preprocessing as timm's save_for_hf / push_to_hf_hub take them."""
+    return {"model_config": {"label_names": list(classifier.labels)},
+            "data_config": classifier.preprocessing.to_pretrained_cfg()}
+
+
+def extras_of(classifier: Classifier, metrics: dict | None = None) -> dict:
+    """What timm's files do not hold: format, pretrained model, metrics, training settings (transfer_lab.json)."""
+    extras = {key: value for key, value in classifier.metadata.items() if key != "architecture" and value is not None}
+    return {**extras, "format": FORMAT, "format_version": FORMAT_VERSION,
+            "backbone": extras.get("backbone") or classifier.name, "metrics": metrics or extras.get("metrics") or {},
+            "training": extras.get("training") or {},
+            "created": extras.get("created") or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def model_card(classifier: Classifier, extras: dict) -> dict:
+    """The model card in the form timm's generate_readme and push_to_hf_hub take."""
+    training, metrics = extras["training"], extras["metrics"]
+    labels = classifier.labels
+    accuracy = metrics.get("test_accuracy")
+    details = {
+        "Model Type": "Image classification, fine-tuned with Transfer Lab",
+        "Classes": f"{len(labels)}: {', '.join(labels[:12])}{', ...' if len(labels) > 12 else ''}",
+        "Pretrained model": f"{extras['backbone']} (timm, ImageNet-1k)",
+        "Test accuracy": f"{accuracy:.1%} on held-out test images" if accuracy is not None else "not measured",
+        "Training": ", ".join(f"{key} {training[key]}" for key in ("method", "epochs", "lr", "batch_size", "augment",
+                                                                     "seed") if key in training) or "not recorded",
+        "Preprocessing": recipe(classifier.preprocessing),
+    }
+    if training.get("dataset") in HUB_DATASETS:
+        details["Dataset"] = HUB_DATASETS[training["dataset"]]
+        details["Task"] = training.get("task", "")
+    elif training.get("dataset"):
+        details["Training data"] = f"the user's own class folders ({training['dataset']})"
+    return {
+        "tags": ["image-classification", "timm", "transfer-lab"],
+        "description": f"A {classifier.metadata.get('architecture', extras['backbone'])} image classifier for "
+                       f"{len(labels)} classes, fine-tuned from ImageNet weights with Transfer Lab.",
+        "details": details,
+        "usage": _USAGE,
+    }
+
+
+_USAGE = """```python
+import timm, torch
+from PIL import Image
+
+model = timm.create_model("local-dir:MODEL_FOLDER", pretrained=True).eval()   # or "hf-hub:USER/NAME"
+config = timm.data.resolve_data_config({}, model=model)
+transform = timm.data.create_transform(**config)
+with torch.inference_mode():
+    probabilities = model(transform(Image.open("photo.jpg").convert("RGB")).unsqueeze(0)).softmax(-1)
+print(model.pretrained_cfg["label_names"][probabilities.argmax()])
+```
+
+With Transfer Lab: `python -m transfer classify photo.jpg --model MODEL_FOLDER`. ONNX:
+`python -m transfer export MODEL_FOLDER --onnx model.onnx` writes a file that takes the same input (a float32
+batch, shape [batch, 3, size, size], made by the transform above) and gives the same logits.
+"""
+
+
+def recipe(pre: Preprocessing) -> str:
+    """The preprocessing in words, as the model card and the ONNX export document it."""
+    size = pre.input_size
+    return (f"resize the shorter side to {pre.resize_size} px ({pre.interpolation}), crop the central {size}x{size}, "
+            f"scale to [0, 1], normalise with mean {list(pre.mean)} and std {list(pre.std)} "
+            "(timm's create_transform for this model)")
+
+
 def load_finetuned(folder: str | os.PathLike) -> Classifier:
-    """Load a folder written by save_finetuned, validating it; raise ModelUnavailableError otherwise."""
+    """Load a folder written by save_finetuned (any format version), validating it; raise ModelUnavailableError."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ModelUnavailableError(f"No fine-tuned model folder at '{folder}'. Use a catalog model name or a folder "
                                     "written by `python -m transfer finetune --out DIR`.")
-    config, preprocessing = _read_config(folder)
+    config = _read_json(folder, CONFIG_FILE)
+    if config.get("format") == FORMAT:
+        return _load_version_1(folder, config)
+    if not (folder / EXTRAS_FILE).is_file():
+        raise ModelUnavailableError(f"'{folder}' is not a Transfer Lab model folder: it has no {EXTRAS_FILE} beside "
+                                    f"its {CONFIG_FILE}.")
+    extras = _read_json(folder, EXTRAS_FILE)
+    if extras.get("format") != FORMAT or extras.get("format_version") != FORMAT_VERSION:
+        raise ModelUnavailableError(f"'{folder}' uses format {extras.get('format')!r} version "
+                                    f"{extras.get('format_version')}; this version of Transfer Lab reads "
+                                    f"{FORMAT!r} versions 1 and {FORMAT_VERSION}.")
+    labels = _check_labels(config.get("label_names"), folder / CONFIG_FILE, "label_names")
+    architecture = _check_architecture(config.get("architecture"), folder / CONFIG_FILE)
+    preprocessing = _preprocessing(_from_pretrained_cfg(config.get("pretrained_cfg")), folder / CONFIG_FILE)
+    model_args = config.get("model_args", {})
+    if (config.get("num_classes") != len(labels) or not isinstance(model_args, dict)
+            or model_args.get("in_chans", 3) != 3 or model_args.get("num_classes", len(labels)) != len(labels)):
+        raise ModelUnavailableError(f"{folder / CONFIG_FILE}: 'num_classes' or 'model_args' do not fit "
+                                    f"{len(labels)} RGB classes.")
+    try:  # built from the folder's config as timm builds it for `local-dir:`; the weights are loaded below, checked
+        network = timm.create_model(f"local-dir:{folder}", pretrained=False, num_classes=len(labels))
+    except Exception as error:  # timm's factories raise many types for arguments they do not take
+        raise ModelUnavailableError(f"{folder / CONFIG_FILE}: timm cannot build the model it describes ({error}).") \
+            from None
+    _load_weights(network, folder, architecture, len(labels))
+    metadata = {key: value for key, value in extras.items() if key not in ("format", "format_version")}
+    metadata["architecture"] = architecture
+    return Classifier(str(folder), network, labels, preprocessing, "finetuned", metadata)
+
+
+def _load_version_1(folder: Path, config: dict) -> Classifier:
+    """A folder of format version 1: labels, preprocessing and metrics in our own config.json."""
+    path = folder / CONFIG_FILE
+    if config.get("format_version") != 1:
+        raise ModelUnavailableError(f"'{folder}' uses format version {config.get('format_version')}; "
+                                    f"this version of Transfer Lab reads versions 1 and {FORMAT_VERSION}.")
+    labels = _check_labels(config.get("labels"), path, "labels")
+    architecture = _check_architecture(config.get("architecture"), path)
+    preprocessing = _preprocessing(config.get("preprocessing"), path)
+    network = timm.create_model(architecture, pretrained=False, num_classes=len(labels))
+    _load_weights(network, folder, architecture, len(labels))
+    metadata = {key: config.get(key) for key in ("architecture", "backbone", "metrics", "training", "created")}
+    return Classifier(str(folder), network, labels, preprocessing, "finetuned", metadata)
+
+
+def _from_pretrained_cfg(pretrained_cfg) -> object:
+    """timm's pretrained_cfg with a square RGB input_size [3, S, S] as S, for Preprocessing.from_dict to check."""
+    shape = pretrained_cfg.get("input_size") if isinstance(pretrained_cfg, dict) else None
+    if not isinstance(shape, list) or len(shape) != 3 or shape[0] != 3 or shape[1] != shape[2]:
+        return {"input_size": shape}  # from_dict reports what is wrong
+    return {**pretrained_cfg, "input_size": shape[2]}
+
+
+def _read_json(folder: Path, name: str) -> dict:
+    path = folder / name
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ModelUnavailableError(f"'{folder}' has no {name}: it is not a Transfer Lab model folder.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ModelUnavailableError(f"{path} is not valid JSON ({error}).") from None
+    if not isinstance(data, dict):
+        raise ModelUnavailableError(f"{path} is not a JSON object: it is not a Transfer Lab model folder.")
+    return data
+
+
+def _check_labels(labels, path: Path, key: str) -> list[str]:
+    if (not isinstance(labels, list) or not 2 <= len(labels) <= MAX_CLASSES
+            or not all(isinstance(label, str) and label for label in labels)):
+        raise ModelUnavailableError(f"{path}: '{key}' must be a list of 2 to {MAX_CLASSES} class names.")
+    return labels
+
+
+def _check_architecture(architecture, path: Path) -> str:
+    if not isinstance(architecture, str) or not timm.is_model(architecture):
+        raise ModelUnavailableError(f"{path}: unknown architecture {architecture!r}.")
+    return architecture
+
+
+def _preprocessing(pre, path: Path) -> Preprocessing:
+    if isinstance(pre, dict) and pre.get("crop_mode", "center") != "center":
+        raise ModelUnavailableError(f"{path}: crop_mode {pre['crop_mode']!r} is not supported (only 'center').")
+    try:
+        return Preprocessing.from_dict(pre)
+    except InputError as error:
+        raise ModelUnavailableError(f"{path}: {error}") from None
+
+
+def _load_weights(network, folder: Path, architecture: str, classes: int) -> None:
+    """Copy model.safetensors into `network`, every tensor present and of the right shape."""
     weights_path = folder / WEIGHTS_FILE
     if not weights_path.is_file():
         raise ModelUnavailableError(f"'{folder}' has no {WEIGHTS_FILE}: the export is incomplete.")
-    labels = config["labels"]
-    network = timm.create_model(config["architecture"], pretrained=False, num_classes=len(labels))
     try:
         network.load_state_dict(load_file(str(weights_path)), strict=True)
     except (SafetensorError, RuntimeError, OSError) as error:
-        raise ModelUnavailableError(
-            f"The weights in '{folder}' do not fit a {config['architecture']} with {len(labels)} classes: "
-            f"{str(error).splitlines()[0]}"
-        ) from None
-    return Classifier(
-        name=str(folder),
-        network=network,
-        labels=labels,
-        preprocessing=preprocessing,
-        source="finetuned",
-        metadata={key: config.get(key) for key in ("architecture", "backbone", "metrics", "training", "created")},
-    )
-
-
-def _read_config(folder: Path) -> tuple[dict, Preprocessing]:
-    """The folder's config.json and its preprocessing, both checked; raises ModelUnavailableError otherwise."""
-    path = folder / CONFIG_FILE
-    try:
-        config = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ModelUnavailableError(f"'{folder}' has no {CONFIG_FILE}: it is not a Transfer Lab model folder.") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ModelUnavailableError(f"{path} is not valid JSON ({error}).") from None
-    if not isinstance(config, dict) or config.get("format") != FORMAT:
-        raise ModelUnavailableError(f"'{folder}' is not a Transfer Lab model folder (its config.json has no "
-                                    f"\"format\": \"{FORMAT}\").")
-    if config.get("format_version") != FORMAT_VERSION:
-        raise ModelUnavailableError(f"'{folder}' uses format version {config.get('format_version')}; "
-                                    f"this version of Transfer Lab reads version {FORMAT_VERSION}.")
-    labels = config.get("labels")
-    if (not isinstance(labels, list) or not 2 <= len(labels) <= MAX_CLASSES
-            or not all(isinstance(label, str) and label for label in labels)):
-        raise ModelUnavailableError(f"{path}: 'labels' must be a list of 2 to {MAX_CLASSES} class names.")
-    architecture = config.get("architecture")
-    if not isinstance(architecture, str) or not timm.is_model(architecture):
-        raise ModelUnavailableError(f"{path}: unknown architecture {architecture!r}.")
-    try:
-        preprocessing = Preprocessing.from_dict(config.get("preprocessing"))
-    except InputError as error:
-        raise ModelUnavailableError(f"{path}: {error}") from None
-    return config, preprocessing
+        raise ModelUnavailableError(f"The weights in '{folder}' do not fit a {architecture} with {classes} classes: "
+                                    f"{str(error).splitlines()[0]}") from None

@@ -185,7 +185,7 @@ def _load_from_hub(name: str) -> Classifier:
             f"Unknown model '{name[:100]}'. Use a timm model name such as 'resnet50.a1_in1k' "
             f"(see timm.list_models(pretrained=True)) or an offline model: {known}."
         )
-    if not _hub_offline_mode() and not reachable(HUB_HOST):
+    if not hub_offline_mode() and not reachable(HUB_HOST):
         raise ModelUnavailableError(
             f"'{name}' needs its weights from the Hugging Face Hub, which cannot be reached from here: use an "
             f"offline model ({', '.join(offline_models())}).",
@@ -200,5 +200,6 @@ def _load_from_hub(name: str) -> Classifier:
     return _classifier_from_timm(name, network, source="hub")
 
 
-def _hub_offline_mode() -> bool:
+def hub_offline_mode() -> bool:
+    """True when HF_HUB_OFFLINE asks to use the local Hugging Face cache only."""
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")

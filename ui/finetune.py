@@ -15,6 +15,7 @@ import transfer
 from transfer.data import PETS_DOWNLOAD_MB, DatasetSplits, dataset_from_files, find_pets_root, open_dataset
 from transfer.evaluate import read_curves
 from transfer.features import Progress
+from transfer.onnx_export import MAX_CHECK_IMAGES, export_onnx
 from transfer.render import confusion_image
 from transfer.train import DEFAULTS, METHOD_TITLES, METHODS, EpochMetrics, Finished, FineTuneResult, TrainConfig
 from ui import evaluation as views
@@ -42,13 +43,18 @@ METHOD_HELP = """* **Feature extraction** runs the frozen network once per image
 * **Fine-tune the last blocks** also adjusts the last stages of the network, more slowly than the new layer, on
   randomly cropped and flipped images: minutes, can gain a little with more data.
 * **Full fine-tuning** adjusts every weight: slowest, needs the most data to pay off."""
-USE_HELP = """**Download** a zip with one folder: `model.safetensors` (the weights) and `config.json` (the class names,
-how photos are resized, and the test scores). Unzip it, then in Python:
+USE_HELP = """**Download** a zip with one folder in timm's format: `model.safetensors` (the weights),
+`config.json` (the class names and how photos are resized), a model card `README.md` and `transfer_lab.json`
+(the test scores). Unzip it, then in Python:
 
 ```python
-import transfer
-transfer.predict("photo.jpg", "{folder}")   # the unzipped folder; top classes with their probabilities
+import timm, transfer
+folder = "{folder}"   # the unzipped folder
+transfer.predict("photo.jpg", folder)   # top classes with their probabilities
+model = timm.create_model("local-dir:" + folder, pretrained=True)   # or with timm alone
 ```
+
+**Make ONNX file** exports the same model for ONNX Runtime, checked on the run's test photos.
 
 In this app the model is already in the **Classify**, **Ideal image** and **Adversarial** tabs' model lists (for
 you only, until you close the page)."""
@@ -121,6 +127,8 @@ class Wizard:
     answer: gr.Label
     examples: gr.Gallery
     download: gr.DownloadButton
+    make_onnx: gr.Button
+    onnx: gr.DownloadButton
     use_help: gr.Markdown
 
 
@@ -276,6 +284,7 @@ def show_run(w: Wizard, session: Session | None, number: int | None) -> dict:
                                visible=True),
         w.answer: None, w.photo: None,
         w.download: gr.DownloadButton(f"Download run {run.number} (.zip)", value=str(run.archive), visible=True),
+        w.make_onnx: gr.Button(visible=True), w.onnx: gr.DownloadButton(visible=False),
         w.use_help: USE_HELP.replace("{folder}", run.model_dir.name),
     }
 
@@ -308,6 +317,22 @@ def try_example(session: Session | None, event: gr.SelectData) -> tuple:
     run = selected_run(session)
     path, _ = views.held_out(run.data)[event.index]  # a file of the session's own data, not one a request named
     return path, label_scores(transfer.predict(path, transfer.load_model(run.model_dir)))
+
+
+@user_errors
+def onnx_download(session: Session | None) -> gr.DownloadButton:
+    """The selected run as an ONNX file beside its folder, checked with ONNX Runtime on its test photos."""
+    run = selected_run(session)
+    gr.Info("Exporting to ONNX and checking the file with ONNX Runtime: this takes 10-30 seconds.")
+    photos = [path for path, _ in run.data.test][:MAX_CHECK_IMAGES]
+    try:
+        result = export_onnx(run.model_dir, run.model_dir.with_suffix(".onnx"), photos if len(photos) >= 2 else None)
+    finally:
+        release_memory()
+    gr.Info(f"ONNX Runtime agrees with PyTorch on {result.top1_agreement:.0%} of {result.images} test photos "
+            f"(largest logit difference {result.max_abs_diff:.1g}).")
+    return gr.DownloadButton(f"Download run {run.number} (.onnx, {result.size_bytes / 1e6:.0f} MB)", value=result.out,
+                             visible=True)
 
 
 # --- layout and events ----------------------------------------------------------------------------------------------
@@ -400,12 +425,16 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
             examples = gr.Gallery(label="Test photos it never trained on: click one", columns=8, height=170,
                                   fit_columns=False, object_fit="cover", allow_preview=False, visible=False,
                                   elem_id="finetune-examples")
-            download = gr.DownloadButton("Download model (.zip)", visible=False, variant="primary")
+            with gr.Row():
+                download = gr.DownloadButton("Download model (.zip)", visible=False, variant="primary")
+                make_onnx = gr.Button("Make ONNX file", visible=False)
+                onnx = gr.DownloadButton("Download ONNX", visible=False)
             use_help = gr.Markdown()
     return Wizard(session, steps, source, own, own_box, pets_box, zip_box, download_box, dataset, task, archive, per_class,
                   load, report, counts, samples, to_model, backbone, method, epochs, lr, batch_size, augment, seed,
                   to_train, start, stop, status, loss_plot, accuracy_plot, reading, to_evaluate, runs, run, score,
-                  confusion, table, mistakes, no_mistakes, to_use, photo, answer, examples, download, use_help)
+                  confusion, table, mistakes, no_mistakes, to_use, photo, answer, examples, download, make_onnx, onnx,
+                  use_help)
 
 
 def build(session: gr.State, data_roots: list[Path]):
@@ -425,12 +454,13 @@ def build(session: gr.State, data_roots: list[Path]):
         button.click(lambda step=step: gr.Walkthrough(selected=step), None, w.steps, queue=False, **private)
     w.method.change(method_defaults, w.method, [w.epochs, w.lr, w.batch_size], queue=False, **private)
     run_views = [w.runs, w.run, w.score, w.confusion, w.table, w.mistakes, w.no_mistakes, w.to_use, w.examples,
-                 w.answer, w.photo, w.download, w.use_help]
+                 w.answer, w.photo, w.download, w.make_onnx, w.onnx, w.use_help]
     trained = w.start.click(bind(train, w), [session, w.backbone, w.method, w.epochs, w.lr, w.batch_size, w.augment,
                                              w.seed],
                             [w.status, w.loss_plot, w.accuracy_plot, w.reading, w.to_evaluate, w.session, *run_views],
                             concurrency_limit=LIMITS.training_jobs, concurrency_id=TRAINING, show_progress_on=[w.status], **private)
     w.stop.click(stop_training, session, None, queue=False, **private)
+    w.make_onnx.click(onnx_download, session, w.onnx, concurrency_limit=1, concurrency_id=TRAINING, **private)
     w.run.input(bind(choose_run, w), [session, w.run], run_views, show_progress_on=[w.score], **private)
     w.photo.input(try_photo, [w.photo, session], w.answer, preprocess=False, show_progress="minimal", **private)
     w.examples.select(try_example, session, [w.photo, w.answer], show_progress_on=[w.answer], **private)

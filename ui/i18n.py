@@ -729,17 +729,31 @@ GERMAN: dict[str, str] = {
         "Antwort erscheint sofort.",
     "Test photos it never trained on: click one": "Testfotos, mit denen es nie trainiert hat: eines anklicken",
     "Download run {number} (.zip)": "Lauf {number} herunterladen (.zip)",
-    "**Download** a zip with one folder: `model.safetensors` (the weights) and `config.json` (the class names,\nhow "
-    "photos are resized, and the test scores). Unzip it, then in Python:\n\n```python\nimport transfer\n"
-    "transfer.predict(\"photo.jpg\", \"{folder}\")   # the unzipped folder; top classes with their probabilities\n"
-    "```\n\nIn this app the model is already in the **Classify**, **Ideal image** and **Adversarial** tabs' model "
-    "lists (for\nyou only, until you close the page).":
-        "**Herunterladen** liefert eine Zip-Datei mit einem Ordner: `model.safetensors` (die Gewichte) und "
-        "`config.json` (die Klassennamen, wie Fotos skaliert werden, und die Testergebnisse). Entpacken Sie sie, dann "
-        "in Python:\n\n```python\nimport transfer\ntransfer.predict(\"foto.jpg\", \"{folder}\")   # der entpackte "
-        "Ordner; die wahrscheinlichsten Klassen mit ihren Wahrscheinlichkeiten\n```\n\nIn dieser App steht das Modell "
-        "schon in den Modelllisten der Tabs **Klassifizieren**, **Ideales Bild** und **Gegnerisches Beispiel** (nur "
-        "für Sie, bis Sie die Seite schließen).",
+    "**Download** a zip with one folder in timm's format: `model.safetensors` (the weights),\n`config.json` (the "
+    "class names and how photos are resized), a model card `README.md` and `transfer_lab.json`\n(the test scores). "
+    "Unzip it, then in Python:\n\n```python\nimport timm, transfer\nfolder = \"{folder}\"   # the unzipped folder\n"
+    "transfer.predict(\"photo.jpg\", folder)   # top classes with their probabilities\n"
+    "model = timm.create_model(\"local-dir:\" + folder, pretrained=True)   # or with timm alone\n```\n\n"
+    "**Make ONNX file** exports the same model for ONNX Runtime, checked on the run's test photos.\n\n"
+    "In this app the model is already in the **Classify**, **Ideal image** and **Adversarial** tabs' model lists "
+    "(for\nyou only, until you close the page).":
+        "**Herunterladen** liefert eine Zip-Datei mit einem Ordner im Format von timm: `model.safetensors` (die "
+        "Gewichte), `config.json` (die Klassennamen und wie Fotos skaliert werden), eine Modellkarte `README.md` und "
+        "`transfer_lab.json` (die Testergebnisse). Entpacken Sie sie, dann in Python:\n\n```python\n"
+        "import timm, transfer\nfolder = \"{folder}\"   # der entpackte Ordner\n"
+        "transfer.predict(\"foto.jpg\", folder)   # die wahrscheinlichsten Klassen mit ihren Wahrscheinlichkeiten\n"
+        "model = timm.create_model(\"local-dir:\" + folder, pretrained=True)   # oder allein mit timm\n```\n\n"
+        "**ONNX-Datei erstellen** exportiert dasselbe Modell für ONNX Runtime, geprüft an den Testfotos des Laufs."
+        "\n\nIn dieser App steht das Modell schon in den Modelllisten der Tabs **Klassifizieren**, **Ideales Bild** "
+        "und **Gegnerisches Beispiel** (nur für Sie, bis Sie die Seite schließen).",
+    "Make ONNX file": "ONNX-Datei erstellen",
+    "Download ONNX": "ONNX herunterladen",
+    "Download run {number} (.onnx, {size} MB)": "Lauf {number} herunterladen (.onnx, {size} MB)",
+    "Exporting to ONNX and checking the file with ONNX Runtime: this takes 10-30 seconds.":
+        "Export nach ONNX und Prüfung der Datei mit ONNX Runtime: Das dauert 10-30 Sekunden.",
+    "ONNX Runtime agrees with PyTorch on {share} of {count} test photos (largest logit difference {diff}).":
+        "ONNX Runtime stimmt bei {share} von {count} Testfotos mit PyTorch überein (größte Logit-Abweichung "
+        "{diff}).",
     "Your model says": "Ihr Modell sagt",
     "Classify with my model": "Mit meinem Modell klassifizieren",
     "Download model (.zip)": "Modell herunterladen (.zip)",
@@ -1039,12 +1053,6 @@ GERMAN: dict[str, str] = {
     "'{folder}' has no {file}: it is not a Transfer Lab model folder.":
         "'{folder}' enthält keine {file}: Das ist kein Modellordner von Transfer Lab.",
     "{path} is not valid JSON ({reason}).": "{path} ist kein gültiges JSON ({reason}).",
-    "'{folder}' is not a Transfer Lab model folder (its config.json has no \"format\": \"{format}\").":
-        "'{folder}' ist kein Modellordner von Transfer Lab (seine config.json hat kein \"format\": \"{format}\").",
-    "'{folder}' uses format version {version}; this version of Transfer Lab reads version {supported}.":
-        "'{folder}' nutzt Formatversion {version}; diese Version von Transfer Lab liest Version {supported}.",
-    "{path}: 'labels' must be a list of 2 to {limit} class names.":
-        "{path}: 'labels' muss eine Liste von 2 bis {limit} Klassennamen sein.",
     "{path}: unknown architecture {architecture}.": "{path}: unbekannte Architektur {architecture}.",
     "'{folder}' is not a Transfer Lab model folder: it has no {extras} beside its {config}.":
         "'{folder}' ist kein Modellordner von Transfer Lab: Neben seiner {config} fehlt {extras}.",
@@ -1058,6 +1066,17 @@ GERMAN: dict[str, str] = {
         "{path}: 'num_classes' oder 'model_args' passen nicht zu {count} RGB-Klassen.",
     "{path}: timm cannot build the model it describes ({reason}).":
         "{path}: timm kann das beschriebene Modell nicht bauen ({reason}).",
+    "'{folder}' is not a Transfer Lab model folder: it has no {file} beside its {config}.":
+        "'{folder}' ist kein Modellordner von Transfer Lab: Neben seiner {config} fehlt {file}.",
+    "'{folder}' uses format {format} version {version}; this version of Transfer Lab reads {expected} versions 1 "
+    "and {supported}.":
+        "'{folder}' nutzt Format {format} in Version {version}; diese Version von Transfer Lab liest {expected} in "
+        "den Versionen 1 und {supported}.",
+    "'{folder}' uses format version {version}; this version of Transfer Lab reads versions 1 and {supported}.":
+        "'{folder}' nutzt Formatversion {version}; diese Version von Transfer Lab liest die Versionen 1 und "
+        "{supported}.",
+    "{path}: 'num_classes' or 'model_args' do not fit {classes} RGB classes.":
+        "{path}: 'num_classes' oder 'model_args' passen nicht zu {classes} RGB-Klassen.",
     "{path} is not a JSON object: it is not a Transfer Lab model folder.":
         "{path} ist kein JSON-Objekt: Das ist kein Modellordner von Transfer Lab.",
     "{path}: '{key}' must be a list of 2 to {limit} class names.":
@@ -1084,6 +1103,29 @@ GERMAN: dict[str, str] = {
     "file was not kept.":
         "Der ONNX-Export stimmt nicht mit PyTorch überein (größter Logit-Unterschied {difference}, Top-1-"
         "Übereinstimmung {agreement}): Die Datei wurde nicht behalten.",
+    "{path}: timm cannot build the model it describes ({reason}).":
+        "{path}: timm kann das beschriebene Modell nicht bauen ({reason}).",
+    "The repository must look like USER/NAME (letters, digits, '-', '_', '.'), got {value}.":
+        "Das Repository muss wie NUTZER/NAME aussehen (Buchstaben, Ziffern, '-', '_', '.'), nicht {value}.",
+    "Cannot upload to the Hugging Face Hub: {reason}. Connect to the internet and try again; nothing was uploaded.":
+        "Hochladen auf den Hugging Face Hub nicht möglich: {reason}. Verbinden Sie sich mit dem Internet und "
+        "versuchen Sie es erneut; es wurde nichts hochgeladen.",
+    "No Hugging Face token: run `hf auth login` or set HF_TOKEN to a token with write access, then try again. "
+    "Nothing was uploaded.":
+        "Kein Hugging-Face-Token: Führen Sie `hf auth login` aus oder setzen Sie HF_TOKEN auf ein Token mit "
+        "Schreibrecht, dann versuchen Sie es erneut. Es wurde nichts hochgeladen.",
+    "Upload to {repo} failed: {reason}": "Hochladen nach {repo} fehlgeschlagen: {reason}",
+    "The ONNX file name must end in .onnx, got '{name}'.":
+        "Der Name der ONNX-Datei muss auf .onnx enden, nicht '{name}'.",
+    "Folder {folder} does not exist: create it or choose another path for the ONNX file.":
+        "Der Ordner {folder} existiert nicht: Legen Sie ihn an oder wählen Sie einen anderen Pfad für die "
+        "ONNX-Datei.",
+    "The ONNX export does not match PyTorch (largest logit difference {diff}, top-1 agreement {agreement}): the "
+    "file was not kept.":
+        "Der ONNX-Export stimmt nicht mit PyTorch überein (größte Logit-Abweichung {diff}, Top-1-Übereinstimmung "
+        "{agreement}): Die Datei wurde nicht behalten.",
+    "Give 2 to {limit} images to check the ONNX file on (--images), got {count}.":
+        "Geben Sie 2 bis {limit} Bilder an, an denen die ONNX-Datei geprüft wird (--images), nicht {count}.",
     "mode must be one of {choices}, got {value}.": "mode muss eines von {choices} sein, nicht {value}.",
     "No image given: upload a photo (JPEG, PNG, WebP, ...) first.":
         "Kein Bild angegeben: Laden Sie zuerst ein Foto hoch (JPEG, PNG, WebP, ...).",
@@ -1170,6 +1212,8 @@ GERMAN_PARTS: dict[str, str] = {
     "{name} (same as {other})": "{name} (wie {other})",
     "none configured": "keine eingerichtet",
     "the uploaded data": "die hochgeladenen Daten",
+    "HF_HUB_OFFLINE is set": "HF_HUB_OFFLINE ist gesetzt",
+    "huggingface.co cannot be reached from this machine": "huggingface.co ist von diesem Rechner aus nicht erreichbar",
 }
 #: Language code (as Gradio's Settings offer it) -> its pieces.
 PARTS: dict[str, dict[str, str]] = {"de": GERMAN_PARTS}
