@@ -67,7 +67,7 @@ def test_synthesis_jobs_stop_at_their_time_limit_and_release_memory(monkeypatch,
     monkeypatch.setattr(synthesis, "MAX_SYNTHESIS_SECONDS", 0)
     monkeypatch.setattr(synthesis, "release_memory", lambda: released.append(True))
     *_, final = synthesis.run_ideal("zebra", "robust", 50, 0.5, 0.05, 0, MODEL)
-    assert final[1] is not None and final[4].endswith(".png")  # the image after its first step
+    assert final[1] is not None and final[6].endswith(".png")  # the image after its first step
     assert released == [True]
     outputs = synthesis.run_adversarial(as_upload(LION), "tabby, tabby cat", 50, 0, 2, 0.5, MODEL)
     assert "after 0 steps" in outputs[4] and released == [True, True]
