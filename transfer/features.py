@@ -16,6 +16,7 @@ from torch.utils.data import Dataset
 from torchvision.transforms import v2
 
 from .data import Sample
+from .distributed import gather, shard, world
 from .images import load_image, shrink, to_tensor
 from .classifier import Classifier, inference_copy
 
@@ -97,8 +98,9 @@ def extract_features(classifier: Classifier, samples: Sequence[Sample], views: S
     with _cache_lock:
         found = {key: _cache[key] for key in keys if key in _cache}
     images = sorted({key[1:3] for key in keys if key not in found})
+    mine = shard(images)  # under torchrun each process extracts its share; the shares are gathered below
     network = feature_network(classifier)
-    chunks = [images[start:start + batch_size] for start in range(0, len(images), batch_size)]
+    chunks = [mine[start:start + batch_size] for start in range(0, len(mine), batch_size)]
     with ThreadPoolExecutor(max_workers=1) as loader:  # decode the next batch while the network runs
         pending = loader.submit(_inputs, classifier, chunks[0]) if chunks else None
         for index, chunk in enumerate(chunks):
@@ -109,10 +111,15 @@ def extract_features(classifier: Classifier, samples: Sequence[Sample], views: S
             if index + 1 < len(chunks):
                 pending = loader.submit(_inputs, classifier, chunks[index + 1])
             found.update(_store(classifier, network, chunk, inputs, views))
-            done = sum(map(len, chunks[:index + 1]))
+            done = min(sum(map(len, chunks[:index + 1])) * world().size, len(images))  # all processes together
             yield Progress("features", done, len(images), f"features of {done}/{len(images)} new images")
     if stop is not None and stop.is_set():
         return torch.empty(0)
+    if world().size > 1 and images:
+        local = torch.stack([torch.stack([found[(classifier.name, *image, flip)] for flip in views]) for image in mine])
+        found.update(_remember({(classifier.name, *image, flip): vectors[view]
+                                for image, vectors in zip(images, gather(local, len(images)))
+                                for view, flip in enumerate(views)}))
     return torch.stack([found[key] for key in keys])
 
 
@@ -132,11 +139,16 @@ def _store(classifier: Classifier, network: nn.Module, chunk: list[tuple[str, in
             features = network(batch.to(classifier.device).contiguous(memory_format=torch.channels_last))
             for (path, mtime), vector in zip(chunk, features.float().cpu()):
                 computed[(classifier.name, path, mtime, flip)] = vector.clone()
+    return _remember(computed)
+
+
+def _remember(features: dict[tuple, torch.Tensor]) -> dict[tuple, torch.Tensor]:
+    """Put features into the bounded cache (oldest dropped first) and return them."""
     with _cache_lock:
-        _cache.update(computed)
+        _cache.update(features)
         while len(_cache) > CACHE_ENTRIES:
             _cache.popitem(last=False)
-    return computed
+    return features
 
 
 def _mtime(path: str) -> int:

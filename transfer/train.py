@@ -13,11 +13,12 @@ import torch
 import torch.nn.functional as F
 from timm.models import group_parameters
 from torch import nn
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, DistributedSampler
 
 from .checks import check_float, check_int
 from .classifier import Classifier
 from .data import DatasetSplits, Sample
+from .distributed import gather, parallel, shard, sum_all, world
 from .errors import InputError
 from .evaluate import Evaluation, evaluate_logits
 from .features import Progress, SampleImages, extract_features
@@ -293,8 +294,16 @@ def _train_network(base: Classifier, data: DatasetSplits, config: TrainConfig, s
     network = _with_head(base, head.probe, len(data.classes)).eval()  # eval: BatchNorm keeps ImageNet statistics
     groups = _parameter_groups(network, config)
     optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay)
-    loader = DataLoader(SampleImages(data.train, base, augment=config.augment), batch_size=config.batch_size,
-                        shuffle=True, generator=torch.Generator().manual_seed(config.seed), drop_last=False)
+    images = SampleImages(data.train, base, augment=config.augment)
+    ranks = world().size
+    # Under torchrun each process takes its share of every batch (same total batch size) and DDP averages gradients.
+    sampler = DistributedSampler(images, shuffle=True, seed=config.seed) if ranks > 1 else None
+    loader = DataLoader(images, batch_size=math.ceil(config.batch_size / ranks), shuffle=sampler is None,
+                        sampler=sampler, generator=torch.Generator().manual_seed(config.seed), drop_last=False)
+    model = parallel(network)
+    if ranks > 1:
+        torch.manual_seed(config.seed + world().rank)  # as timm's train.py: each rank its own random augmentations
+    autocast, scaler = _mixed_precision(base.device)
     steps = config.epochs * len(loader)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, [g["lr"] for g in groups], total_steps=steps,
                                                     pct_start=0.15)
@@ -303,13 +312,17 @@ def _train_network(base: Classifier, data: DatasetSplits, config: TrainConfig, s
     for epoch in range(0, config.epochs + 1):
         tick = time.perf_counter()
         total_loss = correct = seen = 0.0
+        if sampler is not None:
+            sampler.set_epoch(epoch)
         for images, targets in loader if epoch else ():
             images, targets = images.to(base.device), targets.to(base.device)
-            logits = network(images)
-            loss = F.cross_entropy(logits, targets, label_smoothing=config.label_smoothing)
+            with autocast:
+                logits = model(images)
+                loss = F.cross_entropy(logits, targets, label_smoothing=config.label_smoothing)
             optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
             scheduler.step()
             total_loss += loss.item() * len(targets)
             correct += (logits.argmax(1) == targets).sum().item()
@@ -318,6 +331,7 @@ def _train_network(base: Classifier, data: DatasetSplits, config: TrainConfig, s
             yield Progress("train", done, steps, f"epoch {epoch}/{config.epochs}, batch {done}/{steps}")
             if stop.is_set():
                 break
+        total_loss, correct, seen = sum_all(total_loss, correct, seen)
         if epoch and (seen == 0 or (stop.is_set() and seen < len(data.train))):
             break  # a partial epoch is not a fair candidate for "best"
         val_loss, val_acc = math.nan, math.nan
@@ -372,14 +386,26 @@ def _parameter_groups(network: nn.Module, config: TrainConfig) -> list[dict]:
 
 
 def _logits(network: nn.Module, base: Classifier, samples: list[Sample], batch_size: int):
-    """Logits of `network` for samples (no augmentation), yielding evaluate progress."""
-    loader = DataLoader(SampleImages(samples, base, augment=False), batch_size=max(batch_size, 32))
+    """Logits of `network` for samples (no augmentation), yielding evaluate progress; under torchrun each process
+    scores its share and every process gets all logits."""
+    mine = shard(samples)
+    loader = DataLoader(SampleImages(mine, base, augment=False), batch_size=max(batch_size, 32))
+    autocast, _ = _mixed_precision(base.device)
     outputs = []
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast:
         for images, _ in loader:
             outputs.append(network(images.to(base.device)).float().cpu())
-            yield Progress("evaluate", sum(len(o) for o in outputs), len(samples), "scoring images")
-    return torch.cat(outputs)
+            yield Progress("evaluate", sum(len(o) for o in outputs), len(mine), "scoring images")
+    return gather(torch.cat(outputs), len(samples))
+
+
+def _mixed_precision(device: torch.device) -> tuple:
+    """Autocast and gradient scaler: bfloat16 (float16 with loss scaling where bfloat16 is unsupported) on CUDA,
+    full precision elsewhere (both then do nothing)."""
+    cuda = device.type == "cuda"
+    dtype = torch.bfloat16 if not cuda or torch.cuda.is_bf16_supported() else torch.float16
+    return (torch.autocast(device.type, dtype=dtype, enabled=cuda),
+            torch.amp.GradScaler(device.type, enabled=cuda and dtype == torch.float16))
 
 
 def _finetuned_classifier(base: Classifier, network: nn.Module, data: DatasetSplits, config: TrainConfig,
