@@ -700,30 +700,6 @@ GERMAN: dict[str, str] = {
     "{true} → {predicted} ({confidence})": "{true} → {predicted} ({confidence})",
     "Next: use it": "Weiter: verwenden",
     "5. Use it": "5. Verwenden",
-    "**Download** a zip with one folder in timm's format: `model.safetensors` (the weights), `config.json`\n(the "
-    "class names and how photos are resized), a model card `README.md` and `transfer_lab.json` (the test scores).\n"
-    "Unzip it, then in Python:\n\n```python\nimport timm, transfer\ntransfer.predict(\"photo.jpg\", \"{folder}\")   "
-    "# the unzipped folder; top classes with their probabilities\nmodel = timm.create_model(\"local-dir:{folder}\", "
-    "pretrained=True)   # or timm alone, without Transfer Lab\n```\n\n**Make ONNX file** exports the same model for "
-    "ONNX Runtime (any language or device), checked on the test photos.\n\nIn this app the model is already in the "
-    "**Classify**, **Ideal image** and **Adversarial** tabs' model lists (for\nyou only, until you close the page).":
-        "**Herunterladen** liefert eine Zip-Datei mit einem Ordner im Format von timm: `model.safetensors` (die "
-        "Gewichte), `config.json` (die Klassennamen und wie Fotos skaliert werden), eine Modellkarte `README.md` und "
-        "`transfer_lab.json` (die Testergebnisse). Entpacken Sie sie, dann in Python:\n\n```python\nimport timm, "
-        "transfer\ntransfer.predict(\"foto.jpg\", \"{folder}\")   # der entpackte Ordner; die wahrscheinlichsten "
-        "Klassen mit ihren Wahrscheinlichkeiten\nmodel = timm.create_model(\"local-dir:{folder}\", pretrained=True)   "
-        "# oder timm allein, ohne Transfer Lab\n```\n\n**ONNX-Datei erstellen** exportiert dasselbe Modell für ONNX "
-        "Runtime (jede Sprache, jedes Gerät), geprüft an den Testfotos.\n\nIn dieser App steht das Modell schon in "
-        "den Modelllisten der Tabs **Klassifizieren**, **Ideales Bild** und **Gegnerisches Beispiel** (nur für Sie, "
-        "bis Sie die Seite schließen).",
-    "Make ONNX file": "ONNX-Datei erstellen",
-    "Download ONNX": "ONNX herunterladen",
-    "Exporting to ONNX and checking the file with ONNX Runtime: this takes 10-30 seconds.":
-        "Export nach ONNX und Prüfung der Datei mit ONNX Runtime: Das dauert 10 bis 30 Sekunden.",
-    "ONNX Runtime agrees with PyTorch on {share} of {images} test photos (largest logit difference {difference}).":
-        "ONNX Runtime stimmt bei {share} von {images} Testfotos mit PyTorch überein (größter Logit-Unterschied "
-        "{difference}).",
-    "Download run {number} (.onnx, {megabytes} MB)": "Lauf {number} herunterladen (.onnx, {megabytes} MB)",
     "Try your model: upload, paste or snap a photo and its answer appears at once.":
         "Probieren Sie Ihr Modell aus: Laden Sie ein Foto hoch, fügen Sie es ein oder nehmen Sie eines auf, und die "
         "Antwort erscheint sofort.",
@@ -1054,18 +1030,6 @@ GERMAN: dict[str, str] = {
         "'{folder}' enthält keine {file}: Das ist kein Modellordner von Transfer Lab.",
     "{path} is not valid JSON ({reason}).": "{path} ist kein gültiges JSON ({reason}).",
     "{path}: unknown architecture {architecture}.": "{path}: unbekannte Architektur {architecture}.",
-    "'{folder}' is not a Transfer Lab model folder: it has no {extras} beside its {config}.":
-        "'{folder}' ist kein Modellordner von Transfer Lab: Neben seiner {config} fehlt {extras}.",
-    "'{folder}' uses format {format} version {version}; this version of Transfer Lab reads {supported} versions 1 and "
-    "{latest}.":
-        "'{folder}' nutzt das Format {format} in Version {version}; diese Version von Transfer Lab liest {supported} "
-        "in den Versionen 1 und {latest}.",
-    "'{folder}' uses format version {version}; this version of Transfer Lab reads versions 1 and {latest}.":
-        "'{folder}' nutzt Formatversion {version}; diese Version von Transfer Lab liest die Versionen 1 und {latest}.",
-    "{path}: 'num_classes' or 'model_args' do not fit {count} RGB classes.":
-        "{path}: 'num_classes' oder 'model_args' passen nicht zu {count} RGB-Klassen.",
-    "{path}: timm cannot build the model it describes ({reason}).":
-        "{path}: timm kann das beschriebene Modell nicht bauen ({reason}).",
     "'{folder}' is not a Transfer Lab model folder: it has no {file} beside its {config}.":
         "'{folder}' ist kein Modellordner von Transfer Lab: Neben seiner {config} fehlt {file}.",
     "'{folder}' uses format {format} version {version}; this version of Transfer Lab reads {expected} versions 1 "
@@ -1083,26 +1047,6 @@ GERMAN: dict[str, str] = {
         "{path}: '{key}' muss eine Liste von 2 bis {limit} Klassennamen sein.",
     "{path}: crop_mode {mode} is not supported (only 'center').":
         "{path}: crop_mode {mode} wird nicht unterstützt (nur 'center').",
-    "The repository must look like USER/NAME (letters, digits, '-', '_', '.'), got {value}.":
-        "Das Repository muss die Form NUTZER/NAME haben (Buchstaben, Ziffern, '-', '_', '.'), nicht {value}.",
-    "Cannot upload to the Hugging Face Hub: {reason}. Connect to the internet and try again; nothing was uploaded.":
-        "Hochladen zum Hugging Face Hub nicht möglich: {reason}. Verbinden Sie sich mit dem Internet und versuchen "
-        "Sie es erneut; nichts wurde hochgeladen.",
-    "No Hugging Face token: run `hf auth login` or set HF_TOKEN to a token with write access, then try again. Nothing "
-    "was uploaded.":
-        "Kein Hugging-Face-Token: Führen Sie `hf auth login` aus oder setzen Sie HF_TOKEN auf ein Token mit "
-        "Schreibrecht, dann versuchen Sie es erneut. Nichts wurde hochgeladen.",
-    "Upload to {repository} failed: {reason}": "Das Hochladen nach {repository} ist fehlgeschlagen: {reason}",
-    "Give 2 to {limit} images to check the ONNX file on (--images), got {count}.":
-        "Geben Sie 2 bis {limit} Bilder an, an denen die ONNX-Datei geprüft wird (--images), nicht {count}.",
-    "The ONNX file name must end in .onnx, got '{name}'.": "Der Name der ONNX-Datei muss auf .onnx enden, nicht "
-                                                           "'{name}'.",
-    "Folder {folder} does not exist: create it or choose another path for the ONNX file.":
-        "Der Ordner {folder} existiert nicht: Legen Sie ihn an oder wählen Sie einen anderen Pfad für die ONNX-Datei.",
-    "The ONNX export does not match PyTorch (largest logit difference {difference}, top-1 agreement {agreement}): the "
-    "file was not kept.":
-        "Der ONNX-Export stimmt nicht mit PyTorch überein (größter Logit-Unterschied {difference}, Top-1-"
-        "Übereinstimmung {agreement}): Die Datei wurde nicht behalten.",
     "{path}: timm cannot build the model it describes ({reason}).":
         "{path}: timm kann das beschriebene Modell nicht bauen ({reason}).",
     "The repository must look like USER/NAME (letters, digits, '-', '_', '.'), got {value}.":
