@@ -472,13 +472,11 @@ def translate_messages(demo: gr.Blocks) -> None:
 GERMAN: dict[str, str] = {
     # The page and its tabs
     "# Transfer Lab\nExplore what a network pretrained on ImageNet has learned, then reuse it. Everything runs on "
-    "this computer's CPU.":
+    "{where}.":
         "# Transfer Lab\nEntdecken Sie, was ein auf ImageNet vortrainiertes Netz gelernt hat, und verwenden Sie es "
-        "weiter. Alles läuft auf der CPU dieses Computers.",
-    "# Transfer Lab\nExplore what a network pretrained on ImageNet has learned, then reuse it. Everything runs on "
-    "a GPU that Hugging Face's ZeroGPU lends to each request.":
-        "# Transfer Lab\nEntdecken Sie, was ein auf ImageNet vortrainiertes Netz gelernt hat, und verwenden Sie es "
-        "weiter. Alles läuft auf einer GPU, die Hugging Face ZeroGPU jeder Anfrage leiht.",
+        "weiter. Alles läuft auf {where}.",
+    "this computer's CPU": "der CPU dieses Computers",
+    "a GPU that Hugging Face's ZeroGPU lends to each request": "einer GPU, die Hugging Face ZeroGPU jeder Anfrage leiht",
     "Transfer Lab": "Transfer Lab",
     "You have too many requests waiting: wait for them to finish, then try again.":
         "Sie haben zu viele wartende Anfragen: Warten Sie, bis sie fertig sind, und versuchen Sie es dann erneut.",
@@ -787,25 +785,55 @@ GERMAN: dict[str, str] = {
     # Ideal image
     "**What does the network think a Siamese cat looks like?** We start from random noise and change the *picture* "
     "(not the\nnetwork) step by step, always in the direction that makes the network more sure it sees your target "
-    "class.\n**Total variation (TV)** measures how much neighbouring pixels differ: a noisy picture has a high TV, a "
-    "smooth one a\nlow TV. Raising the *TV weight* punishes noise, so the picture becomes smoother.\n*Lesson mode* "
-    "changes the pixels directly: the network is soon sure, but the picture mostly stays noise that fools only\nthis "
-    "one network. *Robust mode* builds the picture from smooth waves and shows the network randomly shifted, scaled\n"
-    "and rotated copies, so only real structure survives. The second network (never used for the optimisation) tells "
-    "you\nwhether the result looks like the class to other eyes too.":
+    "class.\n- **Mode**: *natural* may only move detail around: how much fine and coarse detail the picture has stays "
+    "that of real\n  photos, and the network sees random parts of it, so what grows looks like a photo. *Robust* "
+    "builds the picture from\n  smooth waves shown shifted, scaled and rotated. *Lesson* changes the pixels directly: "
+    "the network is soon sure, but\n  the picture mostly stays noise that fools only this one network.\n- **Steps**: "
+    "how many changes it makes; watch the live preview grow.\n- **Total variation (TV)** measures how much "
+    "neighbouring pixels differ: a noisy picture has a high TV, a smooth one a\n  low TV. Raising the *TV weight* "
+    "punishes noise, so the picture becomes smoother (plainest in lesson mode; in natural\n  mode it turns the finest "
+    "detail down).\n- **Where the picture matters** colours the parts whose changes moved the network most, over all "
+    "steps. The **real\n  photos** are those at hand that the network finds most like the target: compare them with "
+    "its dream. A **second\n  network**, never used for the optimisation, tells you whether the result is the class "
+    "to other eyes too.":
         "**Wie stellt sich das Netz eine Siamkatze vor?** Wir beginnen mit zufälligem Rauschen und ändern Schritt "
         "für Schritt das *Bild* (nicht das Netz), immer in die Richtung, in der das Netz sicherer wird, Ihre "
-        "Zielklasse zu sehen.\nDie **Totalvariation (TV)** misst, wie stark sich benachbarte Pixel unterscheiden: "
-        "Ein verrauschtes Bild hat eine hohe TV, ein glattes eine niedrige. Ein höheres *TV-Gewicht* bestraft "
-        "Rauschen, das Bild wird glatter.\nDer *Lektionsmodus* ändert die Pixel direkt: Das Netz ist bald sicher, "
-        "aber das Bild bleibt meist Rauschen, das nur dieses eine Netz täuscht. Der *robuste Modus* baut das Bild "
-        "aus glatten Wellen auf und zeigt dem Netz zufällig verschobene, skalierte und gedrehte Kopien, sodass nur "
-        "echte Struktur übrig bleibt. Das zweite Netz (nie für die Optimierung verwendet) zeigt, ob das Ergebnis "
-        "auch für andere Augen wie die Klasse aussieht.",
+        "Zielklasse zu sehen.\n- **Modus**: *Natürlich* darf Details nur verschieben: Wie viel feines und grobes "
+        "Detail das Bild hat, bleibt wie bei echten Fotos, und das Netz sieht zufällige Ausschnitte davon, sodass das "
+        "Entstehende wie ein Foto aussieht. *Robust* baut das Bild aus glatten Wellen auf, verschoben, skaliert und "
+        "gedreht gezeigt. *Lektion* ändert die Pixel direkt: Das Netz ist bald sicher, aber das Bild bleibt meist "
+        "Rauschen, das nur dieses eine Netz täuscht.\n- **Schritte**: wie viele Änderungen es macht; sehen Sie der "
+        "Live-Vorschau beim Wachsen zu.\n- Die **Totalvariation (TV)** misst, wie stark sich benachbarte Pixel "
+        "unterscheiden: Ein verrauschtes Bild hat eine hohe TV, ein glattes eine niedrige. Ein höheres *TV-Gewicht* "
+        "bestraft Rauschen, das Bild wird glatter (am deutlichsten im Lektionsmodus; im natürlichen Modus dämpft es "
+        "die feinsten Details).\n- **Wo das Bild zählt** färbt die Stellen, deren Änderungen das Netz über alle "
+        "Schritte am stärksten bewegt haben. Die **echten Fotos** sind die vorhandenen, die das Netz dem Ziel am "
+        "ähnlichsten findet: Vergleichen Sie sie mit seinem Traum. Ein **zweites Netz**, nie für die Optimierung "
+        "verwendet, zeigt, ob das Ergebnis auch für andere Augen die Klasse ist.",
     "Target class": "Zielklasse",
-    "Type to search the 1000 ImageNet classes.": "Tippen Sie, um die 1000 ImageNet-Klassen zu durchsuchen.",
+    "Type to search the network's classes (1000 for ImageNet networks).":
+        "Tippen Sie, um die Klassen des Netzes zu durchsuchen (1000 bei ImageNet-Netzen).",
+    "Natural (looks like a photo)": "Natürlich (sieht aus wie ein Foto)",
+    "Robust (smooth waves)": "Robust (glatte Wellen)",
+    "*Progress, then the result in words, show here.*": "*Hier erscheinen der Fortschritt und dann das Ergebnis in "
+                                                        "Worten.*",
+    "Where the picture matters (red: most)": "Wo das Bild zählt (rot: am meisten)",
+    "Real photos the network finds most like the target": "Echte Fotos, die das Netz dem Ziel am ähnlichsten findet",
+    "network {probability} sure · step {step}/{steps}": "Netz zu {probability} sicher · Schritt {step}/{steps}",
+    "Done in {seconds} s: the network is {probability} sure it is **{name}**; {second}":
+        "Fertig in {seconds} s: Das Netz ist zu {probability} sicher, dass es **{name}** ist; {second}",
+    "the second network ranks {name} **#{rank}** of its classes ({score}).":
+        "das zweite Netz setzt {name} auf **Platz {rank}** seiner Klassen ({score}).",
+    "{name} is not in the second network's top 5.": "{name} ist nicht in den Top 5 des zweiten Netzes.",
+    "the second network knows only ImageNet's classes: it sees **{name}**.":
+        "das zweite Netz kennt nur die Klassen von ImageNet: Es sieht **{name}**.",
+    "Ideal image: {name}": "Ideales Bild: {name}",
+    "Ideal images: what the network dreamt up from noise in the Ideal image tab (click one)":
+        "Ideale Bilder: was sich das Netz im Tab Ideales Bild aus Rauschen erträumt hat (eines anklicken)",
+    "The natural-image spectrum {path} is missing: reinstall Transfer Lab or run scripts/make_spectrum.py.":
+        "Das Spektrum natürlicher Bilder {path} fehlt: Installieren Sie Transfer Lab neu oder führen Sie "
+        "scripts/make_spectrum.py aus.",
     "Mode": "Modus",
-    "Robust (recognisable)": "Robust (erkennbar)",
     "Lesson (plain pixels)": "Lektion (reine Pixel)",
     "Steps": "Schritte",
     "TV weight (smoothness)": "TV-Gewicht (Glätte)",
