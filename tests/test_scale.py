@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,6 @@ import pytest
 import torch
 
 from conftest import ROOT
-from transfer.data import open_dataset
 from transfer.distributed import World, gather, shard, sum_all, world
 
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
@@ -92,36 +90,29 @@ def test_error_on_every_rank_is_reported_once(tmp_path):
     assert result.stdout == ""
 
 
+#: torchrun's script for the next test: transfer's CLI, where rank 1 alone finds every photo gone after the data check.
+RANK_1_LOSES_PHOTOS = """
+import os, sys
+import transfer.features
+from transfer.cli import main
+
+if os.environ["RANK"] == "1":
+    real = transfer.features.load_image
+    transfer.features.load_image = lambda path, *args: real(f"{path}.gone", *args)
+sys.exit(main())
+"""
+
+
 def test_error_on_rank_1_alone_stops_both_with_one_message(pets_root, tmp_path):
-    """A photo cut off after its header is found only when decoded, by the rank whose share of the features has it:
-    rank 1 reports it, rank 0 (waiting for rank 1's features) is stopped."""
-    data = tmp_path / "data"
-    images = sorted((pets_root / "oxford-iiit-pet" / "images").glob("*.jpg"))
-    for name, prefix in (("cats", "Abyssinian_"), ("dogs", "beagle_")):
-        (data / name).mkdir(parents=True)
-        for path in [p for p in images if p.name.startswith(prefix)][:5]:
-            shutil.copy(path, data / name)
-    for broken in [data / folder / f"{prefix}-broken.jpg" for prefix in "az" for folder in ("cats", "dogs")]:
-        # name and place the photo so that it falls to rank 1 (the split and the shares follow the sorted names)
-        broken.write_bytes(images[0].read_bytes()[:2000])  # a cut-off JPEG: its header passes the dataset check
-        if extraction_rank(data, broken) == 1:
-            break
-        broken.unlink()
-    else:
-        pytest.fail("no name puts the broken photo into rank 1's share")
-    result = finetune(TORCHRUN, "--data", str(data), "--out", str(tmp_path / "model"), "--json")
+    """Rank 1 alone fails (the photos of its share of the features vanished after the data check): it reports the
+    error, rank 0 (waiting for rank 1's features) is stopped, and the job ends with one message and no model."""
+    script = tmp_path / "rank_1_loses_photos.py"
+    script.write_text(RANK_1_LOSES_PHOTOS)
+    result = subprocess.run([*TORCHRUN, str(script), "finetune", *SMALL, "--data", str(pets_root), "--out",
+                             str(tmp_path / "model")], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode != 0
     assert len(error_lines(result)) == 1, result.stderr[-3000:]
-    assert broken.name in error_lines(result)[0]
+    assert ".jpg.gone" in error_lines(result)[0]
     assert "rank      : 1 (local_rank: 1)\n  exitcode  : 2" in result.stderr  # torchrun's report: rank 1 failed
     assert not (tmp_path / "model").exists()
-
-
-def extraction_rank(data: Path, photo: Path) -> int:
-    """The rank of 2 that extracts `photo`'s features: shares of each split's sorted new images, dealt in turn."""
-    splits = open_dataset(data, seed=0)
-    for samples in (splits.train, splits.val, splits.test):  # the order in which the head method extracts them
-        paths = sorted({os.path.abspath(path) for path, _ in samples})
-        if str(photo) in paths:
-            return paths.index(str(photo)) % 2
-    raise AssertionError(f"{photo} is in no split")

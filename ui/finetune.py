@@ -205,7 +205,6 @@ def train(w: Wizard, session: Session | None, model: str, method: str, epochs: f
     """Train with live curves; at the end keep the run, read its curves and fill the Evaluate and Use-it steps."""
     if session is None or session.data is None:
         raise transfer.InputError("Check the data in step 1 (Data) first.")
-    session.stop.clear()
     try:
         config = TrainConfig(method=method, epochs=int(epochs), lr=float(lr), batch_size=int(batch_size),
                              augment=bool(augment), seed=int(seed))
@@ -251,6 +250,12 @@ def finish(w: Wizard, session: Session, result: FineTuneResult | None, model: st
                       f"**{result.evaluation.accuracy:.1%}** (details in step 4).",
             w.loss_plot: loss, w.accuracy_plot: accuracy, w.reading: f"**Reading the curves:** {read_curves(result.history)}",
             w.to_evaluate: gr.Button(interactive=True), w.session: session, **show_run(w, session, run.number)}
+
+
+def new_run(session: Session | None) -> None:
+    """Forget an earlier Stop. Un-queued, ahead of the queued run: a Stop pressed while the run waits is kept."""
+    if session is not None:
+        session.stop.clear()
 
 
 def stop_training(session: Session | None) -> None:
@@ -455,10 +460,10 @@ def build(session: gr.State, data_roots: list[Path]):
     w.method.change(method_defaults, w.method, [w.epochs, w.lr, w.batch_size], queue=False, **private)
     run_views = [w.runs, w.run, w.score, w.confusion, w.table, w.mistakes, w.no_mistakes, w.to_use, w.examples,
                  w.answer, w.photo, w.download, w.make_onnx, w.onnx, w.use_help]
-    trained = w.start.click(bind(train, w), [session, w.backbone, w.method, w.epochs, w.lr, w.batch_size, w.augment,
-                                             w.seed],
-                            [w.status, w.loss_plot, w.accuracy_plot, w.reading, w.to_evaluate, w.session, *run_views],
-                            concurrency_limit=LIMITS.training_jobs, concurrency_id=TRAINING, show_progress_on=[w.status], **private)
+    trained = w.start.click(new_run, session, None, queue=False, **private).then(
+        bind(train, w), [session, w.backbone, w.method, w.epochs, w.lr, w.batch_size, w.augment, w.seed],
+        [w.status, w.loss_plot, w.accuracy_plot, w.reading, w.to_evaluate, w.session, *run_views],
+        concurrency_limit=LIMITS.training_jobs, concurrency_id=TRAINING, show_progress_on=[w.status], **private)
     w.stop.click(stop_training, session, None, queue=False, **private)
     w.make_onnx.click(onnx_download, session, w.onnx, concurrency_limit=1, concurrency_id=TRAINING, **private)
     w.run.input(bind(choose_run, w), [session, w.run], run_views, show_progress_on=[w.score], **private)

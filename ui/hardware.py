@@ -62,8 +62,8 @@ class StopFlag:
     path: Path
 
     def set(self) -> None:
-        if self.path.parent.is_dir():  # no session folder yet: no dataset, so no training to stop
-            self.path.touch()
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # a session on a built-in dataset may have no folder yet
+        self.path.touch()
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)

@@ -236,8 +236,9 @@ def static_texts(demo: gr.Blocks) -> Iterator[StaticText]:
             text = getattr(block, prop, None)
             if isinstance(text, str) and LETTERS.search(text) and not _is_key(text):
                 yield StaticText(block, prop, text, _setter(block, prop))
-        if isinstance(block, gr.Dataset) and block.headers:
-            yield from _list_texts(block, "headers", block.headers)
+        if isinstance(block, gr.Dataset):
+            for prop in ("headers", "sample_labels"):
+                yield from _list_texts(block, prop, getattr(block, prop) or [])
         if isinstance(getattr(block, "choices", None), list) and "choices" in params:
             yield from _choice_texts(block)
 
