@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from transfer import InputError, feature_layers, feature_maps, gradcam, predict, predict_batch
+import transfer
+from transfer import InputError, analyse, feature_layers, feature_maps, gradcam, predict, predict_batch
 
 LION = gradio.media.get_image("lion.jpg")
 CHEETAH = gradio.media.get_image("cheetah.jpg")
@@ -67,6 +68,28 @@ def test_feature_maps_grid_and_layers():
     assert np.asarray(grid).std() > 10  # real activations, not a blank canvas
     with pytest.raises(InputError, match="Unknown layer"):
         feature_maps(LION, layer="conv_nope")
+
+
+def test_analyse_gives_all_three_answers_from_one_decode_and_one_pass(monkeypatch):
+    """The Classify button's work: top-5, Grad-CAM and feature maps equal the separate calls', for one pass."""
+    classifier = transfer.load_model()
+    passes, decodes = [], []
+    hook = classifier.network.conv_stem.register_forward_hook(lambda *args: passes.append(1))
+    real_load = transfer.explain.load_image
+    monkeypatch.setattr(transfer.explain, "load_image", lambda image: decodes.append(1) or real_load(image))
+    try:
+        result = analyse(LION, classifier, layer="blocks.2")
+    finally:
+        hook.remove()
+    assert len(passes) == 1 and len(decodes) == 1
+    assert [p.index for p in result.predictions] == [p.index for p in predict(LION, classifier)]
+    assert result.predictions[0].score == pytest.approx(predict(LION, classifier)[0].score, abs=1e-3)
+    cam = gradcam(LION, classifier)
+    assert result.gradcam.class_index == cam.class_index == 291
+    assert np.allclose(result.gradcam.heatmap, cam.heatmap, atol=1e-5)
+    assert np.array_equal(np.asarray(result.feature_maps), np.asarray(feature_maps(LION, classifier, "blocks.2")))
+    with pytest.raises(InputError, match="Unknown layer"):
+        analyse(LION, classifier, layer="conv_nope")
 
 
 def test_a_classifier_with_fewer_than_five_classes_works_everywhere():

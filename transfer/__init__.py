@@ -5,7 +5,7 @@
 """
 
 from .errors import InputError, ModelUnavailableError, TransferError
-from .explain import feature_layers, feature_maps, gradcam
+from .explain import Analysis, analyse, feature_layers, feature_maps, gradcam
 from .images import load_image
 from .classifier import Classifier, Preprocessing
 from .models import DEFAULT_MODEL, CATALOG, imagenet_labels, list_models, load_model
@@ -23,7 +23,7 @@ from .targets import Target, resolve_target
 __all__ = [
     "CATALOG", "DEFAULT_MODEL", "Classifier", "InputError", "ModelUnavailableError", "Prediction", "Preprocessing",
     "TransferError",
-    "feature_layers", "feature_maps", "gradcam", "imagenet_labels", "list_models", "load_image", "load_model",
+    "Analysis", "analyse", "feature_layers", "feature_maps", "gradcam", "imagenet_labels", "list_models", "load_image", "load_model",
     "predict", "predict_batch",
     "DatasetSplits", "EpochMetrics", "Evaluation", "FineTuneResult", "TrainConfig", "evaluate", "finetune",
     "load_finetuned", "open_dataset", "save_finetuned", "OnnxExport", "export_onnx", "push_to_hub",

@@ -31,17 +31,17 @@ def classify(image: dict | str | None, model: str, session=None) -> dict[str, fl
 
 @on_gpu("quick")
 @user_errors
-def explain(image: dict | str | None, model: str, layer: str | None, session=None):
-    """Grad-CAM overlay for the top class and a grid of the strongest feature maps of `layer`."""
+def analyse(image: dict | str | None, model: str, layer: str | None, session=None):
+    """Top-5 as {label: probability}, Grad-CAM overlay and feature-map grid of `layer`, from one forward pass."""
     image = received_file(image)
     classifier = transfer.load_model(session_model(model, session))
-    image = transfer.load_image(image)
-    return transfer.gradcam(image, classifier).overlay, transfer.feature_maps(image, classifier, layer or None)
+    result = transfer.analyse(image, classifier, layer or None)
+    return label_scores(result.predictions), result.gradcam.overlay, result.feature_maps
 
 
-def analyse(image: dict | str | None, model: str, layer: str | None):
-    """Classification and explanation together, for the example photos."""
-    return classify(image, model), *explain(image, model, layer)
+def explain(image: dict | str | None, model: str, layer: str | None, session=None):
+    """Grad-CAM overlay for the top class and a grid of the strongest feature maps of `layer` (the API's /explain)."""
+    return analyse(image, model, layer, session)[1:]
 
 
 @user_errors
@@ -88,6 +88,9 @@ def build(session: gr.State) -> gr.Dropdown:
         examples.load_input_event.then(analyse, [image, model, layer], [label, heatmap, features], preprocess=False,
                                        api_visibility="undocumented")
     model.change(layers_for, [model, session], layer, api_visibility="private")
-    button.click(classify, [image, model, session], label, api_name="classify", preprocess=False).then(
-        explain, [image, model, layer, session], [heatmap, features], api_name="explain", preprocess=False)
+    button.click(analyse, [image, model, layer, session], [label, heatmap, features], api_visibility="private",
+                 preprocess=False)
+    # The API keeps one endpoint per question: no trigger on the page, callable by API clients only.
+    gr.on([], classify, [image, model, session], label, api_name="classify", preprocess=False)
+    gr.on([], explain, [image, model, layer, session], [heatmap, features], api_name="explain", preprocess=False)
     return model
