@@ -12,8 +12,9 @@ from pathlib import Path
 
 import gradio as gr
 
+from transfer.data import PETS_MINI
 from ui import classify, finetune, i18n, sessions, synthesis
-from ui.common import PETS_ROOT, model_list
+from ui.common import model_list
 from ui.hardware import LIMITS
 
 TITLE = "Transfer Lab"
@@ -35,7 +36,7 @@ def default_data_roots() -> list[Path]:
     configured = os.environ.get("TRANSFER_DATA_ROOTS")
     if configured:
         return [Path(part) for part in configured.split(os.pathsep) if part]
-    return [PETS_ROOT.parent, finetune.DOWNLOAD_FOLDER.parent]
+    return [PETS_MINI.parent, finetune.DOWNLOAD_FOLDER.parent]
 
 
 def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:

@@ -14,8 +14,9 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+from transfer.data import PETS_FOLDER, PETS_MINI  # noqa: E402  (after the environment above)
+
 ROOT = Path(__file__).resolve().parent.parent
-PETS_ROOT = Path(os.environ.get("TRANSFER_PETS_ROOT", ROOT.parent / "shared" / "data" / "pets-mini"))
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -25,9 +26,9 @@ ARTIFACTS = ROOT / "tests" / ".artifacts"
 @pytest.fixture(scope="session")
 def pets_root() -> Path:
     """The pets-mini subset of Oxford-IIIT Pet (370 real photos); skips when it is not beside the repo."""
-    if not (PETS_ROOT / "oxford-iiit-pet" / "annotations" / "test.txt").is_file():
-        pytest.skip(f"pets-mini not found at {PETS_ROOT} (set TRANSFER_PETS_ROOT to its folder to run this test)")
-    return PETS_ROOT
+    if not (PETS_MINI / PETS_FOLDER / "annotations" / "test.txt").is_file():
+        pytest.skip(f"pets-mini not found at {PETS_MINI} (set TRANSFER_PETS_ROOT to its folder to run this test)")
+    return PETS_MINI
 
 
 @pytest.fixture(scope="session")

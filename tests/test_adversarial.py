@@ -12,7 +12,7 @@ from PIL import Image
 from transfer import InputError, predict
 from transfer.adversarial import AdversarialExample, adversarial_example, iter_adversarial
 from transfer.images import to_tensor
-from transfer.synthesis import Progress
+from transfer.progress import OptimisationStep
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_untargeted_attack_changes_the_top_class(dog_photos):
 
 def test_streams_progress_then_result(dog_photos):
     items = list(iter_adversarial(dog_photos[1], "zebra", steps=2, eps=1.0))
-    assert all(isinstance(item, Progress) for item in items[:-1])
+    assert all(isinstance(item, OptimisationStep) for item in items[:-1])
     result = items[-1]
     assert isinstance(result, AdversarialExample) and result.steps <= 2
     assert Image.open(__import__("io").BytesIO(result.png)).size == result.image.size == result.perturbation.size

@@ -19,7 +19,8 @@ from transfer.data import open_dataset
 from transfer.images import to_tensor
 from transfer.ideal import NATURAL_CONTRAST, IdealImage, NaturalImage, ideal_image, iter_ideal_image, photos_like
 from transfer.natural import SPECTRUM_FILE, compute_spectrum, decorrelate, natural_spectrum, spectrum_provenance
-from transfer.synthesis import Progress, total_variation
+from transfer.optimisation import total_variation
+from transfer.progress import OptimisationStep
 from transfer.train import TrainConfig, finetune, run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +82,7 @@ def test_higher_tv_weight_gives_a_smoother_image(mode):
 def test_streams_progress_with_previews_then_result():
     items = list(iter_ideal_image(281, steps=4, size=64, preview_every=2, mode="robust"))
     progress, result = items[:-1], items[-1]
-    assert [p.step for p in progress] == [1, 2, 3, 4] and all(isinstance(p, Progress) for p in progress)
+    assert [p.step for p in progress] == [1, 2, 3, 4] and all(isinstance(p, OptimisationStep) for p in progress)
     assert [p.preview is not None for p in progress] == [False, True, False, True]
     assert isinstance(result, IdealImage) and result.target.index == 281 and result.steps == 4
 

@@ -7,9 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-import pytest
 import torch
 
 from conftest import ROOT

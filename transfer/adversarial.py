@@ -24,9 +24,14 @@ from .models import DEFAULT_MODEL
 from .predict import Prediction, predict, resolve, top_predictions
 from .render import tensor_to_image
 from .checks import check_float, check_int
-from .synthesis import Progress, total_variation
+from .optimisation import total_variation
+from .progress import OptimisationStep, run_to_result
 from .targets import Target, resolve_target
 
+DEFAULT_TARGET = "tabby cat"
+DEFAULT_STEPS = 20
+DEFAULT_EPS = 2.0
+DEFAULT_TV_WEIGHT = 0.0
 MAX_STEPS = 500
 MAX_EPS = 32.0
 MAX_TV_WEIGHT = 100.0
@@ -61,30 +66,32 @@ class AdversarialExample:
     seconds: float
 
 
-def adversarial_example(image: ImageInput, target: int | str | None = "tabby cat",
-                        model: str | Classifier = DEFAULT_MODEL, *, steps: int = 20, tv_weight: float = 0.0,
-                        eps: float = 2.0, lr: float | None = None, confidence: float = 0.0,
-                        max_seconds: float | None = None,
-                        on_progress: Callable[[Progress], None] | None = None) -> AdversarialExample:
+def default_lr(eps: float) -> float:
+    """The step size (in 1/255) used when none is given: a quarter of eps."""
+    return eps / 4
+
+
+def adversarial_example(image: ImageInput, target: int | str | None = DEFAULT_TARGET,
+                        model: str | Classifier = DEFAULT_MODEL, *, steps: int = DEFAULT_STEPS,
+                        tv_weight: float = DEFAULT_TV_WEIGHT, eps: float = DEFAULT_EPS, lr: float | None = None,
+                        confidence: float = 0.0, max_seconds: float | None = None,
+                        on_progress: Callable[[OptimisationStep], None] | None = None) -> AdversarialExample:
     """Change `image` by at most eps/255 per pixel until the model sees `target` (None: any other class), with at
     least `confidence` probability."""
-    for item in iter_adversarial(image, target, model, steps=steps, tv_weight=tv_weight, eps=eps, lr=lr,
-                                 confidence=confidence, max_seconds=max_seconds):
-        if isinstance(item, AdversarialExample):
-            return item
-        if on_progress is not None:
-            on_progress(item)
-    raise AssertionError("iter_adversarial ended without a result")
+    return run_to_result(iter_adversarial(image, target, model, steps=steps, tv_weight=tv_weight, eps=eps, lr=lr,
+                                          confidence=confidence, max_seconds=max_seconds),
+                         AdversarialExample, on_progress)
 
 
-def iter_adversarial(image: ImageInput, target: int | str | None = "tabby cat",
-                     model: str | Classifier = DEFAULT_MODEL, *, steps: int = 20, tv_weight: float = 0.0,
-                     eps: float = 2.0, lr: float | None = None, confidence: float = 0.0,
-                     max_seconds: float | None = None) -> Iterator[Progress | AdversarialExample]:
-    """Yield a Progress per optimisation step, then the AdversarialExample last.
+def iter_adversarial(image: ImageInput, target: int | str | None = DEFAULT_TARGET,
+                     model: str | Classifier = DEFAULT_MODEL, *, steps: int = DEFAULT_STEPS,
+                     tv_weight: float = DEFAULT_TV_WEIGHT, eps: float = DEFAULT_EPS, lr: float | None = None,
+                     confidence: float = 0.0,
+                     max_seconds: float | None = None) -> Iterator[OptimisationStep | AdversarialExample]:
+    """Yield an OptimisationStep per optimisation step, then the AdversarialExample last.
 
-    Each step moves the perturbation by `lr`/255 (default eps/4) along the sign of its momentum-averaged gradient,
-    then clips it to +-eps/255; `tv_weight` penalises the perturbation's total variation, making it smoother.
+    Each step moves the perturbation by `lr`/255 (default: default_lr(eps)) along the sign of its momentum-averaged
+    gradient, then clips it to +-eps/255; `tv_weight` penalises the perturbation's total variation, making it smoother.
     It stops as soon as the 8-bit image reaches the target by MARGIN logits, with at least `confidence` probability
     (0 to MAX_CONFIDENCE; 0: any), and its PNG passes the check; or after `steps` steps, or after the step that
     reaches `max_seconds`.
@@ -94,7 +101,7 @@ def iter_adversarial(image: ImageInput, target: int | str | None = "tabby cat",
     steps = check_int("steps", steps, 1, MAX_STEPS)
     tv_weight = check_float("tv_weight", tv_weight, 0, MAX_TV_WEIGHT)
     eps = check_float("eps", eps, 0, MAX_EPS, low_inclusive=False)
-    lr = check_float("learning rate", eps / 4 if lr is None else lr, 0, MAX_EPS, low_inclusive=False)
+    lr = check_float("learning rate", default_lr(eps) if lr is None else lr, 0, MAX_EPS, low_inclusive=False)
     confidence = check_float("confidence", confidence, 0, MAX_CONFIDENCE)
     if max_seconds is not None:
         max_seconds = check_float("max_seconds", max_seconds, 0, math.inf)
@@ -129,7 +136,7 @@ def iter_adversarial(image: ImageInput, target: int | str | None = "tabby cat",
             delta.grad = None
             probabilities = logits.softmax(-1)[0]
         goal_probability = 1 - probabilities[source] if goal is None else probabilities[goal.index]
-        yield Progress(step + 1, steps, float(goal_probability))
+        yield OptimisationStep(step + 1, steps, float(goal_probability))
     result = result or _verify(classifier, photo, original, adversarial.detach(), before, goal, source, confidence)
     result.steps, result.seconds = step, time.perf_counter() - start
     yield result

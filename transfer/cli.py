@@ -10,12 +10,20 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from .adversarial import DEFAULT_EPS, DEFAULT_STEPS, DEFAULT_TARGET, DEFAULT_TV_WEIGHT, adversarial_example, default_lr
+from .data import DEFAULT_TASK, PETS_DOWNLOAD_MB, TASKS, open_dataset
 from .distributed import primary_first, process_group, world
 from .errors import InputError, TransferError
-from .ideal import DEFAULT_MODE as IDEAL_MODE, DEFAULTS as IDEAL_DEFAULTS
+from .export import save_result
+from .hub import push_to_hub
+from .ideal import DEFAULT_MODE, MODE_TITLES, MODES, ideal_image
+from .ideal import DEFAULTS as IDEAL_DEFAULTS
 from .models import DEFAULT_MODEL, list_models, load_model
-from .predict import predict
-from .train import DEFAULTS, METHODS
+from .onnx_export import export_onnx
+from .predict import DEFAULT_TOP_K, predict
+from .progress import TrainingProgress
+from .train import DEFAULT_METHOD, METHOD_TITLES, METHODS, EpochMetrics, TrainConfig, finetune, run
+from .train import DEFAULTS as TRAIN_DEFAULTS
 
 
 def cmd_models(args: argparse.Namespace) -> None:
@@ -46,10 +54,6 @@ def cmd_classify(args: argparse.Namespace) -> None:
 
 @process_group()  # under torchrun: every rank trains, rank 0 alone prints and writes (README: Scale)
 def cmd_finetune(args: argparse.Namespace) -> None:
-    from .data import PETS_DOWNLOAD_MB, open_dataset
-    from .export import save_result
-    from .train import EpochMetrics, Progress, TrainConfig, finetune, run
-
     def log(text: str) -> None:
         if not args.json and world().primary:
             print(text, flush=True)
@@ -72,7 +76,7 @@ def cmd_finetune(args: argparse.Namespace) -> None:
                 f"epoch {event.epoch:3}/{event.epochs}"
             log(f"{step}  train loss {event.train_loss:.3f} acc {event.train_accuracy:.1%}"
                 f"  val loss {event.val_loss:.3f} acc {event.val_accuracy:.1%}{'  *best' if event.best else ''}")
-        elif isinstance(event, Progress) and event.stage == "features" and event.done == event.total:
+        elif isinstance(event, TrainingProgress) and event.stage == "features" and event.done == event.total:
             log(f"features of {event.total} images extracted")
 
     result = run(finetune(data, config, args.model), show)
@@ -96,7 +100,6 @@ def cmd_finetune(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    from .onnx_export import export_onnx
 
     result = export_onnx(args.model, args.onnx, args.images)
     if args.json:
@@ -109,14 +112,13 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_push(args: argparse.Namespace) -> None:
-    from .hub import push_to_hub
 
     url = push_to_hub(args.folder, args.repo, private=args.private)
     print(json.dumps({"repo": args.repo, "commit_url": url}) if args.json else f"uploaded to {url}")
 
 
 def _progress_printer(every: int) -> Callable:
-    """Print every `every`-th Progress report to stderr, so stdout stays clean for --json."""
+    """Print every `every`-th OptimisationStep to stderr, so stdout stays clean for --json."""
     def show(progress) -> None:
         if progress.step % every == 0 or progress.step == progress.steps:
             print(f"step {progress.step:4}/{progress.steps}  target probability {progress.probability:7.2%}",
@@ -140,8 +142,6 @@ def _output_path(out: str, folder: bool = False) -> Path:
 
 
 def cmd_ideal(args: argparse.Namespace) -> None:
-    from .ideal import ideal_image
-
     out = _output_path(args.out)
     result = ideal_image(args.target, args.model, steps=args.steps, tv_weight=args.tv_weight, lr=args.lr,
                          size=args.size, seed=args.seed, mode=args.mode, on_progress=_progress_printer(10))
@@ -158,8 +158,6 @@ def cmd_ideal(args: argparse.Namespace) -> None:
 
 
 def cmd_adversarial(args: argparse.Namespace) -> None:
-    from .adversarial import adversarial_example
-
     out = _output_path(args.out)
     target = None if args.untargeted else args.target
     result = adversarial_example(args.image, target, args.model, steps=args.steps, tv_weight=args.tv_weight,
@@ -182,6 +180,12 @@ def cmd_adversarial(args: argparse.Namespace) -> None:
           f"{result.steps} steps, {result.seconds:.1f} s; saved to {out}")
 
 
+def _per(defaults: dict[str, dict], key: str) -> str:
+    """'6 partial, 6 full': a setting's default for each method or mode (None: the network's input size)."""
+    return ", ".join(f"{'network input' if value[key] is None else format(value[key], 'g')} {name}"
+                     for name, value in defaults.items())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m transfer", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -197,18 +201,20 @@ def build_parser() -> argparse.ArgumentParser:
     classify = command("classify", cmd_classify, "classify images with a pretrained or fine-tuned model")
     classify.add_argument("images", nargs="+", metavar="IMAGE")
     classify.add_argument("--model", default=DEFAULT_MODEL, help="catalog/timm name or fine-tuned model folder")
-    classify.add_argument("--top", type=int, default=5, help="how many classes to show (default 5)")
+    classify.add_argument("--top", type=int, default=DEFAULT_TOP_K,
+                          help=f"how many classes to show (default {DEFAULT_TOP_K})")
 
     finetune = command("finetune", cmd_finetune, "train a classifier for your classes on a pretrained network")
     finetune.add_argument("--data", required=True, metavar="ROOT_OR_ZIP",
                           help="Oxford-IIIT Pet root (torchvision layout), a folder of class folders, or a .zip of one")
     finetune.add_argument("--download", action="store_true",
-                          help="download Oxford-IIIT Pet (about 800 MB) into --data first (needs internet)")
-    finetune.add_argument("--task", choices=["breeds", "species"], default="breeds",
-                          help="Oxford-IIIT Pet: 37 breeds or cat vs dog (default breeds)")
-    finetune.add_argument("--method", choices=METHODS, default="head",
-                          help="head: fit a new last layer on cached features (fast, default); partial: then also "
-                               "fine-tune the last blocks; full: then fine-tune everything")
+                          help=f"download Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB) into --data first "
+                               "(needs internet)")
+    finetune.add_argument("--task", choices=TASKS, default=DEFAULT_TASK,
+                          help=f"Oxford-IIIT Pet: 37 breeds or cat vs dog (default {DEFAULT_TASK})")
+    finetune.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD,
+                          help="; ".join(f"{name}: {title}" for name, title in METHOD_TITLES.items())
+                               + f" (default {DEFAULT_METHOD})")
     finetune.add_argument("--per-class", type=int, default=None, metavar="N", help="at most N images per class")
     finetune.add_argument("--l2", type=float, default=None,
                           help="L2 strength of the last layer's fit (default: the best by cross-validation on the "
@@ -216,8 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     for option, key, kind, what in (("--epochs", "epochs", int, "passes over the training images"),
                                     ("--lr", "lr", float, "learning rate of the last layer and stage"),
                                     ("--batch-size", "batch_size", int, "images per step")):
-        defaults = ", ".join(f"{method} {values[key]:g}" for method, values in DEFAULTS.items())
-        finetune.add_argument(option, type=kind, default=None, help=f"{what}; partial/full only (default {defaults})")
+        finetune.add_argument(option, type=kind, default=None,
+                              help=f"{what}; partial/full only (default {_per(TRAIN_DEFAULTS, key)})")
     finetune.add_argument("--no-augment", action="store_true", help="no mirror images / random crops while training")
     finetune.add_argument("--seed", type=int, default=0, help="seed of the split and of training (default 0)")
     finetune.add_argument("--model", default=DEFAULT_MODEL, help=f"pretrained network to start from ({DEFAULT_MODEL})")
@@ -236,18 +242,17 @@ def build_parser() -> argparse.ArgumentParser:
     push.add_argument("--private", action="store_true", help="create the repository as private")
     ideal = command("ideal", cmd_ideal, "optimise an image from noise until the network sees a class")
     ideal.add_argument("--target", required=True, help="class name (any synonym, e.g. 'Siamese cat') or index")
-
-    def per_mode(key: str) -> str:
-        return ", ".join(f"{defaults[key] or 'network input'} {mode}" for mode, defaults in IDEAL_DEFAULTS.items())
-
-    ideal.add_argument("--steps", type=int, default=None, help=f"optimisation steps (default {per_mode('steps')})")
+    ideal.add_argument("--steps", type=int, default=None,
+                       help=f"optimisation steps (default {_per(IDEAL_DEFAULTS, 'steps')})")
     ideal.add_argument("--tv-weight", type=float, default=None,
-                       help=f"total variation weight: higher gives a smoother image (default {per_mode('tv_weight')})")
-    ideal.add_argument("--lr", type=float, default=None, help=f"learning rate (default {per_mode('lr')})")
-    ideal.add_argument("--size", type=int, default=None, help=f"image side in pixels (default {per_mode('size')})")
-    ideal.add_argument("--mode", choices=list(IDEAL_DEFAULTS), default=IDEAL_MODE,
-                       help=f"natural: photo-like spectrum, only its phase optimised, random crops; robust: Fourier "
-                            f"image + random jitter; lesson: plain pixels (default {IDEAL_MODE})")
+                       help="total variation weight: higher gives a smoother image "
+                            f"(default {_per(IDEAL_DEFAULTS, 'tv_weight')})")
+    ideal.add_argument("--lr", type=float, default=None, help=f"learning rate (default {_per(IDEAL_DEFAULTS, 'lr')})")
+    ideal.add_argument("--size", type=int, default=None,
+                       help=f"image side in pixels (default {_per(IDEAL_DEFAULTS, 'size')})")
+    ideal.add_argument("--mode", choices=MODES, default=DEFAULT_MODE,
+                       help="; ".join(f"{name}: {title}" for name, title in MODE_TITLES.items())
+                            + f" (default {DEFAULT_MODE})")
     ideal.add_argument("--seed", type=int, default=0, help="seed of the starting noise (default 0)")
     ideal.add_argument("--model", default=DEFAULT_MODEL, help="catalog/timm name or fine-tuned model folder")
     ideal.add_argument("--out", required=True, metavar="FILE.png", help="where to save the image")
@@ -256,13 +261,18 @@ def build_parser() -> argparse.ArgumentParser:
                           "change a photo invisibly until the network sees another class")
     adversarial.add_argument("image", metavar="IMAGE")
     aim = adversarial.add_mutually_exclusive_group()
-    aim.add_argument("--target", default="tabby cat", help="class to aim at, name or index (default 'tabby cat')")
+    aim.add_argument("--target", default=DEFAULT_TARGET,
+                     help=f"class to aim at, name or index (default '{DEFAULT_TARGET}')")
     aim.add_argument("--untargeted", action="store_true", help="aim at any class but the photo's top class")
-    adversarial.add_argument("--steps", type=int, default=20, help="at most this many steps (default 20)")
-    adversarial.add_argument("--tv-weight", type=float, default=0.0,
-                             help="total variation weight of the change: higher gives a smoother change (default 0)")
-    adversarial.add_argument("--eps", type=float, default=2.0, help="largest change per pixel, in 1/255 (default 2)")
-    adversarial.add_argument("--lr", type=float, default=None, help="step size in 1/255 (default eps/4)")
+    adversarial.add_argument("--steps", type=int, default=DEFAULT_STEPS,
+                             help=f"at most this many steps (default {DEFAULT_STEPS})")
+    adversarial.add_argument("--tv-weight", type=float, default=DEFAULT_TV_WEIGHT,
+                             help="total variation weight of the change: higher gives a smoother change "
+                                  f"(default {DEFAULT_TV_WEIGHT:g})")
+    adversarial.add_argument("--eps", type=float, default=DEFAULT_EPS,
+                             help=f"largest change per pixel, in 1/255 (default {DEFAULT_EPS:g})")
+    adversarial.add_argument("--lr", type=float, default=None,
+                             help=f"step size in 1/255 (default {default_lr(1.0):g} x eps)")
     adversarial.add_argument("--confidence", type=float, default=0.0, metavar="P",
                              help="keep going until the network gives its new answer at least this probability "
                                   "(0 to 0.99; default 0: stop as soon as it is fooled), within --steps")

@@ -24,8 +24,12 @@ from .errors import InputError
 from .images import MAX_FILE_BYTES, check_image
 
 TASKS = ("breeds", "species")
+DEFAULT_TASK = TASKS[0]
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 PETS_FOLDER = "oxford-iiit-pet"
+#: The 370-image sample of Oxford-IIIT Pet: TRANSFER_PETS_ROOT, else ../shared/data/pets-mini beside the checkout.
+PETS_MINI = Path(os.environ.get("TRANSFER_PETS_ROOT")
+                 or Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pets-mini")
 PETS_DOWNLOAD_MB = 800
 PETS_HOST = ("www.robots.ox.ac.uk", 443)
 #: Zip limits: total uncompressed bytes, number of entries, and the largest compression ratio of any entry and
@@ -116,7 +120,7 @@ def _listing(names: list[str], counts: dict[str, int], shown: int = 5) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def open_dataset(source: str | os.PathLike, task: str = "breeds", per_class: int | None = None,
+def open_dataset(source: str | os.PathLike, task: str = DEFAULT_TASK, per_class: int | None = None,
                  val_fraction: float = 0.2, test_fraction: float = 0.2, seed: int = 0, download: bool = False,
                  workdir: str | os.PathLike | None = None) -> DatasetSplits:
     """Detect the layout of `source` (Oxford-IIIT Pet root, class-folder tree or .zip) and split it, seeded.

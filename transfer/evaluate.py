@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import torch
@@ -13,6 +13,7 @@ from torch.utils.data import DataLoader
 from .classifier import Classifier
 from .data import Sample
 from .errors import InputError
+from .features import SampleImages
 
 if TYPE_CHECKING:
     from .train import EpochMetrics
@@ -44,10 +45,6 @@ class Evaluation:
         """Accuracy of each class that has test images."""
         return {name: row[i] / sum(row) for i, (name, row) in enumerate(zip(self.classes, self.confusion)) if sum(row)}
 
-    def to_dict(self) -> dict:
-        return {"accuracy": self.accuracy, "classes": self.classes, "confusion": self.confusion,
-                "per_class_accuracy": self.per_class_accuracy(), "mistakes": [asdict(m) for m in self.mistakes]}
-
 
 def evaluate_logits(logits: torch.Tensor, samples: Sequence[Sample], classes: list[str]) -> Evaluation:
     """An Evaluation from (N, C) logits and the N (path, label) samples they belong to."""
@@ -66,8 +63,6 @@ def evaluate_logits(logits: torch.Tensor, samples: Sequence[Sample], classes: li
 def evaluate(classifier: Classifier, samples: Sequence[Sample], classes: list[str] | None = None,
              batch_size: int = 32) -> Evaluation:
     """Score any classifier on (path, label) samples whose labels index `classes` (default: its own labels)."""
-    from .features import SampleImages
-
     classes = list(classes or classifier.labels)
     if classes != list(classifier.labels):
         raise InputError("The dataset's classes differ from the model's: evaluate a model trained on this dataset.")

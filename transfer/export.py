@@ -23,6 +23,7 @@ from timm.models import save_for_hf
 from timm.models._hub import generate_readme
 
 from .classifier import Classifier, Preprocessing
+from .data import MAX_CLASSES
 from .errors import InputError, ModelUnavailableError
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 EXTRAS_FILE = "transfer_lab.json"
 CARD_FILE = "README.md"
-MAX_CLASSES = 1000
 #: Hub datasets for the dataset kinds that have one (a user's own folders have none).
 HUB_DATASETS = {"oxford-iiit-pet": "timm/oxford-iiit-pet"}
 

@@ -8,7 +8,6 @@ import weakref
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -18,21 +17,12 @@ from torchvision.transforms import v2
 from .data import Sample
 from .distributed import gather, shard, world
 from .images import load_image, shrink, to_tensor
+from .progress import TrainingProgress
 from .classifier import Classifier, inference_copy
 
 #: Most (image, view) feature vectors kept in memory (5 KB each for a 1280-wide backbone): all of Oxford-IIIT Pet
 #: with mirror images fits.
 CACHE_ENTRIES = 20_000
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Work done within a stage ("features", "train" or "evaluate"), for progress bars."""
-
-    stage: str
-    done: int
-    total: int
-    message: str
 
 
 class SampleImages(Dataset):
@@ -88,10 +78,10 @@ def feature_network(classifier: Classifier) -> nn.Module:
 
 def extract_features(classifier: Classifier, samples: Sequence[Sample], views: Sequence[bool] = (False,),
                      stop: threading.Event | None = None, batch_size: int = 32
-                     ) -> Generator[Progress, None, torch.Tensor]:
+                     ) -> Generator[TrainingProgress, None, torch.Tensor]:
     """Pooled features (len(views) * N, D) of each image, then of its mirror image when a view is True.
 
-    Yields Progress while working and returns the tensor (a generator: use `yield from`). Features are cached in
+    Yields TrainingProgress while working and returns the tensor (a generator: use `yield from`). Features are cached in
     memory per (model, file, modification time, view), so training again with other settings skips this step.
     """
     keys = [(classifier.name, os.path.abspath(path), _mtime(path), flip) for flip in views for path, _ in samples]
@@ -112,7 +102,7 @@ def extract_features(classifier: Classifier, samples: Sequence[Sample], views: S
                 pending = loader.submit(_inputs, classifier, chunks[index + 1])
             found.update(_store(classifier, network, chunk, inputs, views))
             done = min(sum(map(len, chunks[:index + 1])) * world().size, len(images))  # all processes together
-            yield Progress("features", done, len(images), f"features of {done}/{len(images)} new images")
+            yield TrainingProgress("features", done, len(images))
     if stop is not None and stop.is_set():
         return torch.empty(0)
     if world().size > 1 and images:

@@ -33,7 +33,8 @@ from .models import DEFAULT_MODEL
 from .natural import natural_spectrum, recorrelate
 from .predict import Prediction, resolve, top_predictions
 from .render import tensor_to_image
-from .synthesis import Progress, generator, total_variation
+from .optimisation import generator, total_variation
+from .progress import OptimisationStep, run_to_result
 from .targets import Target, resolve_target
 
 DEFAULT_MODE = "natural"
@@ -46,6 +47,9 @@ DEFAULTS = {"natural": {"steps": 150, "tv_weight": 0.0, "lr": 1.0, "size": 384},
             "robust": {"steps": 128, "tv_weight": 0.5, "lr": 0.05, "size": None},
             "lesson": {"steps": 128, "tv_weight": 0.5, "lr": 0.02, "size": None}}
 MODES = tuple(DEFAULTS)
+MODE_TITLES = {"natural": "photo-like: only the phase of a natural-photo spectrum is optimised, seen in random crops",
+               "robust": "Fourier/decorrelated image shown randomly jittered",
+               "lesson": "plain pixels, as the lesson describes"}
 
 
 @dataclass
@@ -65,22 +69,17 @@ class IdealImage:
 def ideal_image(target: int | str, model: str | Classifier = DEFAULT_MODEL, *, steps: int | None = None,
                 tv_weight: float | None = None, lr: float | None = None, size: int | None = None, seed: int = 0,
                 mode: str = DEFAULT_MODE, max_seconds: float | None = None,
-                on_progress: Callable[[Progress], None] | None = None) -> IdealImage:
-    """Optimise an image until the model sees `target`; on_progress gets each Progress report."""
-    for item in iter_ideal_image(target, model, steps=steps, tv_weight=tv_weight, lr=lr, size=size, seed=seed,
-                                 mode=mode, max_seconds=max_seconds):
-        if isinstance(item, IdealImage):
-            return item
-        if on_progress is not None:
-            on_progress(item)
-    raise AssertionError("iter_ideal_image ended without a result")
+                on_progress: Callable[[OptimisationStep], None] | None = None) -> IdealImage:
+    """Optimise an image until the model sees `target`; on_progress gets each OptimisationStep."""
+    return run_to_result(iter_ideal_image(target, model, steps=steps, tv_weight=tv_weight, lr=lr, size=size,
+                                          seed=seed, mode=mode, max_seconds=max_seconds), IdealImage, on_progress)
 
 
 def iter_ideal_image(target: int | str, model: str | Classifier = DEFAULT_MODEL, *, steps: int | None = None,
                      tv_weight: float | None = None, lr: float | None = None, size: int | None = None,
                      seed: int = 0, mode: str = DEFAULT_MODE, preview_every: int = 8,
-                     max_seconds: float | None = None) -> Iterator[Progress | IdealImage]:
-    """Yield a Progress (with a preview every `preview_every` steps) per step, then the IdealImage last.
+                     max_seconds: float | None = None) -> Iterator[OptimisationStep | IdealImage]:
+    """Yield an OptimisationStep (with a preview every `preview_every` steps) per step, then the IdealImage last.
 
     With `max_seconds`, the optimisation stops after the step that reaches it and the image so far is the result
     (its `steps` says how many were done).
@@ -121,7 +120,7 @@ def iter_ideal_image(target: int | str, model: str | Classifier = DEFAULT_MODEL,
         out_of_time = max_seconds is not None and time.perf_counter() - start >= max_seconds
         last = step == steps or out_of_time
         preview = tensor_to_image(pixels.detach()[0]) if step % preview_every == 0 or last else None
-        yield Progress(step, steps, probability, preview)
+        yield OptimisationStep(step, steps, probability, preview)
         if out_of_time:
             break
     with torch.no_grad():

@@ -21,11 +21,13 @@ from .data import DatasetSplits, Sample
 from .distributed import gather, parallel, shard, sum_all, world
 from .errors import InputError
 from .evaluate import Evaluation, evaluate_logits
-from .features import Progress, SampleImages, extract_features
+from .features import SampleImages, extract_features
 from .models import DEFAULT_MODEL, load_model
 from .probe import L2_GRID, LinearProbe, PathPoint, best_l2, fit_probe, regularization_path
+from .progress import TrainingProgress, run_to_result
 
 METHODS = ("head", "partial", "full")
+DEFAULT_METHOD = METHODS[0]
 METHOD_TITLES = {
     "head": "Feature extraction: frozen network, train only a new last layer on cached features (fast)",
     "partial": "Fine-tune the last blocks plus a new last layer, with augmentation (slower)",
@@ -45,7 +47,7 @@ LAYER_LR_DECAY = 0.5
 class TrainConfig:
     """What to train and how; None means the method's default (see DEFAULTS), or for `l2` cross-validation."""
 
-    method: str = "head"
+    method: str = DEFAULT_METHOD
     epochs: int | None = None  # partial / full only, like lr and batch_size
     lr: float | None = None
     batch_size: int | None = None
@@ -160,12 +162,12 @@ class Finished:
     result: FineTuneResult | None
 
 
-Event = Progress | EpochMetrics | Finished
+Event = TrainingProgress | EpochMetrics | Finished
 
 
 def finetune(data: DatasetSplits, config: TrainConfig | None = None, model: str | Classifier = DEFAULT_MODEL,
              stop: threading.Event | None = None) -> Iterator[Event]:
-    """Train a classifier for `data`'s classes, yielding Progress and EpochMetrics, then one Finished event.
+    """Train a classifier for `data`'s classes, yielding TrainingProgress and EpochMetrics, then one Finished event.
 
     Setting `stop` ends the run after the current batch; the best step so far is kept and evaluated.
     """
@@ -210,7 +212,7 @@ def _fit_head(base: Classifier, samples: list[Sample], test: list[Sample], class
               stop: threading.Event):
     """Fit the last layer on the frozen network's features of `samples` (and their mirror images when augmenting).
 
-    Yields Progress while extracting features and an EpochMetrics per L2 strength tried; returns a _Head, or None
+    Yields TrainingProgress while extracting features and an EpochMetrics per L2 strength tried; returns a _Head, or None
     when stopped before the first strength was scored.
     """
     views = (False, True) if config.augment else (False,)
@@ -328,7 +330,7 @@ def _train_network(base: Classifier, data: DatasetSplits, config: TrainConfig, s
             correct += (logits.argmax(1) == targets).sum().item()
             seen += len(targets)
             done += 1
-            yield Progress("train", done, steps, f"epoch {epoch}/{config.epochs}, batch {done}/{steps}")
+            yield TrainingProgress("train", done, steps)
             if stop.is_set():
                 break
         total_loss, correct, seen = sum_all(total_loss, correct, seen)
@@ -353,15 +355,14 @@ def _train_network(base: Classifier, data: DatasetSplits, config: TrainConfig, s
 
 
 def _l2_steps_as_progress(events: Iterator) -> Iterator:
-    """Pass on `events`, the head's L2 steps as Progress (they are not epochs of this run); return their result."""
+    """Pass on `events`, the head's L2 steps as TrainingProgress (they are not epochs of this run); return their result."""
     while True:
         try:
             event = next(events)
         except StopIteration as finished:
             return finished.value
         if isinstance(event, EpochMetrics):
-            event = Progress("train", event.epoch, event.epochs,
-                             f"last layer: L2 strength {event.epoch}/{event.epochs}")
+            event = TrainingProgress("train", event.epoch, event.epochs)
         yield event
 
 
@@ -395,7 +396,7 @@ def _logits(network: nn.Module, base: Classifier, samples: list[Sample], batch_s
     with torch.inference_mode(), autocast:
         for images, _ in loader:
             outputs.append(network(images.to(base.device)).float().cpu())
-            yield Progress("evaluate", sum(len(o) for o in outputs), len(mine), "scoring images")
+            yield TrainingProgress("evaluate", sum(len(o) for o in outputs), len(mine))
     return gather(torch.cat(outputs), len(samples))
 
 
@@ -442,9 +443,9 @@ class CurvePoint:
 
 def data_size_curve(data: DatasetSplits, model: str | Classifier = DEFAULT_MODEL, config: TrainConfig | None = None,
                     l2: float | None = None, draws: int = CURVE_DRAWS, stop: threading.Event | None = None
-                    ) -> Generator[Progress, None, list[CurvePoint]]:
+                    ) -> Generator[TrainingProgress, None, list[CurvePoint]]:
     """Test accuracy against training images per class (1, 2, 3, 5, ..., all) for the last layer on `model`'s frozen
-    features: seconds after a training run, whose features are cached. A generator of Progress: use `yield from`.
+    features: seconds after a training run, whose features are cached. A generator of TrainingProgress: use `yield from`.
 
     The L2 strength is fixed for all sizes: `l2` (e.g. FineTuneResult.l2), else config.l2, else chosen once by
     cross-validation on all training images. (Cross-validating each size is impossible at one image per class, and
@@ -477,17 +478,12 @@ def data_size_curve(data: DatasetSplits, model: str | Classifier = DEFAULT_MODEL
             scores.append((probe.logits(test).argmax(1) == test_targets).float().mean().item())
         points.append(CurvePoint(size, sum(min(size, len(m)) for m in members), sum(scores) / len(scores),
                                  min(scores), max(scores)))
-        yield Progress("train", done, len(sizes), f"accuracy with {size} images per class")
+        yield TrainingProgress("train", done, len(sizes))
         if stop is not None and stop.is_set():
             break
     return points
 
 
 def run(events: Iterator[Event], on_event: Callable[[Event], None] | None = None) -> FineTuneResult | None:
-    """Drain a finetune() iterator, passing each event to `on_event`; returns the final result."""
-    for event in events:
-        if on_event is not None:
-            on_event(event)
-        if isinstance(event, Finished):
-            return event.result
-    return None
+    """Drain a finetune() iterator, passing each progress event to `on_event`; returns the final result."""
+    return run_to_result(events, Finished, on_event).result

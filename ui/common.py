@@ -21,15 +21,13 @@ import gradio.media
 from gradio.utils import get_upload_folder
 
 from transfer import TransferError, list_models
-from transfer.data import DatasetSplits
+from transfer.data import PETS_MINI, DatasetSplits
 from transfer.export import save_result
 from transfer.models import is_model_name
 from transfer.train import FineTuneResult
 from ui import sessions
 from ui.hardware import StopFlag
 
-PETS_ROOT = Path(os.environ.get("TRANSFER_PETS_ROOT",
-                                Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pets-mini"))
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 #: Files the app writes for download (PNGs) live here and are deleted after OUTPUT_MAX_AGE seconds.
 OUTPUT_DIR = Path(tempfile.mkdtemp(prefix="transfer-lab-outputs-"))
@@ -234,7 +232,7 @@ def ideal_examples() -> list[str]:
 
 def dog_examples() -> list[str]:
     """A few dog photos of pets-mini when it is present (dog -> cat is the lesson's example), else Gradio's photos."""
-    images = PETS_ROOT / "oxford-iiit-pet" / "images"
+    images = PETS_MINI / "oxford-iiit-pet" / "images"
     dogs = [path for breed in DOG_BREEDS for path in sorted(images.glob(f"{breed}_*.jpg"))[:1]]
     return [str(path) for path in dogs] or example_photos()
 

@@ -14,8 +14,8 @@ import gradio as gr
 import transfer
 from transfer.data import PETS_DOWNLOAD_MB, DatasetSplits, dataset_from_files, find_pets_root, open_dataset
 from transfer.evaluate import read_curves
-from transfer.features import Progress
 from transfer.onnx_export import MAX_CHECK_IMAGES, export_onnx
+from transfer.progress import TrainingProgress
 from transfer.render import confusion_image
 from transfer.train import DEFAULTS, METHOD_TITLES, METHODS, EpochMetrics, Finished, FineTuneResult, TrainConfig
 from ui import evaluation as views
@@ -219,7 +219,7 @@ def train(w: Wizard, session: Session | None, model: str, method: str, epochs: f
     session.busy = True
     try:
         for event in transfer.finetune(session.data, config, model, session.stop):
-            if isinstance(event, Progress):
+            if isinstance(event, TrainingProgress):
                 desc = {"features": "Extracting features (once per image)", "train": "Training",
                         "evaluate": "Scoring images"}[event.stage]
                 progress((event.done, event.total), desc=desc)

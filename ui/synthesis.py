@@ -8,12 +8,14 @@ import math
 import gradio as gr
 
 import transfer
+from transfer import adversarial
 from transfer.checks import check_float, check_int
+from transfer.data import PETS_FOLDER, PETS_MINI
 from transfer.ideal import DEFAULT_MODE as IDEAL_MODE, DEFAULTS as IDEAL_DEFAULTS, MAX_LR as IDEAL_MAX_LR, photos_like
+from transfer.progress import OptimisationStep
 from transfer.render import overlay
-from transfer.synthesis import Progress
-from ui.common import (PETS_ROOT, dog_examples, example_photos, label_scores, model_choices, received_file,
-                       release_memory, save_output, session_model, user_errors)
+from ui.common import (dog_examples, example_photos, label_scores, model_choices, received_file, release_memory,
+                       save_output, session_model, user_errors)
 from ui.evaluation import thumbnail
 from ui.hardware import LIMITS, on_gpu
 
@@ -27,7 +29,8 @@ MAX_SYNTHESIS_SECONDS = LIMITS.synthesis_seconds
 ADVERSARIAL_RANGES = {"steps": (1, 100), "eps": (0.5, 16), "tv_weight": (0, 10), "lr": (0.05, 8)}
 SECOND_MODEL, SECOND_FALLBACK = "tf_efficientnet_lite2", "tf_efficientnet_lite1"
 UNTARGETED = "(untargeted) anything but the photo's class"
-IDEAL_DEFAULT, ADVERSARIAL_DEFAULT = "Siamese cat, Siamese", "tabby, tabby cat"
+IDEAL_DEFAULT = "Siamese cat, Siamese"
+ADVERSARIAL_DEFAULT = transfer.resolve_target(transfer.imagenet_labels(), adversarial.DEFAULT_TARGET).label
 IDEAL_MODES = [("Natural (looks like a photo)", "natural"), ("Robust (smooth waves)", "robust"),
                ("Lesson (plain pixels)", "lesson")]
 SIMILAR_PHOTOS = 4  # real photos shown beside the ideal image
@@ -79,7 +82,7 @@ def run_ideal(target: str, mode: str, steps: float, tv_weight: float, lr: float,
     try:
         for item in transfer.iter_ideal_image(target, model, steps=steps, tv_weight=tv_weight, lr=lr, seed=seed,
                                               mode=mode, max_seconds=MAX_SYNTHESIS_SECONDS):
-            if isinstance(item, Progress):
+            if isinstance(item, OptimisationStep):
                 progress((item.step, item.steps),
                          desc=f"network {item.probability:.0%} sure · step {item.step}/{item.steps}")
                 if item.preview is not None:
@@ -117,7 +120,7 @@ def summary(result: transfer.IdealImage, cross: list[transfer.Prediction]) -> st
 
 def candidate_photos(session=None) -> list[str]:
     """Real photos to compare with: Gradio's example photos, the pets sample if present, the session's dataset."""
-    photos = example_photos() + sorted(str(path) for path in (PETS_ROOT / "oxford-iiit-pet" / "images").glob("*.jpg"))
+    photos = example_photos() + sorted(str(path) for path in (PETS_MINI / PETS_FOLDER / "images").glob("*.jpg"))
     data = getattr(session, "data", None)
     if data is not None:
         samples = data.train + data.val + data.test
@@ -140,7 +143,7 @@ def run_adversarial(image: dict | str | None, target: str, steps: float, tv_weig
     try:
         for item in transfer.iter_adversarial(image, goal, model, steps=steps, tv_weight=tv_weight,
                                               eps=eps, lr=lr, max_seconds=MAX_SYNTHESIS_SECONDS):
-            if isinstance(item, Progress):
+            if isinstance(item, OptimisationStep):
                 progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
                 continue
             return ((item.original_image, item.image), item.perturbation, label_scores(item.original),
@@ -219,13 +222,15 @@ def build_adversarial(session: gr.State) -> gr.Dropdown:
                              elem_id="adversarial-photo")
             target = gr.Dropdown([UNTARGETED, *transfer.imagenet_labels()], value=ADVERSARIAL_DEFAULT,
                                  label="Make the network see", filterable=True, allow_custom_value=True)
-            steps = gr.Slider(*ADVERSARIAL_RANGES["steps"], value=20, step=1, label="Steps (at most)")
-            eps = gr.Slider(*ADVERSARIAL_RANGES["eps"], value=2, step=0.5,
+            steps = gr.Slider(*ADVERSARIAL_RANGES["steps"], value=adversarial.DEFAULT_STEPS, step=1,
+                              label="Steps (at most)")
+            eps = gr.Slider(*ADVERSARIAL_RANGES["eps"], value=adversarial.DEFAULT_EPS, step=0.5,
                             label="eps: largest change per pixel (in 1/255)")
-            tv_weight = gr.Slider(*ADVERSARIAL_RANGES["tv_weight"], value=0, step=0.1,
+            tv_weight = gr.Slider(*ADVERSARIAL_RANGES["tv_weight"], value=adversarial.DEFAULT_TV_WEIGHT, step=0.1,
                                   label="TV weight (smoothness of the change)")
             with gr.Accordion("Advanced", open=False):
-                lr = gr.Slider(*ADVERSARIAL_RANGES["lr"], value=0.5, step=0.05, label="Step size per step (in 1/255)")
+                lr = gr.Slider(*ADVERSARIAL_RANGES["lr"], value=adversarial.default_lr(adversarial.DEFAULT_EPS),
+                               step=0.05, label="Step size per step (in 1/255)")
                 model = model_dropdown("adversarial-model")
             button = gr.Button("Create adversarial example", variant="primary")
         with gr.Column(scale=3):
@@ -241,7 +246,7 @@ def build_adversarial(session: gr.State) -> gr.Dropdown:
                                  elem_id="adversarial-after")
             download = gr.File(label="Download PNG (exactly the verified image)", elem_id="adversarial-download")
     gr.Examples([[path] for path in dog_examples()], inputs=[image], label="Example photos (click one)")
-    eps.change(lambda value: value / 4, eps, lr, api_visibility="private")
+    eps.change(adversarial.default_lr, eps, lr, api_visibility="private")
     model.change(lambda m, t, s: target_choices(m, t, s, untargeted=True), [model, target, session], target,
                  api_visibility="private")
     button.click(run_adversarial, [image, target, steps, tv_weight, eps, lr, model, session],

@@ -1,23 +1,10 @@
-"""Shared pieces of image optimisation: total variation, progress reports and seeded randomness."""
+"""Shared pieces of optimising an image instead of a network: total variation and seeded randomness."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
-from PIL import Image
 
 from .checks import check_int
-
-
-@dataclass(frozen=True)
-class Progress:
-    """One report from a running optimisation: where it is and (sometimes) a preview image."""
-
-    step: int
-    steps: int
-    probability: float  # of the target class, on the current image
-    preview: Image.Image | None = None
 
 
 def total_variation(images: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,40 @@
+"""Reports that long operations (generators) yield while they work, and running one to its result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from PIL import Image
+
+Result = TypeVar("Result")
+
+
+@dataclass(frozen=True)
+class TrainingProgress:
+    """Work done within a stage of fine-tuning ("features", "train" or "evaluate"), for progress bars."""
+
+    stage: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class OptimisationStep:
+    """One step of optimising an image (ideal image, adversarial example), sometimes with a preview."""
+
+    step: int
+    steps: int
+    probability: float  # of the target class, on the current image
+    preview: Image.Image | None = None
+
+
+def run_to_result(events: Iterable, result_type: type[Result], on_progress: Callable | None = None) -> Result:
+    """Consume `events`, passing each report to `on_progress`, and return the first `result_type` item."""
+    for event in events:
+        if isinstance(event, result_type):
+            return event
+        if on_progress is not None:
+            on_progress(event)
+    raise RuntimeError(f"The operation ended without a {result_type.__name__}.")
