@@ -1,6 +1,6 @@
 """Hostile images against the running app: the server's peak extra memory and time for each, side by side.
 
-    python benchmarks/bench_abuse.py [--endpoints classify explain adversarial] [--ideal-jobs 40]
+    python -m benchmarks.bench_abuse [--endpoints classify explain adversarial] [--ideal-jobs 40]
 
 For each image, starts a fresh `python app.py` on a free localhost port, warms it up with an ordinary photo on
 every endpoint, then uploads the hostile image with plain HTTP and calls each endpoint once, sampling the server's
@@ -25,11 +25,11 @@ from pathlib import Path
 import gradio.media
 import psutil
 
+from tests import raw_http
+from tests.browser import free_port
+from tests.corpus import hostile_shapes
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-import raw_http  # noqa: E402
-from conftest import free_port  # noqa: E402
-from corpus import hostile_shapes  # noqa: E402
 
 MODEL = "tf_efficientnet_lite0"
 ARGUMENTS = {"classify": lambda photo: [photo, MODEL], "explain": lambda photo: [photo, MODEL, "blocks.0"],

@@ -1,6 +1,6 @@
 """Classification speed, measured side by side in one run: the app's path vs plain timm vs ONNX Runtime.
 
-    python benchmarks/bench_classify.py [--model tf_efficientnet_lite0] [--rounds 5] [--requests 50]
+    python -m benchmarks.bench_classify [--model tf_efficientnet_lite0] [--rounds 5] [--requests 50]
 
 Prints the batch-1 forward latency of each path (median over interleaved rounds, so machine noise hits all
 alike), their ratios to ONNX Runtime, predict() on a real photo end to end, and the /classify request latency
@@ -13,19 +13,20 @@ import argparse
 import copy
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import gradio.media  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from gradio_client import Client, handle_file  # noqa: E402
 
 import transfer  # noqa: E402
+from app import build_app, launch  # noqa: E402
+from tests.browser import free_port  # noqa: E402
 
 
 def time_ms(fn, repeats: int) -> float:
@@ -79,12 +80,6 @@ def bench_forward(model: str, rounds: int, repeats: int) -> dict[str, float]:
 
 def bench_requests(count: int) -> list[float]:
     """Milliseconds per /classify request through gradio_client, app served in this process."""
-    from gradio_client import Client, handle_file
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-    from app import build_app, launch
-    from conftest import free_port
-
     demo = build_app()
     _, url, _ = launch(demo, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
     try:

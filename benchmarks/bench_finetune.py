@@ -1,6 +1,6 @@
 """Fine-tuning benchmark on pets-mini: the default against scikit-learn, partial fine-tuning and the naive loop.
 
-    python benchmarks/bench_finetune.py [--data ../shared/data/pets-mini] [--model NAME] [--resplits 10]
+    python -m benchmarks.bench_finetune [--data ../shared/data/pets-mini] [--model NAME] [--resplits 10]
                                         [--naive-epochs 15] [--skip-partial] [--skip-naive]
 
 Side by side, in one run:
@@ -21,23 +21,18 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from transfer import load_model  # noqa: E402
-from transfer.data import DatasetSplits, open_dataset  # noqa: E402
-from transfer.features import SampleImages, extract_features  # noqa: E402
-from transfer.models import DEFAULT_MODEL  # noqa: E402
-from transfer.train import TrainConfig, finetune, run  # noqa: E402
-
-PETS_MINI = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pets-mini"
+from transfer import load_model
+from transfer.data import PETS_MINI, DatasetSplits, open_dataset
+from transfer.features import SampleImages, extract_features
+from transfer.models import DEFAULT_MODEL
+from transfer.progress import drain
+from transfer.train import TrainConfig, finetune, run
 
 
 def resplit(data: DatasetSplits, seed: int, test_per_class: int = 3) -> DatasetSplits:
@@ -53,12 +48,7 @@ def resplit(data: DatasetSplits, seed: int, test_per_class: int = 3) -> DatasetS
 
 
 def features_of(classifier, samples, views):
-    events = extract_features(classifier, samples, views)
-    while True:
-        try:
-            next(events)
-        except StopIteration as done:
-            return done.value.view(len(views), len(samples), -1)
+    return drain(extract_features(classifier, samples, views)).view(len(views), len(samples), -1)
 
 
 def sklearn_accuracies(classifier, data: DatasetSplits) -> dict[str, float]:

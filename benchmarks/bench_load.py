@@ -1,6 +1,6 @@
 """Many users at once: classify latency under load while a fine-tuning job runs, and the server's memory.
 
-    python benchmarks/bench_load.py [--clients 20] [--requests 25] [--no-training]
+    python -m benchmarks.bench_load [--clients 20] [--requests 25] [--no-training]
 
 Starts `python app.py` on a free localhost port (timing start-up to the first served page), then drives it with
 gradio_client: `--clients` threads each send `--requests` /classify requests while one fine-tuning job runs
@@ -28,9 +28,10 @@ import numpy as np
 import psutil
 from gradio_client import Client, handle_file
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port
+from transfer.data import PETS_MINI
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-from conftest import CHROMIUM, CHROMIUM_ARGS, PETS_ROOT, free_port  # noqa: E402
 
 LOAD_TIMEOUT = 900  # seconds: the classify load and the training job each stop waiting after this
 TRAIN_TIMEOUT = 600  # seconds for the training job to show its test accuracy
@@ -113,7 +114,7 @@ def training_job(url: str, outcome: dict, started: threading.Event) -> None:
                 page.set_default_timeout(120_000)
                 page.goto(url)
                 page.get_by_role("tab", name="Fine-tune").click()
-                page.get_by_role("textbox", name="Folder").fill(str(PETS_ROOT))
+                page.get_by_role("textbox", name="Folder").fill(str(PETS_MINI))
                 started.set()  # the user is in the tab: start the classify load now
                 start = time.perf_counter()
                 page.get_by_role("button", name="Load data").click()

@@ -1,6 +1,6 @@
 """Scale benchmark: one process against N torchrun processes (DDP), side by side, on pets-mini.
 
-    python benchmarks/bench_scale.py [--data ../shared/data/pets-mini] [--processes 2]
+    python -m benchmarks.bench_scale [--data ../shared/data/pets-mini] [--processes 2]
 
 Every run is launched the same way (`torchrun --standalone --nproc_per_node 1|N`) and times the same two jobs:
 (a) feature extraction of every image of the dataset (each process extracts its share, then the shares are gathered);
@@ -21,26 +21,16 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import torch
 
-import torch  # noqa: E402
+from transfer import load_model
+from transfer.data import PETS_MINI, open_dataset
+from transfer.distributed import primary_first, process_group, sum_all
+from transfer.features import extract_features, feature_network
+from transfer.progress import drain
+from transfer.train import TrainConfig, finetune, run
 
-from transfer import load_model  # noqa: E402
-from transfer.data import open_dataset  # noqa: E402
-from transfer.distributed import primary_first, process_group, sum_all  # noqa: E402
-from transfer.features import extract_features, feature_network  # noqa: E402
-from transfer.train import TrainConfig, finetune, run  # noqa: E402
-
-PETS_MINI = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pets-mini"
-
-
-def drain(generator):
-    """Run a progress generator to its end and return its result."""
-    while True:
-        try:
-            next(generator)
-        except StopIteration as stop:
-            return stop.value
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def worker(args: argparse.Namespace) -> None:
@@ -65,10 +55,10 @@ def worker(args: argparse.Namespace) -> None:
 def launch(processes: int, args: argparse.Namespace, threads: int | None = None) -> dict:
     """Run the worker under torchrun on `processes` processes (`threads` CPU threads each: default torchrun's)."""
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes),
-               __file__, "--worker", "--data", str(args.data), "--model", args.model]
+               "-m", "benchmarks.bench_scale", "--worker", "--data", str(args.data), "--model", args.model]
     env = {**os.environ, **({"OMP_NUM_THREADS": str(threads)} if threads else {})}
     print(f"running {processes} process(es) ...", flush=True)
-    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
     if result.returncode != 0:
         sys.exit(f"{processes} process(es) failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])

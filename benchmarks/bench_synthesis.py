@@ -1,6 +1,6 @@
 """Benchmark of image synthesis: ideal images of every mode cross-checked by a second network, and adversarial success.
 
-    python benchmarks/bench_synthesis.py [--modes natural,robust,lesson] [--classes K] [--seed S] [--limit N]
+    python -m benchmarks.bench_synthesis [--modes natural,robust,lesson] [--classes K] [--seed S] [--limit N]
 
 Ideal images: for the same classes and seed, each mode with its default settings; per image the seconds, the target
 probability on the network that made it (Lite0) and the target's rank and probability on Lite2, which is never used
@@ -16,25 +16,24 @@ from __future__ import annotations
 import argparse
 import io
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from transfer import adversarial_example, ideal_image, load_model, predict
+from transfer.adversarial import DEFAULT_STEPS, DEFAULT_TARGET, default_lr
+from transfer.data import PETS_FOLDER, PETS_MINI
+from transfer.images import load_image
+from transfer.render import tensor_to_image
+from transfer.targets import resolve_target
 
-from transfer import adversarial_example, ideal_image, load_model, predict  # noqa: E402
-from transfer.ideal import MODES  # noqa: E402
-from transfer.images import load_image  # noqa: E402
-from transfer.render import tensor_to_image  # noqa: E402
-from transfer.targets import resolve_target  # noqa: E402
+from transfer.ideal import MODES
 
-PETS = ROOT.parent / "shared" / "data" / "pets-mini" / "oxford-iiit-pet" / "images"
+PETS = PETS_MINI / PETS_FOLDER / "images"
 CLASSES = ["Siamese cat", "zebra", "goldfish", "tabby cat", "school bus", "strawberry", "lighthouse", "flamingo"]
-TARGET, ATTACK_STEPS = "tabby cat", 20
+TARGET, ATTACK_STEPS = DEFAULT_TARGET, DEFAULT_STEPS
 SECOND = "tf_efficientnet_lite2"
 
 
@@ -73,7 +72,7 @@ def pgd_baseline(path: Path, target: int, eps: float) -> tuple[bool, bool, int, 
         with torch.enable_grad():
             F.cross_entropy(logits, torch.tensor([target])).backward()
         with torch.no_grad():
-            delta -= eps / 4 / 255 * delta.grad.sign()
+            delta -= default_lr(eps) / 255 * delta.grad.sign()
             delta.clamp_(-eps / 255, eps / 255)
             delta.grad = None
     buffer = io.BytesIO()

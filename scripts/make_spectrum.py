@@ -1,6 +1,6 @@
 """Make transfer/assets/natural_spectrum.safetensors, the magnitude spectrum of natural photos that ideal images keep.
 
-    python scripts/make_spectrum.py [--pets ../shared/data/pets-mini] [--per-breed 3]
+    python -m scripts.make_spectrum [--pets ../shared/data/pets-mini] [--per-breed 3]
 
 Photos: the first `--per-breed` images of each of the 37 breeds in Oxford-IIIT Pet's annotations/trainval.txt
 (111 photos by default). The file's metadata lists them, so tests can recompute the spectrum and compare.
@@ -9,14 +9,10 @@ Photos: the first `--per-breed` images of each of the 37 breeds in Oxford-IIIT P
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from transfer.natural import SPECTRUM_FILE, SPECTRUM_SIZE, compute_spectrum, save_spectrum  # noqa: E402
+from transfer.data import PETS_FOLDER, PETS_MINI
+from transfer.natural import SPECTRUM_FILE, SPECTRUM_SIZE, compute_spectrum, save_spectrum
 
 SOURCE = ("Oxford-IIIT Pet (O. M. Parkhi, A. Vedaldi, A. Zisserman, C. V. Jawahar, 'Cats and Dogs', CVPR 2012), "
           "https://www.robots.ox.ac.uk/~vgg/data/pets/")
@@ -25,19 +21,18 @@ SOURCE = ("Oxford-IIIT Pet (O. M. Parkhi, A. Vedaldi, A. Zisserman, C. V. Jawaha
 def spectrum_photos(pets_root: Path, per_breed: int) -> list[str]:
     """The first `per_breed` trainval photos of every breed, as paths relative to `pets_root`."""
     chosen: dict[str, list[str]] = {}
-    for line in (pets_root / "oxford-iiit-pet" / "annotations" / "trainval.txt").read_text().splitlines():
+    for line in (pets_root / PETS_FOLDER / "annotations" / "trainval.txt").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             name = line.split()[0]
             breed = chosen.setdefault(name.rsplit("_", 1)[0], [])
             if len(breed) < per_breed:
-                breed.append(f"oxford-iiit-pet/images/{name}.jpg")
+                breed.append(f"{PETS_FOLDER}/images/{name}.jpg")
     return [photo for photos in chosen.values() for photo in photos]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_pets = os.environ.get("TRANSFER_PETS_ROOT", ROOT.parent / "shared" / "data" / "pets-mini")
-    parser.add_argument("--pets", type=Path, default=Path(default_pets), help="Oxford-IIIT Pet (or pets-mini) root")
+    parser.add_argument("--pets", type=Path, default=PETS_MINI, help="Oxford-IIIT Pet (or pets-mini) root")
     parser.add_argument("--per-breed", type=int, default=3, help="photos per breed (default 3)")
     parser.add_argument("--out", type=Path, default=SPECTRUM_FILE)
     args = parser.parse_args()

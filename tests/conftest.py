@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import uuid
 from pathlib import Path
 
@@ -14,13 +13,21 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from transfer.data import PETS_FOLDER, PETS_MINI  # noqa: E402  (after the environment above)
+from browser import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402  (after the environment above)
+from transfer.data import PETS_FOLDER, PETS_MINI  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "tests" / ".artifacts"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by what it needs: `browser` (a Chromium page), `api` (the running app, no browser)."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "page" in fixtures or "browser" in fixtures:
+            item.add_marker(pytest.mark.browser)
+        elif "app_url" in fixtures:
+            item.add_marker(pytest.mark.api)
 
 
 @pytest.fixture(scope="session")
@@ -42,12 +49,6 @@ def pets_images(pets_root) -> list[tuple[Path, str, bool]]:
         name, _class_id, species, _breed_id = line.split()
         rows.append((base / "images" / f"{name}.jpg", name.rsplit("_", 1)[0], species == "1"))
     return rows
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from transfer.errors import InputError, ModelUnavailableError
 from transfer.evaluate import evaluate
 from transfer.export import save_finetuned
 from transfer.probe import L2_GRID, fit_probe, stratified_folds
+from transfer.progress import drain
 from transfer.train import EpochMetrics, Finished, TrainConfig, _parameter_groups, data_size_curve, finetune, run
 
 #: Measured test accuracy of the default (last layer fitted by L-BFGS, cross-validated L2) on pets-mini breeds,
@@ -141,15 +142,6 @@ def test_run_summary_is_one_table_row(breeds):
     json.dumps(row)
 
 
-def drain(events):
-    """Run a generator of Progress to its end and return its result."""
-    while True:
-        try:
-            next(events)
-        except StopIteration as finished:
-            return finished.value
-
-
 def tiny(data: DatasetSplits, classes: int = 3) -> DatasetSplits:
     """The first `classes` classes, two training images each: enough to exercise a method."""
     pick = lambda samples, n: [s for c in range(classes) for s in [x for x in samples if x[1] == c][:n]]  # noqa: E731
@@ -259,12 +251,7 @@ def test_feature_cache_smaller_than_dataset(pets_images, monkeypatch):
     classifier = transfer.load_model()
 
     def features(samples):
-        events = extract_features(classifier, samples, (False, True))
-        while True:
-            try:
-                next(events)
-            except StopIteration as done:
-                return done.value
+        return drain(extract_features(classifier, samples, (False, True)))
 
     reference = features(samples)
     monkeypatch.setattr("transfer.features.CACHE_ENTRIES", 3)

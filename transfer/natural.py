@@ -1,7 +1,8 @@
 """Statistics of natural photos that ideal images borrow: their colour correlation and their magnitude spectrum.
 
-The spectrum ships as `assets/natural_spectrum.safetensors`, made by `scripts/make_spectrum.py` from Oxford-IIIT Pet
-photos (CC BY-SA 4.0); its metadata names every photo, so anyone with the dataset can recompute and check it.
+The spectrum ships as `assets/natural_spectrum.safetensors`, made by `python -m scripts.make_spectrum` from
+Oxford-IIIT Pet photos (CC BY-SA 4.0); its metadata names every photo, so anyone with the dataset can recompute and
+check it.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def natural_spectrum(size: int, path: Path = SPECTRUM_FILE) -> torch.Tensor:
     """
     if not path.is_file():
         raise TransferError(f"The natural-image spectrum {path} is missing: reinstall Transfer Lab or run "
-                            "scripts/make_spectrum.py.")
+                            "`python -m scripts.make_spectrum`.")
     magnitude = torch.fft.fftshift(load_file(str(path))["magnitude"].float(), dim=-2)
     magnitude = F.interpolate(magnitude[None], size=(size, size // 2 + 1), mode="bilinear", align_corners=False,
                               antialias=True)[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -38,3 +38,12 @@ def run_to_result(events: Iterable, result_type: type[Result], on_progress: Call
         if on_progress is not None:
             on_progress(event)
     raise RuntimeError(f"The operation ended without a {result_type.__name__}.")
+
+
+def drain(generator: Generator) -> Result:
+    """Run a generator that yields progress reports and returns its result (`yield from` style) to its end."""
+    while True:
+        try:
+            next(generator)
+        except StopIteration as finished:
+            return finished.value

@@ -831,9 +831,9 @@ GERMAN: dict[str, str] = {
     "Ideal image: {name}": "Ideales Bild: {name}",
     "Ideal images: what the network dreamt up from noise in the Ideal image tab (click one)":
         "Ideale Bilder: was sich das Netz im Tab Ideales Bild aus Rauschen erträumt hat (eines anklicken)",
-    "The natural-image spectrum {path} is missing: reinstall Transfer Lab or run scripts/make_spectrum.py.":
+    "The natural-image spectrum {path} is missing: reinstall Transfer Lab or run `python -m scripts.make_spectrum`.":
         "Das Spektrum natürlicher Bilder {path} fehlt: Installieren Sie Transfer Lab neu oder führen Sie "
-        "scripts/make_spectrum.py aus.",
+        "`python -m scripts.make_spectrum` aus.",
     "Mode": "Modus",
     "Lesson (plain pixels)": "Lektion (reine Pixel)",
     "Steps": "Schritte",
