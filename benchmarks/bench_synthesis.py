@@ -25,11 +25,11 @@ import torch.nn.functional as F
 from transfer import adversarial_example, ideal_image, load_model, predict
 from transfer.adversarial import DEFAULT_STEPS, DEFAULT_TARGET, default_lr
 from transfer.data import PETS_FOLDER, PETS_MINI
+from transfer.ideal import MODES
 from transfer.images import load_image
 from transfer.render import tensor_to_image
 from transfer.targets import resolve_target
 
-from transfer.ideal import MODES
 
 PETS = PETS_MINI / PETS_FOLDER / "images"
 CLASSES = ["Siamese cat", "zebra", "goldfish", "tabby cat", "school bus", "strawberry", "lighthouse", "flamingo"]

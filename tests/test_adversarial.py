@@ -22,6 +22,7 @@ def dog_photos(pets_images):
     return dogs[::60][:3]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("eps", [2.0])
 def test_targeted_attack_fools_the_network_after_png_round_trip(dog_photos, tmp_path, eps):
     for photo in dog_photos:
@@ -37,6 +38,7 @@ def test_targeted_attack_fools_the_network_after_png_round_trip(dog_photos, tmp_
         assert float(difference.abs().max()) * 255 <= eps + 1e-4
 
 
+@pytest.mark.slow
 def test_attack_keeps_going_until_the_network_is_sure_enough(dog_photos):
     """The lesson's cat reaches 87%: asking for it costs a few more steps than the first fooled PNG."""
     result = adversarial_example(dog_photos[0], "tabby cat", steps=40, eps=2.0, confidence=0.87)
@@ -46,12 +48,14 @@ def test_attack_keeps_going_until_the_network_is_sure_enough(dog_photos):
     assert result.amplification == pytest.approx(255 / (2 * max(result.linf, 1)), rel=1e-3)
 
 
+@pytest.mark.slow
 def test_untargeted_attack_changes_the_top_class(dog_photos):
     result = adversarial_example(dog_photos[0], None, steps=20, eps=1.0)
     assert result.success and result.target is None
     assert result.adversarial[0].index != result.original[0].index and result.linf <= 1.0
 
 
+@pytest.mark.slow
 def test_streams_progress_then_result(dog_photos):
     items = list(iter_adversarial(dog_photos[1], "zebra", steps=2, eps=1.0))
     assert all(isinstance(item, OptimisationStep) for item in items[:-1])
@@ -73,6 +77,7 @@ def test_invalid_parameters_are_refused_clearly(kwargs, message):
         adversarial_example(arguments.pop("image"), arguments.pop("target"), **arguments)
 
 
+@pytest.mark.slow
 def test_cli_png_gives_the_reported_class_when_classified_again(dog_photos, tmp_path):
     out = tmp_path / "adversarial.png"
     completed = subprocess.run(

@@ -36,6 +36,7 @@ def start_probability(target_index: int) -> float:
     return float(model.infer(model.to_input(grey)).softmax(-1)[0, target_index])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode, target, size", [("lesson", "Siamese cat", 160), ("lesson", "zebra", 160),
                                                 ("robust", "goldfish", 160), ("natural", "zebra", 224)])
 def test_target_probability_rises_far_above_start(mode, target, size):
@@ -70,6 +71,7 @@ def test_importance_map_covers_the_image_in_every_mode():
         assert result.importance.min() >= 0 and result.importance.max() == 1 and result.importance.std() > 0.01
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["lesson", "natural"])
 def test_higher_tv_weight_gives_a_smoother_image(mode):
     def tv(weight: float) -> float:
@@ -79,6 +81,7 @@ def test_higher_tv_weight_gives_a_smoother_image(mode):
     assert high < 0.85 * low
 
 
+@pytest.mark.slow
 def test_streams_progress_with_previews_then_result():
     items = list(iter_ideal_image(281, steps=4, size=64, preview_every=2, mode="robust"))
     progress, result = items[:-1], items[-1]
@@ -147,6 +150,7 @@ def test_invalid_parameters_are_refused_clearly(kwargs, message):
         ideal_image(arguments.pop("target"), **arguments)
 
 
+@pytest.mark.slow
 def test_cli_writes_png_and_json(tmp_path):
     out = tmp_path / "cat.png"
     completed = subprocess.run(
@@ -159,6 +163,7 @@ def test_cli_writes_png_and_json(tmp_path):
     assert Image.open(out).size == (96, 96)
 
 
+@pytest.mark.slow
 def test_cli_default_mode_is_natural(tmp_path):
     out = tmp_path / "zebra.png"
     completed = subprocess.run([sys.executable, "-m", "transfer", "ideal", "--target", "zebra", "--steps", "2",
@@ -167,6 +172,7 @@ def test_cli_default_mode_is_natural(tmp_path):
     assert completed.stdout.startswith("natural ideal image of 'zebra'") and Image.open(out).size == (384, 384)
 
 
+@pytest.mark.slow
 def test_cli_unknown_target_is_a_clear_error(tmp_path):
     completed = subprocess.run([sys.executable, "-m", "transfer", "ideal", "--target", "siamse cat",
                                 "--out", str(tmp_path / "x.png")], capture_output=True, text=True, timeout=300)

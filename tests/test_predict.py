@@ -36,6 +36,7 @@ def test_top_k_is_validated(top_k):
         predict(LION, top_k=top_k)
 
 
+@pytest.mark.slow
 def test_pets_are_told_apart_as_cats_and_dogs(pets_images):
     """Measured on all 370 pets-mini photos: 93.5% top-1 and 98.6% top-5 name a class of the right species."""
     results = predict_batch([path for path, _, _ in pets_images], top_k=5)
@@ -92,6 +93,7 @@ def test_analyse_gives_all_three_answers_from_one_decode_and_one_pass(monkeypatc
         analyse(LION, classifier, layer="conv_nope")
 
 
+@pytest.mark.slow
 def test_a_classifier_with_fewer_than_five_classes_works_everywhere():
     """A fine-tuned cat/dog model: predictions, ideal images and adversarial examples list its 2 classes."""
     import copy

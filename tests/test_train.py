@@ -19,6 +19,8 @@ from transfer.probe import L2_GRID, fit_probe, stratified_folds
 from transfer.progress import drain
 from transfer.train import EpochMetrics, Finished, TrainConfig, _parameter_groups, data_size_curve, finetune, run
 
+pytestmark = pytest.mark.slow  # trains on pets-mini
+
 #: Measured test accuracy of the default (last layer fitted by L-BFGS, cross-validated L2) on pets-mini breeds,
 #: 111 test images: 85.6% with split seeds 0-4 (the seed only moves images between training folds); 87.1% mean,
 #: 83.8-90.1%, over 10 re-splits of all 370 images into 7 training and 3 test images per breed. The floor leaves a
