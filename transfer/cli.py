@@ -14,7 +14,6 @@ from .adversarial import DEFAULT_EPS, DEFAULT_STEPS, DEFAULT_TARGET, DEFAULT_TV_
 from .data import DEFAULT_TASK, PETS_DOWNLOAD_MB, TASKS, open_dataset
 from .distributed import primary_first, process_group, world
 from .errors import InputError, TransferError
-from .export import save_result
 from .hub import push_to_hub
 from .ideal import DEFAULT_MODE, MODE_TITLES, MODES, ideal_image
 from .ideal import DEFAULTS as IDEAL_DEFAULTS
@@ -84,7 +83,7 @@ def cmd_finetune(args: argparse.Namespace) -> None:
         raise TransferError("Training stopped before the first epoch finished: nothing to save.")
     if not world().primary:
         return
-    saved = save_result(result, out, archive=args.zip)
+    saved = result.save(out, archive=args.zip)
     folder = saved.folder
     report = {**result.metrics(), "model_dir": str(folder), "data": summary,
               **({"archive": str(saved.archive)} if saved.archive else {})}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import torch
 from torch.utils.data import DataLoader
@@ -13,10 +12,9 @@ from torch.utils.data import DataLoader
 from .classifier import Classifier
 from .data import Sample
 from .errors import InputError
+from .progress import EpochMetrics
 from .features import SampleImages
 
-if TYPE_CHECKING:
-    from .train import EpochMetrics
 
 #: Validation loss this much above its lowest counts as "rose"; validation accuracy this much below its best as "fell".
 LOSS_RISE, ACCURACY_DROP = 0.05, 0.02

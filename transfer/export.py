@@ -14,7 +14,6 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import timm
 from safetensors import SafetensorError
@@ -25,9 +24,6 @@ from timm.models._hub import generate_readme
 from .classifier import Classifier, Preprocessing
 from .data import MAX_CLASSES
 from .errors import InputError, ModelUnavailableError
-
-if TYPE_CHECKING:
-    from .train import FineTuneResult
 
 FORMAT = "transfer-lab/finetuned-classifier"
 FORMAT_VERSION = 2
@@ -51,21 +47,16 @@ def save_finetuned(classifier: Classifier, folder: str | os.PathLike, metrics: d
 
 @dataclass(frozen=True)
 class SavedModel:
-    """Where a fine-tuning result was written: the model folder and, when asked for, a zip of it beside it."""
+    """Where a fine-tuning result was written (FineTuneResult.save): the model folder and, when asked for, a zip of
+    it beside it."""
 
     folder: Path
     archive: Path | None = None
 
 
-def save_result(result: FineTuneResult, folder: str | os.PathLike, archive: bool = False) -> SavedModel:
-    """Save a fine-tuning result (weights, config with its test metrics) to `folder`; with `archive`, also zip
-    the folder as `folder`.zip, which unpacks to that folder."""
-    folder = Path(folder)
-    save_finetuned(result.classifier, folder, result.metrics())
-    if not archive:
-        return SavedModel(folder)
-    zipped = shutil.make_archive(str(folder), "zip", root_dir=folder.parent, base_dir=folder.name)
-    return SavedModel(folder, Path(zipped))
+def zip_folder(folder: Path) -> Path:
+    """Zip a model folder as `folder`.zip beside it, which unpacks to that folder."""
+    return Path(shutil.make_archive(str(folder), "zip", root_dir=folder.parent, base_dir=folder.name))
 
 
 def timm_config(classifier: Classifier) -> dict:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TypeVar
 
 from PIL import Image
@@ -28,6 +28,29 @@ class OptimisationStep:
     steps: int
     probability: float  # of the target class, on the current image
     preview: Image.Image | None = None
+
+
+@dataclass(frozen=True)
+class EpochMetrics:
+    """Losses and accuracies after one step of training; `best` marks the step whose weights are kept.
+
+    For partial / full a step is an epoch (epoch 0: the fitted last layer before any fine-tuning). For the head it
+    is one L2 strength of its cross-validated regularization path, strongest first (`l2` is set): "train" is the
+    score on the folds it was fitted on, "val" on the held-out folds, averaged over the folds.
+    """
+
+    epoch: int
+    epochs: int
+    train_loss: float
+    train_accuracy: float
+    val_loss: float
+    val_accuracy: float
+    seconds: float
+    best: bool
+    l2: float | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 def run_to_result(events: Iterable, result_type: type[Result], on_progress: Callable | None = None) -> Result:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import math
 import threading
 import time
@@ -21,10 +22,11 @@ from .data import DatasetSplits, Sample
 from .distributed import gather, parallel, shard, sum_all, world
 from .errors import InputError
 from .evaluate import Evaluation, evaluate_logits
+from .export import SavedModel, save_finetuned, zip_folder
 from .features import SampleImages, extract_features
 from .models import DEFAULT_MODEL, load_model
 from .probe import L2_GRID, LinearProbe, PathPoint, best_l2, fit_probe, regularization_path
-from .progress import TrainingProgress, run_to_result
+from .progress import EpochMetrics, TrainingProgress, run_to_result
 
 METHODS = ("head", "partial", "full")
 DEFAULT_METHOD = METHODS[0]
@@ -87,29 +89,6 @@ class TrainConfig:
                 f"{', augmented' if self.augment else ''}; head: {l2}")
 
 
-@dataclass(frozen=True)
-class EpochMetrics:
-    """Losses and accuracies after one step of training; `best` marks the step whose weights are kept.
-
-    For partial / full a step is an epoch (epoch 0: the fitted last layer before any fine-tuning). For the head it
-    is one L2 strength of its cross-validated regularization path, strongest first (`l2` is set): "train" is the
-    score on the folds it was fitted on, "val" on the held-out folds, averaged over the folds.
-    """
-
-    epoch: int
-    epochs: int
-    train_loss: float
-    train_accuracy: float
-    val_loss: float
-    val_accuracy: float
-    seconds: float
-    best: bool
-    l2: float | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
 @dataclass
 class FineTuneResult:
     """The trained classifier, its test evaluation and how it was trained.
@@ -138,6 +117,11 @@ class FineTuneResult:
     def beat_head(self) -> bool:
         """Whether fine-tuning deeper layers scored higher on the test images than the last layer alone."""
         return self.evaluation.accuracy > self.head_accuracy
+
+    def save(self, folder: str | os.PathLike, archive: bool = False) -> SavedModel:
+        """Write the model folder (weights, config, test metrics); with `archive`, also zip it as `folder`.zip."""
+        folder = save_finetuned(self.classifier, folder, self.metrics())
+        return SavedModel(folder, zip_folder(folder) if archive else None)
 
     def summary(self) -> dict:
         """One row for a table of runs: method, model, settings, test accuracy, the head's accuracy, seconds."""

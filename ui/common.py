@@ -22,7 +22,6 @@ from gradio.utils import get_upload_folder
 
 from transfer import TransferError, list_models
 from transfer.data import PETS_MINI, DatasetSplits
-from transfer.export import save_result
 from transfer.models import is_model_name
 from transfer.train import FineTuneResult
 from ui import sessions
@@ -81,7 +80,7 @@ class Session:
     def add_run(self, result: FineTuneResult, backbone: str) -> Run:
         """Save a training of the current data as the next run (selected), dropping the oldest beyond MAX_RUNS."""
         number = self.runs[-1].number + 1 if self.runs else 1
-        saved = save_result(result, self.folder / "runs" / f"transfer-lab-run-{number}", archive=True)
+        saved = result.save(self.folder / "runs" / f"transfer-lab-run-{number}", archive=True)
         result.classifier.network.cpu()  # the run is used through its folder; the session may be pickled (ZeroGPU)
         run = Run(number, result, backbone, self.data, saved.folder, saved.archive)
         self.runs.append(run)
