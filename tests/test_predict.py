@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import gradio.media
 import numpy as np
 import pytest
@@ -96,10 +98,6 @@ def test_analyse_gives_all_three_answers_from_one_decode_and_one_pass(monkeypatc
 @pytest.mark.slow
 def test_a_classifier_with_fewer_than_five_classes_works_everywhere():
     """A fine-tuned cat/dog model: predictions, ideal images and adversarial examples list its 2 classes."""
-    import copy
-
-    import transfer
-
     base = transfer.load_model()
     network = copy.deepcopy(base.network)
     network.reset_classifier(2)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import os
 import time
 import zipfile
 
 import gradio as gr
+import numpy as np
 import pytest
+from PIL import Image
 
+from conftest import load
 from corpus import bad_zips
 from ui import sessions
-from conftest import load
-from ui.finetune import ZIP
 from ui.common import Session
+from ui.finetune import ZIP
 from ui.sessions import SESSIONS_ROOT, cleanup
 
 
@@ -28,11 +31,6 @@ def class_zip(path, classes=("cat", "dog"), per_class=4, size=64):
 
 
 def _jpeg(seed: int) -> bytes:
-    import io
-
-    import numpy as np
-    from PIL import Image
-
     buffer = io.BytesIO()
     Image.fromarray(np.random.default_rng(seed).integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(buffer, "JPEG")
     return buffer.getvalue()

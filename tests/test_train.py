@@ -15,6 +15,7 @@ from transfer.data import DatasetSplits, open_dataset
 from transfer.errors import InputError, ModelUnavailableError
 from transfer.evaluate import evaluate
 from transfer.export import save_finetuned
+from transfer.features import extract_features
 from transfer.probe import L2_GRID, fit_probe, stratified_folds
 from transfer.progress import drain
 from transfer.train import EpochMetrics, Finished, TrainConfig, _parameter_groups, data_size_curve, finetune, run
@@ -247,8 +248,6 @@ def test_cli_human_progress(pets_root, tmp_path, capsys):
 
 
 def test_feature_cache_smaller_than_dataset(pets_images, monkeypatch):
-    from transfer.features import extract_features
-
     samples = [(str(path), 0) for path, _, _ in pets_images[:6]]
     classifier = transfer.load_model()
 

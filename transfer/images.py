@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Union
 
 import numpy as np
+import torch
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from .errors import InputError
@@ -140,9 +141,7 @@ def shrink(image: Image.Image, side: int) -> tuple[Image.Image, int]:
     return (image.reduce(factor) if factor > 1 else image), factor
 
 
-def to_tensor(image: Image.Image):
+def to_tensor(image: Image.Image) -> torch.Tensor:
     """An RGB PIL image as a float tensor (3, H, W) in [0, 1]."""
-    import torch
-
     array = np.asarray(image.convert("RGB"), dtype=np.uint8)
     return torch.from_numpy(array.copy()).permute(2, 0, 1).float().div_(255.0)
