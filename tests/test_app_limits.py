@@ -62,6 +62,7 @@ def test_adversarial_api_enforces_the_sliders_ranges(app_url, name, value, messa
     assert not ok and answer == f"{message}, got {value}."
 
 
+@pytest.mark.slow
 def test_synthesis_jobs_stop_at_their_time_limit_and_release_memory(monkeypatch, as_upload):
     released = []
     monkeypatch.setattr(synthesis, "MAX_SYNTHESIS_SECONDS", 0)

@@ -36,6 +36,8 @@ def subset(data: DatasetSplits, classes: int) -> DatasetSplits:
                          data.task, data.root)
 
 
+pytestmark = pytest.mark.slow  # a model trained on pets-mini (module fixture)
+
 @pytest.fixture(scope="module")
 def trained(pets_root, tmp_path_factory):
     """A fine-tuned pets-mini classifier saved as a folder, and every photo of its breeds."""

@@ -10,6 +10,7 @@ import sys
 from multiprocessing.reduction import ForkingPickler
 
 import gradio.media
+import pytest
 import torch
 
 import transfer
@@ -49,6 +50,7 @@ def test_decorated_handler_gives_the_library_result():
     assert classify.classify(photo, transfer.DEFAULT_MODEL) == label_scores(transfer.predict(photo))
 
 
+@pytest.mark.slow
 def test_session_survives_a_trip_to_a_worker_process(pets_root):
     """On ZeroGPU a decorated handler gets a pickled copy of the session, and training returns its copy: the session
     pickles with a trained run, and Stop pressed on one copy reaches the other."""
@@ -86,6 +88,7 @@ print(transfer.load_model().device)
 """
 
 
+@pytest.mark.slow
 def test_app_builds_on_emulated_zero_gpu():
     """What a ZeroGPU Space's main process does before any GPU is attached: `spaces` emulates CUDA, the default model
     is placed on the stand-in device, and the app builds; calling a GPU function needs the real service."""

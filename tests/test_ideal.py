@@ -54,14 +54,14 @@ def test_natural_mode_is_the_default_and_works_above_the_network_input():
 
 
 def test_natural_image_keeps_the_photo_magnitude_whatever_the_phase():
-    image = NaturalImage(64, torch.Generator().manual_seed(0), torch.device("cpu"))
-    with torch.no_grad():
-        image.phase.normal_(0, 3)
+    image = NaturalImage(64, torch.Generator().manual_seed(0), torch.device("cpu")).double()  # float32's sigmoid
+    with torch.no_grad():                                          # rounds bright pixels to 1, which logit cannot undo
+        image.phase.normal_(0, 3, generator=torch.Generator().manual_seed(1))
         pixels = image()
-    colours = decorrelate(torch.logit(pixels.double(), eps=1e-12).float() / NATURAL_CONTRAST)
+    colours = decorrelate(torch.logit(pixels) / NATURAL_CONTRAST)
     ratio = torch.fft.rfft2(colours, norm="ortho").abs()[0] / natural_spectrum(64)
     inner = ratio[:, 1:, 1:-1]  # away from zero frequency (left out) and the real-valued first and last columns
-    assert inner.std() < 0.01 * inner.mean()
+    assert inner.std() < 1e-4 * inner.mean()
 
 
 def test_importance_map_covers_the_image_in_every_mode():
@@ -125,6 +125,7 @@ def test_photos_most_like_the_target_come_first():
         photos_like("zebra", PHOTOS, count=0)
 
 
+@pytest.mark.slow
 def test_fine_tuned_breeds_are_targets_in_natural_mode(pets_root):
     data = open_dataset(pets_root, per_class=4)
     result = run(finetune(data, TrainConfig()))

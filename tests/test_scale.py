@@ -8,10 +8,13 @@ import os
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from conftest import ROOT
 from transfer.distributed import World, gather, shard, sum_all, world
+
+pytestmark = pytest.mark.slow  # torchrun and spawned processes
 
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
 #: Small settings: cat vs dog, 6 images per class (about 9 training, 3 validation, 12 test images).

@@ -30,12 +30,12 @@ COLOR_SQRT = COLOR_SQRT / COLOR_SQRT.norm(dim=0).max()
 
 def recorrelate(decorrelated: torch.Tensor) -> torch.Tensor:
     """(B, 3, H, W) values in the decorrelated colour basis to RGB (before squashing into [0, 1])."""
-    return torch.einsum("bchw,dc->bdhw", decorrelated, COLOR_SQRT.to(decorrelated.device))
+    return torch.einsum("bchw,dc->bdhw", decorrelated, COLOR_SQRT.to(decorrelated))
 
 
 def decorrelate(rgb: torch.Tensor) -> torch.Tensor:
     """The inverse of `recorrelate`: RGB (B, 3, H, W) to the decorrelated colour basis."""
-    return torch.einsum("bchw,dc->bdhw", rgb, torch.linalg.inv(COLOR_SQRT).to(rgb.device))
+    return torch.einsum("bchw,dc->bdhw", rgb, torch.linalg.inv(COLOR_SQRT).to(rgb))
 
 
 def compute_spectrum(photos: Sequence[str | Path], size: int = SPECTRUM_SIZE) -> torch.Tensor:
