@@ -48,5 +48,5 @@ def test_classify_in_the_browser(page):
 
 def test_ideal_image_examples_carry_captions_and_classify_as_their_class(page):
     page.get_by_role("tab", name="Classify").click()
-    page.get_by_role("button", name="Ideal image: Zebra").click()
+    page.get_by_role("button", name="Zebra", exact=True).click()
     page.get_by_test_id("label").get_by_text("zebra").first.wait_for()

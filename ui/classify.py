@@ -52,8 +52,8 @@ def layers_for(model: str, session=None):
 
 
 def ideal_caption(path: str) -> str:
-    """'Ideal image: Siamese cat' for examples/ideal_siamese_cat.png."""
-    return f"Ideal image: {Path(path).stem.removeprefix('ideal_').replace('_', ' ').capitalize()}"
+    """'Siamese cat' for examples/ideal_siamese_cat.png: a class name, shown as it is in every language."""
+    return Path(path).stem.removeprefix("ideal_").replace("_", " ").capitalize()
 
 
 def build(session: gr.State) -> gr.Dropdown:

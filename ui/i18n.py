@@ -236,9 +236,8 @@ def static_texts(demo: gr.Blocks) -> Iterator[StaticText]:
             text = getattr(block, prop, None)
             if isinstance(text, str) and LETTERS.search(text) and not _is_key(text):
                 yield StaticText(block, prop, text, _setter(block, prop))
-        if isinstance(block, gr.Dataset):
-            for prop in ("headers", "sample_labels"):
-                yield from _list_texts(block, prop, getattr(block, prop) or [])
+        if isinstance(block, gr.Dataset) and block.headers:  # not sample_labels: Gradio shows them untranslated
+            yield from _list_texts(block, "headers", block.headers)
         if isinstance(getattr(block, "choices", None), list) and "choices" in params:
             yield from _choice_texts(block)
 
@@ -828,7 +827,6 @@ GERMAN: dict[str, str] = {
     "{name} is not in the second network's top 5.": "{name} ist nicht in den Top 5 des zweiten Netzes.",
     "the second network knows only ImageNet's classes: it sees **{name}**.":
         "das zweite Netz kennt nur die Klassen von ImageNet: Es sieht **{name}**.",
-    "Ideal image: {name}": "Ideales Bild: {name}",
     "Ideal images: what the network dreamt up from noise in the Ideal image tab (click one)":
         "Ideale Bilder: was sich das Netz im Tab Ideales Bild aus Rauschen erträumt hat (eines anklicken)",
     "The natural-image spectrum {path} is missing: reinstall Transfer Lab or run `python -m scripts.make_spectrum`.":
