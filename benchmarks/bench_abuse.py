@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 MODEL = "tf_efficientnet_lite0"
 ARGUMENTS = {"classify": lambda photo: [photo, MODEL], "explain": lambda photo: [photo, MODEL, "blocks.0"],
-             "adversarial": lambda photo: [photo, "tabby, tabby cat", 1, 0, 2, 0.5, MODEL]}
+             "adversarial": lambda photo: [photo, "tabby, tabby cat", 1, 0, 2, 0.5, MODEL, 0]}
 
 
 def images(folder: Path) -> dict[str, Path]:

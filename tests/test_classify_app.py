@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import gradio.media
 import pytest
 from gradio_client import Client, handle_file
+from playwright.sync_api import expect
 
 LION = gradio.media.get_image("lion.jpg")
 
@@ -50,3 +53,20 @@ def test_ideal_image_examples_carry_captions_and_classify_as_their_class(page):
     page.get_by_role("tab", name="Classify").click()
     page.get_by_role("button", name="Zebra", exact=True).click()
     page.get_by_test_id("label").get_by_text("zebra").first.wait_for()
+
+
+def test_a_new_layer_refreshes_the_maps_and_examples_keep_it(page):
+    """Layers are named by depth; choosing one redraws the feature maps at once; an example keeps the chosen layer."""
+    page.get_by_role("tab", name="Classify").click()
+    page.get_by_role("button", name="Zebra", exact=True).click()
+    maps = page.locator("#classify-features img")
+    expect(maps).to_be_visible(timeout=60_000)
+    before = maps.get_attribute("src")
+    layer = page.get_by_label("Layer for feature maps")
+    layer.click()
+    page.get_by_role("option", name=re.compile(r"^late: parts")).click()
+    expect(maps).not_to_have_attribute("src", before, timeout=60_000)
+    expect(layer).to_have_value(re.compile(r"^late: parts"))
+    page.get_by_role("button", name="Goldfinch", exact=True).click()
+    page.get_by_test_id("label").get_by_text("goldfinch").first.wait_for()
+    expect(layer).to_have_value(re.compile(r"^late: parts"))

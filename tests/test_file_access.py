@@ -42,7 +42,7 @@ def hostile_payloads(server_files: dict[str, str]) -> list[dict]:
 
 def test_named_endpoints_refuse_server_files_with_one_message(app_url, server_files):
     endpoints = {"classify": lambda photo: [photo, MODEL], "explain": lambda photo: [photo, MODEL, "blocks.0"],
-                 "adversarial": lambda photo: [photo, "tabby, tabby cat", 1, 0, 2, 0.5, MODEL]}
+                 "adversarial": lambda photo: [photo, "tabby, tabby cat", 1, 0, 2, 0.5, MODEL, 0]}
     for name, arguments in endpoints.items():
         answers = {}
         for payload in hostile_payloads(server_files):

@@ -146,7 +146,7 @@ def test_api_refuses_bad_images_clearly_and_keeps_serving(client, corpus):
     for name, message in IMAGE_MESSAGES.items():
         photo = handle_file(str(corpus["bad"][name]))
         for endpoint, arguments in (("/classify", (photo, MODEL)), ("/explain", (photo, MODEL, "blocks.0")),
-                                    ("/adversarial", (photo, "tabby, tabby cat", 1, 0, 2, 0.5, MODEL))):
+                                    ("/adversarial", (photo, "tabby, tabby cat", 1, 0, 2, 0.5, MODEL, 0))):
             with pytest.raises(Exception, match=message) as error:
                 client.predict(*arguments, api_name=endpoint)
             assert "Traceback" not in str(error.value)

@@ -17,7 +17,12 @@ things) looks at your photo and says how likely each of its 1000 classes is. The
 in the picture the evidence for its top answer is: red and yellow areas pushed the network towards that class.
 The **feature maps** are what one inner layer of the network computes: early layers react to edges and colours, deeper
 layers to textures and parts like eyes or wheels. Transfer learning reuses exactly these learned features for a new task.
+ImageNet has no class for many things: shown a Bengal cat, the network answers with the closest class it knows,
+*Egyptian cat*. Adding classes like that is what the **Fine-tune** tab does.
 """
+#: Plain words for a feature layer by its depth, shallow to deep.
+DEPTHS = ("early: edges and colours", "early-middle: simple textures", "middle: textures and patterns",
+          "late: parts such as eyes or wheels", "last: whole parts of objects")
 
 
 @on_gpu("quick")
@@ -44,11 +49,27 @@ def explain(image: dict | str | None, model: str, layer: str | None, session=Non
     return analyse(image, model, layer, session)[1:]
 
 
+@on_gpu("quick")
+@user_errors
+def maps_for(image: dict | str | None, model: str, layer: str | None, session=None):
+    """The feature maps of the newly chosen layer for the photo on show (nothing to do before a photo is given)."""
+    if image is None:
+        return gr.skip()
+    classifier = transfer.load_model(session_model(model, session))
+    return transfer.feature_maps(received_file(image), classifier, layer or None)
+
+
+def layer_choices(layers: list[str]) -> list[tuple[str, str]]:
+    """(label, layer) pairs that name each layer by its depth: ('early: edges and colours (blocks.0)', 'blocks.0')."""
+    last = max(len(layers) - 1, 1)
+    return [(f"{DEPTHS[round(index / last * (len(DEPTHS) - 1))]} ({name})", name) for index, name in enumerate(layers)]
+
+
 @user_errors
 def layers_for(model: str, session=None):
     """The feature-layer dropdown for the chosen model."""
     layers = transfer.feature_layers(session_model(model, session))
-    return gr.Dropdown(choices=layers, value=layers[0] if layers else None)
+    return gr.Dropdown(choices=layer_choices(layers), value=layers[0] if layers else None)
 
 
 def ideal_caption(path: str) -> str:
@@ -67,27 +88,29 @@ def build(session: gr.State) -> gr.Dropdown:
                                 allow_custom_value=True,
                                 info="Offline models work anywhere; others download from the Hugging Face Hub.")
             default_layers = transfer.feature_layers(transfer.DEFAULT_MODEL)
-            layer = gr.Dropdown(default_layers, value=default_layers[0],
-                                label="Layer for feature maps", info="Early layers: edges. Deep layers: parts.")
+            layer = gr.Dropdown(layer_choices(default_layers), value=default_layers[0], label="Layer for feature maps",
+                                info="Early layers react to edges and colours, deep layers to parts.")
             button = gr.Button("Classify", variant="primary")
         with gr.Column(scale=3):
             label = gr.Label(num_top_classes=5, label="What the network sees")
             with gr.Row():
-                heatmap = gr.Image(label="Where it looks (Grad-CAM)", format="png",
+                heatmap = gr.Image(label="Where it looks (Grad-CAM: red = most evidence, blue = none)", format="png",
                                    elem_id="classify-heatmap")
                 features = gr.Image(label="Feature maps (16 strongest channels)", format="png",
                                     elem_id="classify-features")
+            gr.Markdown("Both pictures show the square the network sees: the centre of the photo, cropped and resized "
+                        "to its input (224 px for Lite0). What lies outside plays no part in its answer.")
     ideal = ideal_examples()
     sets = [(example_photos(), None, "Example photos (click one)"),
             (ideal, [ideal_caption(path) for path in ideal],
              "Ideal images: what the network dreamt up from noise in the Ideal image tab (click one)")]
     for photos, captions, title in sets:
-        examples = gr.Examples([[photo, transfer.DEFAULT_MODEL, layer.value] for photo in photos],
-                               inputs=[image, model, layer], visible_columns=[0], example_labels=captions, label=title)
+        examples = gr.Examples([[photo] for photo in photos], inputs=[image], example_labels=captions, label=title)
         # Not run_on_click: its event would let Gradio's own preprocessing open the file before received_file checks it.
         examples.load_input_event.then(analyse, [image, model, layer], [label, heatmap, features], preprocess=False,
                                        api_visibility="undocumented")
     model.change(layers_for, [model, session], layer, api_visibility="private")
+    layer.input(maps_for, [image, model, layer, session], features, preprocess=False, api_visibility="private")
     button.click(analyse, [image, model, layer, session], [label, heatmap, features], api_visibility="private",
                  preprocess=False)
     # The API keeps one endpoint per question: no trigger on the page, callable by API clients only.

@@ -490,21 +490,42 @@ GERMAN: dict[str, str] = {
     "shows *where*\nin the picture the evidence for its top answer is: red and yellow areas pushed the network "
     "towards that class.\nThe **feature maps** are what one inner layer of the network computes: early layers react "
     "to edges and colours, deeper\nlayers to textures and parts like eyes or wheels. Transfer learning reuses exactly "
-    "these learned features for a new task.":
+    "these learned features for a new task.\nImageNet has no class for many things: shown a Bengal cat, the network "
+    "answers with the closest class it knows,\n*Egyptian cat*. Adding classes like that is what the **Fine-tune** "
+    "tab does.":
         "**Was passiert hier?** Ein *faltendes neuronales Netz* (CNN), auf ImageNet trainiert (1,2 Millionen Fotos "
         "von 1000 Arten von Dingen), betrachtet Ihr Foto und sagt, wie wahrscheinlich jede seiner 1000 Klassen ist. "
         "Die **Heatmap** (Grad-CAM) zeigt, *wo* im Bild die Hinweise auf seine beste Antwort liegen: rote und gelbe "
         "Bereiche haben das Netz zu dieser Klasse gedrängt.\nDie **Merkmalskarten** zeigen, was eine innere Schicht "
         "des Netzes berechnet: frühe Schichten reagieren auf Kanten und Farben, tiefere auf Texturen und Teile wie "
-        "Augen oder Räder. Transferlernen verwendet genau diese gelernten Merkmale für eine neue Aufgabe wieder.",
+        "Augen oder Räder. Transferlernen verwendet genau diese gelernten Merkmale für eine neue Aufgabe wieder.\n"
+        "Für vieles hat ImageNet keine Klasse: Einer Bengalkatze gibt das Netz die nächstliegende Klasse, die es "
+        "kennt, *Egyptian cat* (Ägyptische Katze). Solche Klassen hinzuzufügen ist die Aufgabe des Tabs "
+        "**Feinabstimmung**.",
     "Photo": "Foto",
     "Pretrained network": "Vortrainiertes Netz",
     "Offline models work anywhere; others download from the Hugging Face Hub.":
         "Offline-Modelle funktionieren überall, die anderen werden vom Hugging Face Hub geladen.",
     "Layer for feature maps": "Schicht für die Merkmalskarten",
-    "Early layers: edges. Deep layers: parts.": "Frühe Schichten: Kanten. Tiefe Schichten: Teile.",
+    "Early layers react to edges and colours, deep layers to parts.":
+        "Frühe Schichten reagieren auf Kanten und Farben, tiefe auf Teile.",
+    "early: edges and colours": "früh: Kanten und Farben",
+    "early-middle: simple textures": "früh bis mittel: einfache Texturen",
+    "middle: textures and patterns": "mittel: Texturen und Muster",
+    "late: parts such as eyes or wheels": "spät: Teile wie Augen oder Räder",
+    "last: whole parts of objects": "zuletzt: ganze Teile von Objekten",
+    "early: edges and colours ({layer})": "früh: Kanten und Farben ({layer})",
+    "early-middle: simple textures ({layer})": "früh bis mittel: einfache Texturen ({layer})",
+    "middle: textures and patterns ({layer})": "mittel: Texturen und Muster ({layer})",
+    "late: parts such as eyes or wheels ({layer})": "spät: Teile wie Augen oder Räder ({layer})",
+    "last: whole parts of objects ({layer})": "zuletzt: ganze Teile von Objekten ({layer})",
+    "Both pictures show the square the network sees: the centre of the photo, cropped and resized to its input (224 "
+    "px for Lite0). What lies outside plays no part in its answer.":
+        "Beide Bilder zeigen das Quadrat, das das Netz sieht: die Mitte des Fotos, zugeschnitten und auf seine "
+        "Eingangsgröße gebracht (224 px bei Lite0). Was außerhalb liegt, spielt für seine Antwort keine Rolle.",
     "What the network sees": "Was das Netz sieht",
-    "Where it looks (Grad-CAM)": "Wohin es schaut (Grad-CAM)",
+    "Where it looks (Grad-CAM: red = most evidence, blue = none)":
+        "Wohin es schaut (Grad-CAM: rot = die meisten Hinweise, blau = keine)",
     "Feature maps (16 strongest channels)": "Merkmalskarten (die 16 stärksten Kanäle)",
     "Examples: photos, and ideal images the Ideal image tab made (click one)":
         "Beispiele: Fotos und ideale Bilder aus dem Tab „Ideales Bild“ (zum Ausprobieren anklicken)",
@@ -861,6 +882,18 @@ GERMAN: dict[str, str] = {
     "Make the network see": "Das Netz soll sehen",
     "(untargeted) anything but the photo's class": "(ungezielt) alles außer der Klasse des Fotos",
     "Steps (at most)": "Schritte (höchstens)",
+    "Keep going until the network is at least this sure (%)":
+        "Weitermachen, bis das Netz mindestens so sicher ist (%)",
+    "0: stop as soon as it is fooled. The lesson's cat reaches 87%.":
+        "0: aufhören, sobald es getäuscht ist. Die Katze der Lektion erreicht 87 %.",
+    "The picture of the change is amplified ×{factor} so that you can see it.":
+        "Das Bild der Änderung ist {factor}-fach verstärkt, damit man sie sieht.",
+    "*L-inf*: the most any one colour value of any pixel changed (out of 255). *L2*: the size of the whole change "
+    "taken together (square root of the sum of squared changes, colours from 0 to 1). *PSNR*: how close the new "
+    "photo is to the original; above about 40 dB people see no difference.":
+        "*L-inf*: wie stark sich ein einzelner Farbwert eines Pixels höchstens geändert hat (von 255). *L2*: die "
+        "Größe der ganzen Änderung zusammengenommen (Wurzel aus der Summe der quadrierten Änderungen, Farben von 0 "
+        "bis 1). *PSNR*: wie nah das neue Foto am Original ist; ab etwa 40 dB sieht man keinen Unterschied.",
     "eps: largest change per pixel (in 1/255)": "eps: größte Änderung pro Pixel (in 1/255)",
     "TV weight (smoothness of the change)": "TV-Gewicht (Glätte der Änderung)",
     "Step size per step (in 1/255)": "Schrittweite pro Schritt (in 1/255)",

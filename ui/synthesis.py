@@ -26,7 +26,8 @@ CONCURRENCY_ID = "synthesis"
 MAX_SYNTHESIS_SECONDS = LIMITS.synthesis_seconds
 #: The Adversarial tab's slider ranges (low, high), enforced on the server too: its event takes the photo raw
 #: (preprocess=False), so Gradio does not check the sliders.
-ADVERSARIAL_RANGES = {"steps": (1, 100), "eps": (0.5, 16), "tv_weight": (0, 10), "lr": (0.05, 8)}
+ADVERSARIAL_RANGES = {"steps": (1, 100), "eps": (0.5, 16), "tv_weight": (0, 10), "lr": (0.05, 8),
+                      "sure": (0, round(100 * adversarial.MAX_CONFIDENCE))}
 SECOND_MODEL, SECOND_FALLBACK = "tf_efficientnet_lite2", "tf_efficientnet_lite1"
 UNTARGETED = "(untargeted) anything but the photo's class"
 IDEAL_DEFAULT = "Siamese cat, Siamese"
@@ -131,18 +132,19 @@ def candidate_photos(session=None) -> list[str]:
 @on_gpu("synthesis")
 @user_errors
 def run_adversarial(image: dict | str | None, target: str, steps: float, tv_weight: float, eps: float, lr: float,
-                    model: str, session=None, progress=gr.Progress()):
+                    model: str, sure: float = 0, session=None, progress=gr.Progress()):
     """Attack the photo; returns original vs adversarial, the amplified change, both top-5s, figures and the PNG."""
     image = received_file(image)
     steps = check_int("steps", steps, *ADVERSARIAL_RANGES["steps"])
     eps = check_float("eps", eps, *ADVERSARIAL_RANGES["eps"])
     tv_weight = check_float("tv_weight", tv_weight, *ADVERSARIAL_RANGES["tv_weight"])
     lr = check_float("learning rate", lr, *ADVERSARIAL_RANGES["lr"])
+    sure = check_float("sure", sure, *ADVERSARIAL_RANGES["sure"])
     model = session_model(model, session)
     goal = None if target == UNTARGETED else target
     try:
-        for item in transfer.iter_adversarial(image, goal, model, steps=steps, tv_weight=tv_weight,
-                                              eps=eps, lr=lr, max_seconds=MAX_SYNTHESIS_SECONDS):
+        for item in transfer.iter_adversarial(image, goal, model, steps=steps, tv_weight=tv_weight, eps=eps, lr=lr,
+                                              confidence=sure / 100, max_seconds=MAX_SYNTHESIS_SECONDS):
             if isinstance(item, OptimisationStep):
                 progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
                 continue
@@ -150,6 +152,11 @@ def run_adversarial(image: dict | str | None, target: str, steps: float, tv_weig
                     label_scores(item.adversarial), figures(item), save_output(item.png, "adversarial"))
     finally:
         release_memory()  # a photo is optimised at up to 1024 px: large activations
+
+
+MEASURES = ("*L-inf*: the most any one colour value of any pixel changed (out of 255). *L2*: the size of the whole "
+            "change taken together (square root of the sum of squared changes, colours from 0 to 1). *PSNR*: how "
+            "close the new photo is to the original; above about 40 dB people see no difference.")
 
 
 def figures(result: transfer.AdversarialExample) -> str:
@@ -161,7 +168,9 @@ def figures(result: transfer.AdversarialExample) -> str:
             f"({result.adversarial[0].score:.1%}), aiming at {goal}, after {result.steps} steps "
             f"({result.seconds:.1f} s), checked on the saved PNG.\n\n"
             f"| largest change (L-inf) | total change (L2) | PSNR |\n|---|---|---|\n"
-            f"| {result.linf:g}/255 | {result.l2:.3f} | {psnr} |")
+            f"| {result.linf:g}/255 | {result.l2:.3f} | {psnr} |\n\n"
+            f"The picture of the change is amplified ×{result.amplification:.0f} so that you can see it.\n\n"
+            f"{MEASURES}")
 
 
 def model_dropdown(elem_id: str) -> gr.Dropdown:
@@ -223,7 +232,10 @@ def build_adversarial(session: gr.State) -> gr.Dropdown:
             target = gr.Dropdown([UNTARGETED, *transfer.imagenet_labels()], value=ADVERSARIAL_DEFAULT,
                                  label="Make the network see", filterable=True, allow_custom_value=True)
             steps = gr.Slider(*ADVERSARIAL_RANGES["steps"], value=adversarial.DEFAULT_STEPS, step=1,
-                              label="Steps (at most)")
+                              label="Steps (at most)", elem_id="adversarial-steps")
+            sure = gr.Slider(*ADVERSARIAL_RANGES["sure"], value=0, step=1, elem_id="adversarial-sure",
+                             label="Keep going until the network is at least this sure (%)",
+                             info="0: stop as soon as it is fooled. The lesson's cat reaches 87%.")
             eps = gr.Slider(*ADVERSARIAL_RANGES["eps"], value=adversarial.DEFAULT_EPS, step=0.5,
                             label="eps: largest change per pixel (in 1/255)")
             tv_weight = gr.Slider(*ADVERSARIAL_RANGES["tv_weight"], value=adversarial.DEFAULT_TV_WEIGHT, step=0.1,
@@ -249,7 +261,7 @@ def build_adversarial(session: gr.State) -> gr.Dropdown:
     eps.change(adversarial.default_lr, eps, lr, api_visibility="private")
     model.change(lambda m, t, s: target_choices(m, t, s, untargeted=True), [model, target, session], target,
                  api_visibility="private")
-    button.click(run_adversarial, [image, target, steps, tv_weight, eps, lr, model, session],
+    button.click(run_adversarial, [image, target, steps, tv_weight, eps, lr, model, sure, session],
                  [slider, perturbation, before, after, figures_box, download], api_name="adversarial",
                  concurrency_limit=LIMITS.synthesis_jobs, concurrency_id=CONCURRENCY_ID, preprocess=False)
     return model
