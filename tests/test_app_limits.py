@@ -52,7 +52,8 @@ def test_one_client_cannot_fill_the_queue(app_url, same_session, limit):
 @pytest.mark.parametrize("name, value, message", [
     ("steps", 500, "steps must be a whole number from 1 to 100"), ("eps", 32, "eps must be a number from 0.5 up to 16"),
     ("tv_weight", 11, "tv_weight must be a number from 0 up to 10"),
-    ("lr", 9, "learning rate must be a number from 0.05 up to 8"), ("sure", 100, "sure must be a number from 0 up to 99")])
+    ("lr", 9, "learning rate must be a number from 0.05 up to 8"),
+    ("sure", 100, "sure must be a number from 0 up to 99")])
 def test_adversarial_api_enforces_the_sliders_ranges(app_url, name, value, message):
     assert synthesis.ADVERSARIAL_RANGES[name][1] < value
     arguments = {"steps": 1, "tv_weight": 0, "eps": 2, "lr": 0.5, "sure": 0} | {name: value}

@@ -21,7 +21,8 @@ from ui.common import Session, label_scores
 from ui.sessions import cleanup
 
 #: The handlers that run a network: ZeroGPU functions on ZeroGPU, the plain functions everywhere else.
-GPU_HANDLERS = ["classify.classify", "classify.analyse", "classify.maps_for", "synthesis.run_ideal", "synthesis.run_adversarial",
+GPU_HANDLERS = ["classify.classify", "classify.analyse", "classify.maps_for", "synthesis.run_ideal",
+                "synthesis.run_adversarial",
                 "finetune.train"]
 
 

@@ -196,7 +196,8 @@ def _fit_head(base: Classifier, samples: list[Sample], test: list[Sample], class
               stop: threading.Event):
     """Fit the last layer on the frozen network's features of `samples` (and their mirror images when augmenting).
 
-    Yields TrainingProgress while extracting features and an EpochMetrics per L2 strength tried; returns a _Head, or None
+    Yields TrainingProgress while extracting features and an EpochMetrics per L2 strength tried; returns a _Head, or
+    None
     when stopped before the first strength was scored.
     """
     views = (False, True) if config.augment else (False,)
@@ -339,7 +340,7 @@ def _train_network(base: Classifier, data: DatasetSplits, config: TrainConfig, s
 
 
 def _l2_steps_as_progress(events: Iterator) -> Iterator:
-    """Pass on `events`, the head's L2 steps as TrainingProgress (they are not epochs of this run); return their result."""
+    """Pass on `events`, the head's L2 steps as TrainingProgress (not epochs of this run); return their result."""
     while True:
         try:
             event = next(events)
@@ -429,7 +430,7 @@ def data_size_curve(data: DatasetSplits, model: str | Classifier = DEFAULT_MODEL
                     l2: float | None = None, draws: int = CURVE_DRAWS, stop: threading.Event | None = None
                     ) -> Generator[TrainingProgress, None, list[CurvePoint]]:
     """Test accuracy against training images per class (1, 2, 3, 5, ..., all) for the last layer on `model`'s frozen
-    features: seconds after a training run, whose features are cached. A generator of TrainingProgress: use `yield from`.
+    features: seconds after a training run, whose features are cached. A generator of TrainingProgress (`yield from`).
 
     The L2 strength is fixed for all sizes: `l2` (e.g. FineTuneResult.l2), else config.l2, else chosen once by
     cross-validation on all training images. (Cross-validating each size is impossible at one image per class, and

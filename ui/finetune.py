@@ -12,12 +12,14 @@ from pathlib import Path
 import gradio as gr
 
 import transfer
-from transfer.data import PETS_DOWNLOAD_MB, DatasetSplits, dataset_from_files, find_pets_root, open_dataset
+from transfer.data import (DEFAULT_TASK, PETS_DOWNLOAD_MB, DatasetSplits, dataset_from_files, find_pets_root,
+                           open_dataset)
 from transfer.evaluate import read_curves
 from transfer.onnx_export import MAX_CHECK_IMAGES, export_onnx
 from transfer.progress import TrainingProgress
 from transfer.render import confusion_image
-from transfer.train import DEFAULTS, METHOD_TITLES, METHODS, EpochMetrics, Finished, FineTuneResult, TrainConfig
+from transfer.train import (DEFAULT_METHOD, DEFAULTS, METHOD_TITLES, METHODS, EpochMetrics, Finished, FineTuneResult,
+                            TrainConfig)
 from ui import evaluation as views
 from ui import own_classes, sessions
 from ui.classify import classify
@@ -356,7 +358,8 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                 names = list(datasets)
                 dataset = gr.Dropdown(names, value=names[0] if names else None, label="Dataset",
                                       visible=len(names) > 1)
-                task = gr.Radio([("37 breeds", "breeds"), ("Cat or dog", "species")], value="breeds", label="Task")
+                task = gr.Radio([("37 breeds", "breeds"), ("Cat or dog", "species")], value=DEFAULT_TASK,
+                                label="Task")
             with gr.Column(visible=False) as download_box:
                 gr.Markdown(f"The full Oxford-IIIT Pet: 7,349 photos of 37 breeds, about {PETS_DOWNLOAD_MB} MB, "
                             "downloaded once into the app's cache (several minutes).")
@@ -378,7 +381,7 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
         with gr.Step("2. Model & method", id=2):
             backbone = gr.Dropdown(model_choices(), value=transfer.DEFAULT_MODEL, label="Pretrained network",
                                    info="The network whose ImageNet knowledge is reused.")
-            method = gr.Radio([(METHOD_TITLES[m], m) for m in METHODS], value="head", label="Method")
+            method = gr.Radio([(METHOD_TITLES[m], m) for m in METHODS], value=DEFAULT_METHOD, label="Method")
             gr.Markdown(METHOD_HELP)
             with gr.Row():
                 epochs = gr.Slider(1, 100, value=DEFAULTS["partial"]["epochs"], step=1, label="Epochs",
