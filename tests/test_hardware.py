@@ -22,8 +22,7 @@ from ui.sessions import cleanup
 
 #: The handlers that run a network: ZeroGPU functions on ZeroGPU, the plain functions everywhere else.
 GPU_HANDLERS = ["classify.classify", "classify.analyse", "classify.maps_for", "synthesis.run_ideal",
-                "synthesis.run_adversarial",
-                "finetune.train"]
+                "synthesis.run_adversarial", "finetune.train"]
 
 
 def test_spaces_changes_nothing_outside_a_space():
