@@ -66,6 +66,8 @@ def test_own_classes_train_then_try_a_new_photo(page, pets_images):
     confusion = page.locator("#finetune-confusion img").bounding_box()
     assert confusion["width"] > 200, "the 2-class confusion matrix is drawn large enough to read"
     expect(page.locator("#finetune-table").get_by_role("gridcell", name="cats")).to_be_visible()
+    expect(page.locator("#finetune-data-curve canvas, #finetune-data-curve svg").first).to_be_visible()
+    expect(page.locator("#finetune-data-curve-note")).to_contain_text(re.compile(r"right with 1 per class"))
     page.screenshot(path=str(ARTIFACTS / "finetune-own-4-evaluate.png"), full_page=True)
     page.get_by_role("button", name="Next: use it").click()
     page.locator("#finetune-photo input[type=file]").set_input_files(cats[5])  # no button: the answer just comes

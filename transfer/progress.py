@@ -63,10 +63,13 @@ def run_to_result(events: Iterable, result_type: type[Result], on_progress: Call
     raise RuntimeError(f"The operation ended without a {result_type.__name__}.")
 
 
-def drain(generator: Generator) -> Result:
-    """Run a generator that yields progress reports and returns its result (`yield from` style) to its end."""
+def drain(generator: Generator, on_progress: Callable | None = None) -> Result:
+    """Run a generator that yields progress reports and returns its result (`yield from` style) to its end, passing
+    each report to `on_progress`."""
     while True:
         try:
-            next(generator)
+            report = next(generator)
         except StopIteration as finished:
             return finished.value
+        if on_progress is not None:
+            on_progress(report)

@@ -23,7 +23,7 @@ from gradio.utils import get_upload_folder
 from transfer import TransferError, list_models
 from transfer.data import PETS_MINI, DatasetSplits
 from transfer.models import is_model_name
-from transfer.train import FineTuneResult
+from transfer.train import CurvePoint, FineTuneResult
 from ui import sessions
 from ui.hardware import StopFlag
 
@@ -47,6 +47,7 @@ class Run:
     data: DatasetSplits  # the dataset it was trained and tested on
     model_dir: Path
     archive: Path
+    curve: list[CurvePoint] = field(default_factory=list)  # test accuracy against photos per class
 
     @property
     def title(self) -> str:
@@ -77,12 +78,12 @@ class Session:
         """The Stop button's flag for this session's training (a file: it reaches a ZeroGPU worker too)."""
         return StopFlag(self.folder / "stop")
 
-    def add_run(self, result: FineTuneResult, backbone: str) -> Run:
+    def add_run(self, result: FineTuneResult, backbone: str, curve: list[CurvePoint] | None = None) -> Run:
         """Save a training of the current data as the next run (selected), dropping the oldest beyond MAX_RUNS."""
         number = self.runs[-1].number + 1 if self.runs else 1
         saved = result.save(self.folder / "runs" / f"transfer-lab-run-{number}", archive=True)
         result.classifier.network.cpu()  # the run is used through its folder; the session may be pickled (ZeroGPU)
-        run = Run(number, result, backbone, self.data, saved.folder, saved.archive)
+        run = Run(number, result, backbone, self.data, saved.folder, saved.archive, curve or [])
         self.runs.append(run)
         while len(self.runs) > MAX_RUNS:
             old = self.runs.pop(0)

@@ -8,7 +8,7 @@ from PIL import Image
 import transfer
 from transfer.data import DatasetSplits
 from transfer.evaluate import Evaluation
-from transfer.train import METHOD_TITLES, EpochMetrics
+from transfer.train import METHOD_TITLES, CurvePoint, EpochMetrics
 from ui.common import Run, Session
 
 THUMBNAIL = 160
@@ -56,6 +56,26 @@ def curves(history: list[EpochMetrics]) -> tuple[pd.DataFrame, pd.DataFrame]:
     return loss, accuracy
 
 
+def data_curve(curve: list[CurvePoint]) -> pd.DataFrame:
+    """Test accuracy against photos per class: the mean over draws and the worst and best draw, for one line plot."""
+    rows = [(str(point.per_class), name, value) for point in curve  # str: evenly spaced 1, 2, 3, 5, 10, ...
+            for name, value in (("mean", point.accuracy), ("worst draw", point.low), ("best draw", point.high))]
+    return pd.DataFrame(rows, columns=["photos per class", "curve", "test accuracy"])
+
+
+def read_data_curve(curve: list[CurvePoint]) -> str:
+    """The data-size curve in words: from one photo per class to all, and whether more photos would still help."""
+    if len(curve) < 2:
+        return ""
+    first, before, last = curve[0], curve[-2], curve[-1]
+    trend = ("it still rises at the end: more photos would very likely help"
+             if last.accuracy - before.accuracy > 0.02 else "it has levelled off: more photos of the same kind would "
+             "help little")
+    return (f"**How many photos do I need?** The new last layer fitted again on fewer training photos per class: "
+            f"{first.accuracy:.0%} of the test images right with {first.per_class} per class, {last.accuracy:.0%} "
+            f"with all {last.per_class}; {trend}.")
+
+
 def per_class_table(evaluation: Evaluation) -> pd.DataFrame:
     """Test images, correct answers and accuracy of each class, worst first."""
     rows = [(name, sum(row), row[i], row[i] / sum(row))
@@ -86,10 +106,11 @@ def score(session: Session, run: Run) -> str:
     result = run.result
     evaluation = result.evaluation
     stopped = " (stopped early: the best epoch so far was kept)" if result.stopped else ""
+    how = (f"L2 strength {result.l2:.1g} chosen by cross-validation" if result.config.method == "head"
+           else f"best epoch {result.best_epoch} of {result.config.epochs}")
     text = (f"## Run {run.number}: test accuracy {evaluation.accuracy:.1%}\n{len(evaluation.mistakes)} mistakes on "
             f"{sum(map(sum, evaluation.confusion))} test images the model never saw during training "
-            f"({METHOD_NAMES[result.config.method]} of {run.backbone}, best epoch {result.best_epoch} of "
-            f"{len(result.history)}, {result.seconds:.0f} s){stopped}.")
+            f"({METHOD_NAMES[result.config.method]} of {run.backbone}, {how}, {result.seconds:.0f} s){stopped}.")
     return text + "\n\n" + comparison(session, run)
 
 

@@ -16,10 +16,10 @@ from transfer.data import (DEFAULT_TASK, PETS_DOWNLOAD_MB, DatasetSplits, datase
                            open_dataset)
 from transfer.evaluate import read_curves
 from transfer.onnx_export import MAX_CHECK_IMAGES, export_onnx
-from transfer.progress import TrainingProgress
+from transfer.progress import TrainingProgress, drain
 from transfer.render import confusion_image
-from transfer.train import (DEFAULT_METHOD, DEFAULTS, METHOD_TITLES, METHODS, EpochMetrics, Finished, FineTuneResult,
-                            TrainConfig)
+from transfer.train import (DEFAULT_METHOD, DEFAULTS, METHOD_TITLES, METHODS, CurvePoint, EpochMetrics, Finished,
+                            FineTuneResult, TrainConfig, data_size_curve)
 from ui import evaluation as views
 from ui import own_classes, sessions
 from ui.classify import classify
@@ -121,6 +121,8 @@ class Wizard:
     score: gr.Markdown
     confusion: gr.Image
     table: gr.Dataframe
+    data_curve: gr.LinePlot
+    curve_note: gr.Markdown
     mistakes: gr.Gallery
     no_mistakes: gr.Markdown
     to_use: gr.Button
@@ -233,18 +235,25 @@ def train(w: Wizard, session: Session | None, model: str, method: str, epochs: f
                 yield {w.status: f"Epoch {event.epoch}/{event.epochs}: validation accuracy {event.val_accuracy:.1%}",
                        w.loss_plot: loss, w.accuracy_plot: accuracy}
             elif isinstance(event, Finished):
-                yield finish(w, session, event.result, model)
+                curve = []
+                if event.result is not None and not session.stop.is_set():
+                    yield {w.status: "Training done; now measuring how many photos per class it needs ..."}
+                    curve = drain(data_size_curve(session.data, model, event.result.config, l2=event.result.l2,
+                                                  stop=session.stop),
+                                  lambda step: progress((step.done, step.total), desc="Fitting with fewer photos"))
+                yield finish(w, session, event.result, model, curve)
     finally:
         session.busy = False
         time_limit.cancel()
         release_memory()
 
 
-def finish(w: Wizard, session: Session, result: FineTuneResult | None, model: str) -> dict:
+def finish(w: Wizard, session: Session, result: FineTuneResult | None, model: str,
+           curve: list[CurvePoint]) -> dict:
     """Keep the run (saved and zipped), stay on step 3 with the final curves and their reading."""
     if result is None:
         return {w.status: "Stopped before the first epoch finished: nothing to keep. Press Start to train again."}
-    run = session.add_run(result, model)  # returned below: on ZeroGPU this runs in a worker process
+    run = session.add_run(result, model, curve)  # returned below: on ZeroGPU this runs in a worker process
     sessions.claim(session)
     loss, accuracy = views.curves(result.history)
     stopped = " (stopped early: the best epoch so far was kept)" if result.stopped else ""
@@ -283,6 +292,8 @@ def show_run(w: Wizard, session: Session | None, number: int | None) -> dict:
         w.score: views.score(session, run),
         w.confusion: gr.Image(confusion_image(evaluation.classes, evaluation.confusion), visible=True),
         w.table: gr.Dataframe(views.per_class_table(evaluation), visible=True),
+        w.data_curve: gr.LinePlot(views.data_curve(run.curve), visible=bool(run.curve)),
+        w.curve_note: views.read_data_curve(run.curve),
         w.mistakes: gr.Gallery(mistakes, visible=bool(mistakes)),
         w.no_mistakes: gr.Markdown("**No mistakes**: every test image was classified correctly.",
                                    visible=not mistakes),
@@ -420,6 +431,11 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                                      buttons=["fullscreen", "download"])
                 table = gr.Dataframe(label="Per-class test accuracy (worst first)", max_height=420, visible=False,
                                      elem_id="finetune-table")
+            with gr.Row():
+                data_curve = gr.LinePlot(x="photos per class", y="test accuracy", color="curve",
+                                         title="How many photos do I need?", y_lim=[0, 1], height=260, scale=3,
+                                         visible=False, elem_id="finetune-data-curve")
+                curve_note = gr.Markdown(elem_id="finetune-data-curve-note")
             mistakes = gr.Gallery(label="Mistakes: true → predicted (confidence)", columns=6, height=320,
                                   visible=False, elem_id="finetune-mistakes", elem_classes=["wrap-captions"])
             no_mistakes = gr.Markdown(visible=False, elem_id="finetune-no-mistakes")
@@ -441,7 +457,7 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
     return Wizard(session, steps, source, own, own_box, pets_box, zip_box, download_box, dataset, task, archive, per_class,
                   load, report, counts, samples, to_model, backbone, method, epochs, lr, batch_size, augment, seed,
                   to_train, start, stop, status, loss_plot, accuracy_plot, reading, to_evaluate, runs, run, score,
-                  confusion, table, mistakes, no_mistakes, to_use, photo, answer, examples, download, make_onnx, onnx,
+                  confusion, table, data_curve, curve_note, mistakes, no_mistakes, to_use, photo, answer, examples, download, make_onnx, onnx,
                   use_help)
 
 
@@ -461,8 +477,8 @@ def build(session: gr.State, data_roots: list[Path]):
     for button, step in ((w.to_model, 2), (w.to_train, 3), (w.to_evaluate, 4), (w.to_use, 5)):
         button.click(lambda step=step: gr.Walkthrough(selected=step), None, w.steps, queue=False, **private)
     w.method.change(method_defaults, w.method, [w.epochs, w.lr, w.batch_size], queue=False, **private)
-    run_views = [w.runs, w.run, w.score, w.confusion, w.table, w.mistakes, w.no_mistakes, w.to_use, w.examples,
-                 w.answer, w.photo, w.download, w.make_onnx, w.onnx, w.use_help]
+    run_views = [w.runs, w.run, w.score, w.confusion, w.table, w.data_curve, w.curve_note, w.mistakes, w.no_mistakes,
+                 w.to_use, w.examples, w.answer, w.photo, w.download, w.make_onnx, w.onnx, w.use_help]
     trained = w.start.click(new_run, session, None, queue=False, **private).then(
         bind(train, w), [session, w.backbone, w.method, w.epochs, w.lr, w.batch_size, w.augment, w.seed],
         [w.status, w.loss_plot, w.accuracy_plot, w.reading, w.to_evaluate, w.session, *run_views],

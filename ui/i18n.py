@@ -682,10 +682,27 @@ GERMAN: dict[str, str] = {
         "{epochs} Epochen, lr {lr}, Batch {batch}, ohne Datenaugmentierung",
     "{epochs} epochs, lr {lr}, batch {batch}": "{epochs} Epochen, lr {lr}, Batch {batch}",
     "## Run {number}: test accuracy {accuracy}\n{mistakes} mistakes on {images} test images the model never saw during "
-    "training ({method} of {network}, best epoch {best} of {epochs}, {seconds} s){stopped}.":
+    "training ({method} of {network}, {how}, {seconds} s){stopped}.":
         "## Lauf {number}: Testgenauigkeit {accuracy}\n{mistakes} Fehler bei {images} Testbildern, die das Modell "
-        "beim Training nie gesehen hat ({method} von {network}, beste Epoche {best} von {epochs}, {seconds} s)"
-        "{stopped}.",
+        "beim Training nie gesehen hat ({method} von {network}, {how}, {seconds} s){stopped}.",
+    "best epoch {best} of {epochs}": "beste Epoche {best} von {epochs}",
+    "L2 strength {l2} chosen by cross-validation": "L2-Stärke {l2}, per Kreuzvalidierung gewählt",
+    "Training done; now measuring how many photos per class it needs ...":
+        "Training fertig; jetzt wird gemessen, wie viele Fotos pro Klasse es braucht ...",
+    "Fitting with fewer photos": "Anpassen mit weniger Fotos",
+    "How many photos do I need?": "Wie viele Fotos brauche ich?",
+    "photos per class": "Fotos pro Klasse",
+    "mean": "Mittelwert",
+    "worst draw": "schlechteste Ziehung",
+    "best draw": "beste Ziehung",
+    "**How many photos do I need?** The new last layer fitted again on fewer training photos per class: {first} of "
+    "the test images right with {few} per class, {last} with all {all}; {trend}.":
+        "**Wie viele Fotos brauche ich?** Die neue letzte Schicht, erneut angepasst mit weniger Trainingsfotos pro "
+        "Klasse: {first} der Testbilder richtig mit {few} pro Klasse, {last} mit allen {all}; {trend}.",
+    "it still rises at the end: more photos would very likely help":
+        "sie steigt am Ende noch: mehr Fotos würden sehr wahrscheinlich helfen",
+    "it has levelled off: more photos of the same kind would help little":
+        "sie ist abgeflacht: mehr Fotos derselben Art würden wenig helfen",
     "To compare, go back to step 2 and train with *{method}*: the table above keeps every run.":
         "Zum Vergleich gehen Sie zurück zu Schritt 2 und trainieren mit *{method}*: Die Tabelle oben behält jeden "
         "Lauf.",
