@@ -21,10 +21,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import gradio.media  # noqa: E402
 import numpy as np  # noqa: E402
+import transfer  # noqa: E402  (before torch: it sets OMP_WAIT_POLICY before torch loads)
 import torch  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
 
-import transfer  # noqa: E402
 from app import build_app, launch  # noqa: E402
 from tests.browser import free_port  # noqa: E402
 

@@ -23,6 +23,7 @@ import random
 import statistics
 import time
 
+import transfer  # noqa: F401  (first: it sets OMP_WAIT_POLICY before torch loads)
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader

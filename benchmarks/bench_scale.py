@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+import transfer  # noqa: F401  (first: it sets OMP_WAIT_POLICY before torch loads)
 import torch
 
 from transfer import load_model

@@ -19,6 +19,7 @@ import statistics
 import time
 from pathlib import Path
 
+import transfer  # noqa: F401  (first: it sets OMP_WAIT_POLICY before torch loads)
 import torch
 import torch.nn.functional as F
 

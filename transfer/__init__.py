@@ -4,6 +4,12 @@
     >>> predict("cat.jpg", top_k=3)
 """
 
+import os
+
+#: Before torch loads OpenMP: its idle threads sleep instead of spinning. Spinning threads next to any other busy
+#: process on a small shared CPU made each network call up to 50x slower (benchmarks/bench_threads.py).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from .errors import InputError, ModelUnavailableError, TransferError
 from .explain import Analysis, analyse, feature_layers, feature_maps, gradcam
 from .images import load_image
