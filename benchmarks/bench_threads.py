@@ -4,8 +4,8 @@
 
 Side by side, each in a fresh process: the median latency of one Lite0 forward pass (batch 1, the app's fast path)
 and of one natural-mode ideal-image step, with OMP_WAIT_POLICY=ACTIVE (spinning: OpenMP's default) and PASSIVE
-(sleeping: what `import transfer` sets unless the variable is already set), alone and next to a busy competitor
-(a process that keeps one core busy with its own torch work, like a second job or another tenant of the machine).
+(sleeping: what `import transfer` sets unless the variable is already set), alone and next to a second torch job
+with torch's default threads and the same policy (another training, or a second instance of the app).
 """
 
 from __future__ import annotations
@@ -36,12 +36,14 @@ for item in iter_ideal_image("zebra", steps=6, size=224, mode="natural"):
     now = time.perf_counter(); steps.append(now - last); last = now
 print(json.dumps({"forward_ms": 1000 * statistics.median(forward), "step_s": statistics.median(steps[1:-1])}))
 """
+#: A second torch job with torch's default threads (e.g. another training, or another instance of the app).
 COMPETITOR = """
 import torch
-torch.set_num_threads(1)
-a = torch.randn(512, 512)
-while True:
-    a = (a @ a).tanh()
+layer = torch.nn.Conv2d(64, 64, 3, padding=1)
+x = torch.randn(8, 64, 56, 56)
+with torch.no_grad():
+    while True:
+        layer(x)
 """
 
 
@@ -59,16 +61,17 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f} before the runs")
     print(f"{'':28}{'forward (ms)':>14}{'ideal step (s)':>16}")
     for competitor in (False, True):
-        busy = subprocess.Popen([sys.executable, "-c", COMPETITOR]) if competitor else None
-        try:
-            time.sleep(2 if busy else 0)
-            for policy in ("ACTIVE", "PASSIVE"):
+        for policy in ("ACTIVE", "PASSIVE"):
+            busy = subprocess.Popen([sys.executable, "-c", COMPETITOR], env={**os.environ, "OMP_WAIT_POLICY": policy}) \
+                if competitor else None
+            try:
+                time.sleep(3 if busy else 0)
                 figures = measure(policy, args.calls)
-                label = f"{policy.lower():8}{'+ busy process' if competitor else 'alone':>16}"
-                print(f"{label:28}{figures['forward_ms']:14.1f}{figures['step_s']:16.2f}", flush=True)
-        finally:
-            if busy:
-                busy.kill()
+            finally:
+                if busy:
+                    busy.kill()
+            label = f"{policy.lower():8}{'+ torch job' if competitor else 'alone':>16}"
+            print(f"{label:28}{figures['forward_ms']:14.1f}{figures['step_s']:16.2f}", flush=True)
 
 
 if __name__ == "__main__":
