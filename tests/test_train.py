@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import threading
 
@@ -261,3 +262,14 @@ def test_feature_cache_smaller_than_dataset(pets_images, monkeypatch):
     assert small.shape == (12, classifier.network.num_features)
     assert torch.allclose(small, reference, atol=1e-4)
     assert len(transfer.features._cache) == 3
+
+
+def test_feature_cache_tells_preprocessings_apart(pets_images):
+    """The same network shown the same photos at another crop gives other features, not the cached ones."""
+    samples = [(str(path), 0) for path, _, _ in pets_images[:2]]
+    classifier = transfer.load_model()
+    uncropped = transfer.Classifier(classifier.name, classifier.network, classifier.labels,
+                                    dataclasses.replace(classifier.preprocessing, crop_pct=1.0))
+    cropped = drain(extract_features(classifier, samples))
+    assert not torch.allclose(drain(extract_features(uncropped, samples)), cropped)
+    assert torch.equal(drain(extract_features(classifier, samples)), cropped)
