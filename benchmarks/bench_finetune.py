@@ -31,7 +31,7 @@ from torch.utils.data import DataLoader
 from transfer import load_model
 from transfer.data import PETS_MINI, DatasetSplits, open_dataset
 from transfer.features import SampleImages, extract_features
-from transfer.models import DEFAULT_MODEL
+from transfer.models import DEFAULT_FINETUNE_MODEL
 from transfer.progress import drain
 from transfer.train import TrainConfig, finetune, run
 
@@ -102,7 +102,7 @@ def spread(values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(PETS_MINI))
-    parser.add_argument("--model", default=DEFAULT_MODEL)
+    parser.add_argument("--model", default=DEFAULT_FINETUNE_MODEL)
     parser.add_argument("--resplits", type=int, default=10, help="re-splits of all images (default 10)")
     parser.add_argument("--naive-epochs", type=int, default=15)
     parser.add_argument("--skip-partial", action="store_true")

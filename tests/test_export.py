@@ -80,8 +80,9 @@ def write_version_1(folder: Path, network: torch.nn.Module, labels: list[str], o
     """A folder as Transfer Lab wrote it before timm's layout: our own config.json beside model.safetensors."""
     folder.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in network.state_dict().items()}, str(folder / "model.safetensors"))
+    architecture = network.pretrained_cfg["architecture"]
     config = {"format": "transfer-lab/finetuned-classifier", "format_version": 1,
-              "architecture": "tf_efficientnet_lite0", "backbone": "tf_efficientnet_lite0", "labels": labels,
+              "architecture": architecture, "backbone": architecture, "labels": labels,
               "preprocessing": {"input_size": 224, "crop_pct": 0.875, "interpolation": "bicubic",
                                 "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]},
               "metrics": {"test_accuracy": 0.9}, "training": {"method": "head"}, "created": "2025-01-01T00:00:00Z"}
@@ -162,7 +163,8 @@ def test_onnx_export_matches_pytorch_for_any_batch_size(trained, onnx_export):
           f"{onnx_export['top1_agreement']}, {onnx_export['size_bytes'] / 1e6:.1f} MB, {onnx_export['seconds']} s")
     assert onnx_export["images"] == len(photos[::6]) and onnx_export["top1_agreement"] == 1.0
     assert 0 <= onnx_export["max_abs_diff"] < 1e-3
-    assert onnx_export["input"]["shape"] == ["batch", 3, 224, 224]
+    size = result.classifier.preprocessing.input_size
+    assert onnx_export["input"]["shape"] == ["batch", 3, size, size]
     assert onnx_export["input"]["preprocessing"] == result.classifier.preprocessing.to_dict()
     session = onnxruntime.InferenceSession(onnx_export["out"], providers=["CPUExecutionProvider"])
     metadata = session.get_modelmeta().custom_metadata_map

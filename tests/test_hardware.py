@@ -57,7 +57,7 @@ def test_session_survives_a_trip_to_a_worker_process(pets_root):
     session = Session(data=transfer.open_dataset(pets_root, "species", per_class=6))
     session.folder.mkdir(parents=True)  # as loading a dataset in the app does
     try:
-        session.add_run(run(transfer.finetune(session.data, TrainConfig(epochs=2))), transfer.DEFAULT_MODEL)
+        session.add_run(run(transfer.finetune(session.data, TrainConfig(epochs=2))), transfer.DEFAULT_FINETUNE_MODEL)
         worker = ForkingPickler.loads(ForkingPickler.dumps(session))  # as multiprocessing sends it
         assert worker.runs[0].model_dir == session.runs[0].model_dir
         assert worker.selected.result.evaluation.accuracy == session.selected.result.evaluation.accuracy

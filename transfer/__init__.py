@@ -14,7 +14,7 @@ from .errors import InputError, ModelUnavailableError, TransferError
 from .explain import Analysis, analyse, feature_layers, feature_maps, gradcam
 from .images import load_image
 from .classifier import Classifier, Preprocessing
-from .models import DEFAULT_MODEL, CATALOG, imagenet_labels, list_models, load_model
+from .models import DEFAULT_FINETUNE_MODEL, DEFAULT_MODEL, CATALOG, imagenet_labels, list_models, load_model
 from .predict import Prediction, predict, predict_batch
 from .data import DatasetSplits, open_dataset
 from .evaluate import Evaluation, evaluate
@@ -27,8 +27,8 @@ from .ideal import IdealImage, ideal_image, iter_ideal_image
 from .targets import Target, resolve_target
 
 __all__ = [
-    "CATALOG", "DEFAULT_MODEL", "Classifier", "InputError", "ModelUnavailableError", "Prediction", "Preprocessing",
-    "TransferError",
+    "CATALOG", "DEFAULT_FINETUNE_MODEL", "DEFAULT_MODEL", "Classifier", "InputError", "ModelUnavailableError",
+    "Prediction", "Preprocessing", "TransferError",
     "Analysis", "analyse", "feature_layers", "feature_maps", "gradcam", "imagenet_labels", "list_models", "load_image", "load_model",
     "predict", "predict_batch",
     "DatasetSplits", "EpochMetrics", "Evaluation", "FineTuneResult", "TrainConfig", "evaluate", "finetune",

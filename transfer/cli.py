@@ -17,7 +17,7 @@ from .errors import InputError, TransferError
 from .hub import push_to_hub
 from .ideal import DEFAULT_MODE, MODE_TITLES, MODES, ideal_image
 from .ideal import DEFAULTS as IDEAL_DEFAULTS
-from .models import DEFAULT_MODEL, list_models, load_model
+from .models import DEFAULT_FINETUNE_MODEL, DEFAULT_MODEL, list_models, load_model
 from .onnx_export import export_onnx
 from .predict import DEFAULT_TOP_K, predict
 from .progress import TrainingProgress
@@ -225,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
                               help=f"{what}; partial/full only (default {_per(TRAIN_DEFAULTS, key)})")
     finetune.add_argument("--no-augment", action="store_true", help="no mirror images / random crops while training")
     finetune.add_argument("--seed", type=int, default=0, help="seed of the split and of training (default 0)")
-    finetune.add_argument("--model", default=DEFAULT_MODEL, help=f"pretrained network to start from ({DEFAULT_MODEL})")
+    finetune.add_argument("--model", default=DEFAULT_FINETUNE_MODEL,
+                          help=f"pretrained network to start from (default {DEFAULT_FINETUNE_MODEL})")
     finetune.add_argument("--out", required=True, metavar="DIR", help="folder to save the fine-tuned model in")
     finetune.add_argument("--zip", action="store_true", help="also write DIR.zip, which unpacks to that folder")
 

@@ -82,12 +82,13 @@ def extract_features(classifier: Classifier, samples: Sequence[Sample], views: S
     """Pooled features (len(views) * N, D) of each image, then of its mirror image when a view is True.
 
     Yields TrainingProgress while working and returns the tensor (a generator: use `yield from`). Features are cached in
-    memory per (model, file, modification time, view), so training again with other settings skips this step.
+    memory per (model, preprocessing, file, modification time, view), so training again with other settings skips this
+    step, and the same network shown its photos another way (another size or crop) computes them afresh.
     """
-    keys = [(classifier.name, os.path.abspath(path), _mtime(path), flip) for flip in views for path, _ in samples]
+    keys = [_key(classifier, os.path.abspath(path), _mtime(path), flip) for flip in views for path, _ in samples]
     with _cache_lock:
         found = {key: _cache[key] for key in keys if key in _cache}
-    images = sorted({key[1:3] for key in keys if key not in found})
+    images = sorted({key[2:4] for key in keys if key not in found})
     mine = shard(images)  # under torchrun each process extracts its share; the shares are gathered below
     network = feature_network(classifier)
     chunks = [mine[start:start + batch_size] for start in range(0, len(mine), batch_size)]
@@ -106,8 +107,8 @@ def extract_features(classifier: Classifier, samples: Sequence[Sample], views: S
     if stop is not None and stop.is_set():
         return torch.empty(0)
     if world().size > 1 and images:
-        local = torch.stack([torch.stack([found[(classifier.name, *image, flip)] for flip in views]) for image in mine])
-        found.update(_remember({(classifier.name, *image, flip): vectors[view]
+        local = torch.stack([torch.stack([found[_key(classifier, *image, flip)] for flip in views]) for image in mine])
+        found.update(_remember({_key(classifier, *image, flip): vectors[view]
                                 for image, vectors in zip(images, gather(local, len(images)))
                                 for view, flip in enumerate(views)}))
     return torch.stack([found[key] for key in keys])
@@ -128,8 +129,13 @@ def _store(classifier: Classifier, network: nn.Module, chunk: list[tuple[str, in
             batch = inputs.flip(-1) if flip else inputs
             features = network(batch.to(classifier.device).contiguous(memory_format=torch.channels_last))
             for (path, mtime), vector in zip(chunk, features.float().cpu()):
-                computed[(classifier.name, path, mtime, flip)] = vector.clone()
+                computed[_key(classifier, path, mtime, flip)] = vector.clone()
     return _remember(computed)
+
+
+def _key(classifier: Classifier, path: str, mtime: int, flip: bool) -> tuple:
+    """The cache key of one image's features: everything they depend on. key[2:4], (path, mtime), names the file."""
+    return classifier.name, classifier.preprocessing, path, mtime, flip
 
 
 def _remember(features: dict[tuple, torch.Tensor]) -> dict[tuple, torch.Tensor]:

@@ -24,7 +24,7 @@ from .errors import InputError
 from .evaluate import Evaluation, evaluate_logits
 from .export import SavedModel, save_finetuned, zip_folder
 from .features import SampleImages, extract_features
-from .models import DEFAULT_MODEL, load_model
+from .models import DEFAULT_FINETUNE_MODEL, load_model
 from .probe import L2_GRID, LinearProbe, PathPoint, best_l2, fit_probe, regularization_path
 from .progress import EpochMetrics, TrainingProgress, run_to_result
 
@@ -149,8 +149,8 @@ class Finished:
 Event = TrainingProgress | EpochMetrics | Finished
 
 
-def finetune(data: DatasetSplits, config: TrainConfig | None = None, model: str | Classifier = DEFAULT_MODEL,
-             stop: threading.Event | None = None) -> Iterator[Event]:
+def finetune(data: DatasetSplits, config: TrainConfig | None = None,
+             model: str | Classifier = DEFAULT_FINETUNE_MODEL, stop: threading.Event | None = None) -> Iterator[Event]:
     """Train a classifier for `data`'s classes, yielding TrainingProgress and EpochMetrics, then one Finished event.
 
     Setting `stop` ends the run after the current batch; the best step so far is kept and evaluated.
@@ -426,9 +426,9 @@ class CurvePoint:
         return asdict(self)
 
 
-def data_size_curve(data: DatasetSplits, model: str | Classifier = DEFAULT_MODEL, config: TrainConfig | None = None,
-                    l2: float | None = None, draws: int = CURVE_DRAWS, stop: threading.Event | None = None
-                    ) -> Generator[TrainingProgress, None, list[CurvePoint]]:
+def data_size_curve(data: DatasetSplits, model: str | Classifier = DEFAULT_FINETUNE_MODEL,
+                    config: TrainConfig | None = None, l2: float | None = None, draws: int = CURVE_DRAWS,
+                    stop: threading.Event | None = None) -> Generator[TrainingProgress, None, list[CurvePoint]]:
     """Test accuracy against training images per class (1, 2, 3, 5, ..., all) for the last layer on `model`'s frozen
     features: seconds after a training run, whose features are cached. A generator of TrainingProgress (`yield from`).
 

@@ -390,7 +390,7 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                                      fit_columns=False, object_fit="cover", elem_id="finetune-samples")
             to_model = gr.Button("Next: model and method", interactive=False)
         with gr.Step("2. Model & method", id=2):
-            backbone = gr.Dropdown(model_choices(), value=transfer.DEFAULT_MODEL, label="Pretrained network",
+            backbone = gr.Dropdown(model_choices(), value=transfer.DEFAULT_FINETUNE_MODEL, label="Pretrained network",
                                    info="The network whose ImageNet knowledge is reused.")
             method = gr.Radio([(METHOD_TITLES[m], m) for m in METHODS], value=DEFAULT_METHOD, label="Method")
             gr.Markdown(METHOD_HELP)
