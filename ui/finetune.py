@@ -434,8 +434,8 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
             with gr.Row():
                 data_curve = gr.LinePlot(x="photos per class", y="test accuracy", color="curve",
                                          title="How many photos do I need?", y_lim=[0, 1], height=260, scale=3,
-                                         visible=False, elem_id="finetune-data-curve")
-                curve_note = gr.Markdown(elem_id="finetune-data-curve-note")
+                                         min_width=320, visible=False, elem_id="finetune-data-curve")
+                curve_note = gr.Markdown(min_width=320, elem_id="finetune-data-curve-note")  # below it on a phone
             mistakes = gr.Gallery(label="Mistakes: true → predicted (confidence)", columns=6, height=320,
                                   visible=False, elem_id="finetune-mistakes", elem_classes=["wrap-captions"])
             no_mistakes = gr.Markdown(visible=False, elem_id="finetune-no-mistakes")
