@@ -22,7 +22,7 @@ from timm.models import save_for_hf
 from timm.models._hub import generate_readme
 
 from .classifier import Classifier, Preprocessing
-from .data import MAX_CLASSES
+from .data import MAX_CLASSES, PETS_FOLDER
 from .errors import InputError, ModelUnavailableError
 
 FORMAT = "transfer-lab/finetuned-classifier"
@@ -32,7 +32,7 @@ CONFIG_FILE = "config.json"
 EXTRAS_FILE = "transfer_lab.json"
 CARD_FILE = "README.md"
 #: Hub datasets for the dataset kinds that have one (a user's own folders have none).
-HUB_DATASETS = {"oxford-iiit-pet": "timm/oxford-iiit-pet"}
+HUB_DATASETS = {PETS_FOLDER: "timm/oxford-iiit-pet"}
 
 
 def save_finetuned(classifier: Classifier, folder: str | os.PathLike, metrics: dict | None = None) -> Path:

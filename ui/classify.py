@@ -99,7 +99,7 @@ def build(session: gr.State) -> gr.Dropdown:
                 features = gr.Image(label="Feature maps (16 strongest channels)", format="png",
                                     elem_id="classify-features")
             gr.Markdown("Both pictures show the square the network sees: the centre of the photo, cropped and resized "
-                        "to its input (224 px for Lite0). What lies outside plays no part in its answer.")
+                        "to the network's input size. What lies outside plays no part in its answer.")
     ideal = ideal_examples()
     sets = [(example_photos(), None, "Example photos (click one)"),
             (ideal, [ideal_caption(path) for path in ideal],

@@ -21,7 +21,7 @@ import gradio.media
 from gradio.utils import get_upload_folder
 
 from transfer import TransferError, list_models
-from transfer.data import PETS_MINI, DatasetSplits
+from transfer.data import PETS_FOLDER, PETS_MINI, DatasetSplits
 from transfer.models import is_model_name
 from transfer.train import CurvePoint, FineTuneResult
 from ui import sessions
@@ -232,7 +232,7 @@ def ideal_examples() -> list[str]:
 
 def dog_examples() -> list[str]:
     """A few dog photos of pets-mini when it is present (dog -> cat is the lesson's example), else Gradio's photos."""
-    images = PETS_MINI / "oxford-iiit-pet" / "images"
+    images = PETS_MINI / PETS_FOLDER / "images"
     dogs = [path for breed in DOG_BREEDS for path in sorted(images.glob(f"{breed}_*.jpg"))[:1]]
     return [str(path) for path in dogs] or example_photos()
 

@@ -454,11 +454,11 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                 make_onnx = gr.Button("Make ONNX file", visible=False)
                 onnx = gr.DownloadButton("Download ONNX", visible=False)
             use_help = gr.Markdown()
-    return Wizard(session, steps, source, own, own_box, pets_box, zip_box, download_box, dataset, task, archive, per_class,
-                  load, report, counts, samples, to_model, backbone, method, epochs, lr, batch_size, augment, seed,
-                  to_train, start, stop, status, loss_plot, accuracy_plot, reading, to_evaluate, runs, run, score,
-                  confusion, table, data_curve, curve_note, mistakes, no_mistakes, to_use, photo, answer, examples, download, make_onnx, onnx,
-                  use_help)
+    return Wizard(session, steps, source, own, own_box, pets_box, zip_box, download_box, dataset, task, archive,
+                  per_class, load, report, counts, samples, to_model, backbone, method, epochs, lr, batch_size, augment,
+                  seed, to_train, start, stop, status, loss_plot, accuracy_plot, reading, to_evaluate, runs, run, score,
+                  confusion, table, data_curve, curve_note, mistakes, no_mistakes, to_use, photo, answer, examples,
+                  download, make_onnx, onnx, use_help)
 
 
 def build(session: gr.State, data_roots: list[Path]):

@@ -519,10 +519,10 @@ GERMAN: dict[str, str] = {
     "middle: textures and patterns ({layer})": "mittel: Texturen und Muster ({layer})",
     "late: parts such as eyes or wheels ({layer})": "spät: Teile wie Augen oder Räder ({layer})",
     "last: whole parts of objects ({layer})": "zuletzt: ganze Teile von Objekten ({layer})",
-    "Both pictures show the square the network sees: the centre of the photo, cropped and resized to its input (224 "
-    "px for Lite0). What lies outside plays no part in its answer.":
-        "Beide Bilder zeigen das Quadrat, das das Netz sieht: die Mitte des Fotos, zugeschnitten und auf seine "
-        "Eingangsgröße gebracht (224 px bei Lite0). Was außerhalb liegt, spielt für seine Antwort keine Rolle.",
+    "Both pictures show the square the network sees: the centre of the photo, cropped and resized to the network's "
+    "input size. What lies outside plays no part in its answer.":
+        "Beide Bilder zeigen das Quadrat, das das Netz sieht: die Mitte des Fotos, zugeschnitten und auf die "
+        "Eingangsgröße des Netzes gebracht. Was außerhalb liegt, spielt für seine Antwort keine Rolle.",
     "What the network sees": "Was das Netz sieht",
     "Where it looks (Grad-CAM: red = most evidence, blue = none)":
         "Wohin es schaut (Grad-CAM: rot = die meisten Hinweise, blau = keine)",
