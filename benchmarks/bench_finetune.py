@@ -1,7 +1,7 @@
 """Fine-tuning benchmark on pets-mini: the default against scikit-learn, partial fine-tuning and the naive loop.
 
     python -m benchmarks.bench_finetune [--data ../shared/data/pets-mini] [--model NAME] [--resplits 10]
-                                        [--naive-epochs 15] [--skip-partial] [--skip-naive]
+                                        [--naive-epochs 15] [--skip-partial] [--skip-naive] [--l2-sweep]
 
 Side by side, in one run:
 (a) the default (`python -m transfer finetune`): frozen backbone run once per image and its mirror image, cached
@@ -13,6 +13,8 @@ Side by side, in one run:
     normalisation, which a plain network layer cannot reproduce). Single view, and mirror-averaged.
 (c) partial fine-tuning with its defaults, next to the head it started from.
 (d) the notebooks' naive loop: frozen backbone and a new head trained with Adam, the backbone re-run on every batch.
+(e) with --l2-sweep: the head fitted at each fixed L2 strength on the re-splits, beside the cross-validated choice:
+    how much a better choice of strength could gain at most (it is chosen here with the test photos' help).
 Seconds exclude loading the pretrained weights, which all need.
 """
 
@@ -32,6 +34,7 @@ from transfer import load_model
 from transfer.data import PETS_MINI, DatasetSplits, open_dataset
 from transfer.features import SampleImages, extract_features
 from transfer.models import DEFAULT_FINETUNE_MODEL
+from transfer.probe import fit_probe
 from transfer.progress import drain
 from transfer.train import TrainConfig, finetune, run
 
@@ -95,6 +98,16 @@ def naive(classifier, data, epochs: int, lr: float = 1e-3, batch_size: int = 32,
     return correct / len(data.test)
 
 
+def fixed_l2_accuracies(classifier, data: DatasetSplits, strengths: list[float]) -> list[float]:
+    """Test accuracy of the head fitted at each of `strengths` on the same cached features as the default."""
+    train = data.train + data.val
+    views = features_of(classifier, train, (False, True))
+    test = features_of(classifier, data.test, (False,))[0]
+    targets, test_targets = torch.tensor([s[1] for s in train]), torch.tensor([s[1] for s in data.test])
+    return [(fit_probe(views, targets, len(data.classes), l2).logits(test).argmax(1) == test_targets).float().mean()
+            .item() for l2 in strengths]
+
+
 def spread(values: list[float]) -> str:
     return f"mean {statistics.mean(values):.1%}, range {min(values):.1%}-{max(values):.1%} (n={len(values)})"
 
@@ -107,6 +120,7 @@ def main() -> None:
     parser.add_argument("--naive-epochs", type=int, default=15)
     parser.add_argument("--skip-partial", action="store_true")
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--l2-sweep", action="store_true", help="also fit each fixed L2 strength on the re-splits")
     args = parser.parse_args()
     data = open_dataset(args.data)
     tick = time.perf_counter()
@@ -120,12 +134,15 @@ def main() -> None:
     default_seconds = time.perf_counter() - tick
     print(f"(a) default: {default_seconds:.1f} s including feature extraction, test accuracy "
           f"{result.evaluation.accuracy:.1%} (L2 {result.l2:.0e})", flush=True)
+    resplits = [resplit(data, seed) for seed in range(args.resplits)]
     splits = {"split seeds 0-4": [open_dataset(args.data, seed=seed) for seed in range(5)],
-              f"{args.resplits} re-splits 7+3 per class": [resplit(data, seed) for seed in range(args.resplits)]}
+              f"{args.resplits} re-splits 7+3 per class": resplits}
     for name, datasets in splits.items():
-        ours, reference = [], {}
+        ours, reference, chosen = [], {}, []
         for seed, split in enumerate(datasets):
-            ours.append(run(finetune(split, TrainConfig(seed=seed), classifier)).evaluation.accuracy)
+            fitted = run(finetune(split, TrainConfig(seed=seed), classifier))
+            ours.append(fitted.evaluation.accuracy)
+            chosen.append(fitted.l2)
             for key, value in sklearn_accuracies(classifier, split).items():
                 reference.setdefault(key, []).append(value)
         print(f"    {name}: (a) default {spread(ours)}", flush=True)
@@ -133,7 +150,6 @@ def main() -> None:
             difference = statistics.mean(a - b for a, b in zip(ours, values))
             print(f"        (b) scikit-learn {key:24} {spread(values)}; (a) - (b) {100 * difference:+.1f} points",
                   flush=True)
-
     if not args.skip_partial:
         tick = time.perf_counter()
         partial = run(finetune(data, TrainConfig(method="partial"), classifier))
@@ -146,6 +162,14 @@ def main() -> None:
         naive_seconds = time.perf_counter() - tick
         print(f"(d) naive loop ({args.naive_epochs} epochs, backbone re-run every batch): {naive_seconds:.1f} s, "
               f"test accuracy {naive_accuracy:.1%}; {naive_seconds / default_seconds:.1f}x the default's time")
+
+    if args.l2_sweep:  # `chosen` holds the strengths of the last splits above: the re-splits
+        strengths = [10.0 ** (exponent / 2) for exponent in range(0, -13, -1)]
+        sweep = list(zip(*(fixed_l2_accuracies(classifier, split, strengths) for split in resplits)))
+        print(f"(e) fixed L2 strengths on the {args.resplits} re-splits (cross-validation chose "
+              f"{', '.join(f'{l2:.0e} {chosen.count(l2)}x' for l2 in sorted(set(chosen)))}):", flush=True)
+        print("    " + "; ".join(f"{l2:.0e} {statistics.mean(values):.1%}" for l2, values in zip(strengths, sweep)),
+              flush=True)
 
 
 if __name__ == "__main__":
