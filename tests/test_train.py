@@ -17,7 +17,7 @@ from transfer.errors import InputError, ModelUnavailableError
 from transfer.evaluate import evaluate
 from transfer.export import save_finetuned
 from transfer.features import extract_features
-from transfer.probe import L2_GRID, fit_probe, stratified_folds
+from transfer.probe import L2_GRID, calibrate, fit_probe, stratified_folds
 from transfer.progress import drain
 from transfer.train import EpochMetrics, Finished, TrainConfig, _parameter_groups, data_size_curve, finetune, run
 
@@ -202,6 +202,22 @@ def test_lbfgs_fit_matches_scikit_learn_logistic_regression():
     assert torch.allclose(probe.logits(features).softmax(1), expected, atol=2e-3)
 
 
+def test_temperature_recovers_the_scale_of_the_logits_that_drew_the_labels():
+    generator = torch.Generator().manual_seed(0)
+    scores = torch.randn(4000, 5, generator=generator)
+    targets = torch.multinomial((3 * scores).softmax(1), 1, generator=generator).flatten()
+    assert calibrate(scores, targets) == pytest.approx(3, rel=0.1)
+    assert calibrate(10 * scores, targets) == pytest.approx(0.3, rel=0.1)
+
+
+def test_temperature_is_folded_into_the_fitted_head():
+    generator = torch.Generator().manual_seed(0)
+    targets = torch.arange(3).repeat_interleave(8)
+    features = torch.randn(3, 12, generator=generator)[targets] + torch.randn(24, 12, generator=generator)
+    plain, warm = fit_probe(features[None], targets, 3, 0.1), fit_probe(features[None], targets, 3, 0.1, 2.5)
+    assert torch.allclose(warm.logits(features), 2.5 * plain.logits(features), atol=1e-5) and warm.temperature == 2.5
+
+
 def test_stratified_folds_spread_every_class():
     targets = torch.tensor([0] * 7 + [1] * 7 + [2] * 3)
     folds = stratified_folds(targets, 5, seed=0)
@@ -243,7 +259,7 @@ def test_cli_human_progress(pets_root, tmp_path, capsys):
     assert main(["finetune", "--data", str(pets_root), "--task", "species", "--per-class", "4", "--out",
                  str(tmp_path / "m")]) == 0
     output = capsys.readouterr().out
-    assert f"L2   1e-02 1/{len(L2_GRID)}" in output and "*best" in output
+    assert f"L2 {L2_GRID[0]:7.0e} 1/{len(L2_GRID)}" in output and "*best" in output
     assert "test accuracy" in output and "classify IMAGE --model" in output
     assert main(["finetune", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "x")]) == 2
 

@@ -1,6 +1,11 @@
 """A linear probe on frozen features: multinomial logistic regression fitted to convergence (full-batch L-BFGS), its
 L2 strength chosen by k-fold cross-validation on training images only, then folded into the network's own classifier.
 
+Each strength is judged by its held-out loss once its predictions are calibrated by one temperature (a scale of all
+logits, which leaves accuracy unchanged): a strong penalty shrinks logits and looks bad in plain loss though it ranks
+the classes well. On pets-mini's 40 re-splits that chose 10x-1000x stronger penalties than plain loss did, scored
++0.3 points (Lite1) and +0.4 (Lite0) and cut the test loss by a tenth; the temperature is folded into the layer.
+
 Features come in views: (V, N, D) holds N training images, each seen V times (itself, then its mirror image). Every
 view is a training example; cross-validation keeps an image's views in the same fold and scores only the first
 (unflipped) view, as the saved model predicts.
@@ -17,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 #: L2 strengths tried, strongest first (half decades); the penalty is l2 / 2 * |W|^2 on the mean cross-entropy.
-L2_GRID = tuple(10.0 ** (exponent / 2) for exponent in range(-4, -11, -1))
+L2_GRID = tuple(10.0 ** (exponent / 2) for exponent in range(0, -11, -1))
 FOLDS = 5
 #: L-BFGS stops when no gradient entry exceeds this, or after MAX_ITERATIONS (full passes over the features).
 TOLERANCE = 1e-5
@@ -45,9 +50,10 @@ class LinearProbe:
     """A fitted linear head on standardized features: logits = weight @ standardize(x) + bias."""
 
     standardizer: Standardizer
-    weight: torch.Tensor  # (classes, D)
-    bias: torch.Tensor  # (classes,)
+    weight: torch.Tensor  # (classes, D), temperature included
+    bias: torch.Tensor  # (classes,), temperature included
     l2: float
+    temperature: float = 1.0
 
     def logits(self, features: torch.Tensor) -> torch.Tensor:
         """Class scores of raw (N, D) features: exactly what the folded network layer computes."""
@@ -63,30 +69,34 @@ class LinearProbe:
 
 @dataclass(frozen=True)
 class PathPoint:
-    """Cross-validated scores of one L2 strength: averaged over folds, on training and held-out images."""
+    """Cross-validated scores of one L2 strength, on training and held-out images, losses at `temperature`."""
 
     l2: float
     train_loss: float
     train_accuracy: float
     val_loss: float
     val_accuracy: float
+    temperature: float  # the scale of the logits that minimises the held-out loss
 
 
-def fit_probe(views: torch.Tensor, targets: torch.Tensor, classes: int, l2: float) -> LinearProbe:
-    """Fit a probe on (V, N, D) features of N images with labels `targets` at L2 strength `l2`."""
+def fit_probe(views: torch.Tensor, targets: torch.Tensor, classes: int, l2: float,
+              temperature: float = 1.0) -> LinearProbe:
+    """Fit a probe on (V, N, D) features of N images with labels `targets` at L2 strength `l2`; its logits are then
+    multiplied by `temperature` (e.g. the chosen PathPoint's)."""
     standardizer = Standardizer.fit(views.flatten(0, 1))
     inputs = standardizer(views.flatten(0, 1))
     with _one_thread():
         basis = _row_space(inputs)
         weight, bias = _fit(inputs @ basis, targets.repeat(len(views)), classes, l2)
-    return LinearProbe(standardizer, weight @ basis.T, bias, l2)
+    return LinearProbe(standardizer, temperature * weight @ basis.T, temperature * bias, l2, temperature)
 
 
 def regularization_path(views: torch.Tensor, targets: torch.Tensor, classes: int, grid: Sequence[float] = L2_GRID,
                         folds: int = FOLDS, seed: int = 0) -> Iterator[PathPoint]:
     """Yield a PathPoint per L2 strength of `grid` (in its order), from stratified k-fold cross-validation.
 
-    Each fold's fit starts from its fit at the previous strength, so going from strong to weak is fast.
+    Each fold's fit starts from its fit at the previous strength, so going from strong to weak is fast. The held-out
+    logits of all folds together set the strength's temperature.
     """
     fold_of = stratified_folds(targets, folds, seed)
     splits, starts = [], []
@@ -97,21 +107,42 @@ def regularization_path(views: torch.Tensor, targets: torch.Tensor, classes: int
         with _one_thread():
             basis = _row_space(inputs)
         splits.append((inputs @ basis, targets[train].repeat(len(views)), standardizer(views[0, held_out]) @ basis,
-                       targets[held_out]))
+                       held_out))
         starts.append(None)
     for l2 in grid:
-        scores = torch.zeros(4)
-        for index, (inputs, labels, val_inputs, val_labels) in enumerate(splits):
+        train_logits, held_logits = [], torch.empty(len(targets), classes)
+        for index, (inputs, labels, val_inputs, held_out) in enumerate(splits):
             with _one_thread():
                 weight, bias = starts[index] = _fit(inputs, labels, classes, l2, starts[index])
-            scores += torch.tensor([*_score(inputs @ weight.T + bias, labels),
-                                    *_score(val_inputs @ weight.T + bias, val_labels)]) * len(val_labels)
-        yield PathPoint(l2, *(scores / len(targets)).tolist())
+            train_logits.append((inputs @ weight.T + bias, labels))
+            held_logits[held_out] = val_inputs @ weight.T + bias
+        temperature = calibrate(held_logits, targets)
+        train_scores = torch.tensor([_score(temperature * logits, labels) for logits, labels in train_logits])
+        weights = torch.tensor([float(held_out.sum()) for *_, held_out in splits])
+        yield PathPoint(l2, *(weights @ train_scores / weights.sum()).tolist(),
+                        *_score(temperature * held_logits, targets), temperature)
 
 
-def best_l2(path: Sequence[PathPoint]) -> float:
-    """The strength with the lowest held-out loss (smoother than accuracy on few images; ties to the stronger)."""
-    return min(path, key=lambda point: point.val_loss).l2
+def best_point(path: Sequence[PathPoint]) -> PathPoint:
+    """The strength with the lowest calibrated held-out loss (smoother than accuracy on few images; ties to the
+    stronger)."""
+    return min(path, key=lambda point: point.val_loss)
+
+
+def calibrate(logits: torch.Tensor, targets: torch.Tensor) -> float:
+    """The temperature T > 0 that minimises the cross-entropy of T * logits (one number, fitted by L-BFGS)."""
+    log_temperature = torch.zeros((), requires_grad=True)
+    optimizer = torch.optim.LBFGS([log_temperature], lr=1, max_iter=50, line_search_fn="strong_wolfe")
+
+    def loss() -> torch.Tensor:
+        optimizer.zero_grad()
+        value = F.cross_entropy(logits * log_temperature.exp(), targets)
+        value.backward()
+        return value
+
+    with torch.enable_grad(), _one_thread():
+        optimizer.step(loss)
+    return float(log_temperature.detach().exp())
 
 
 def stratified_folds(targets: torch.Tensor, folds: int, seed: int) -> torch.Tensor:

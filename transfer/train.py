@@ -25,7 +25,7 @@ from .evaluate import Evaluation, evaluate_logits
 from .export import SavedModel, save_finetuned, zip_folder
 from .features import SampleImages, extract_features
 from .models import DEFAULT_FINETUNE_MODEL, load_model
-from .probe import L2_GRID, LinearProbe, PathPoint, best_l2, fit_probe, regularization_path
+from .probe import L2_GRID, LinearProbe, PathPoint, best_point, fit_probe, regularization_path
 from .progress import EpochMetrics, TrainingProgress, run_to_result
 
 METHODS = ("head", "partial", "full")
@@ -212,7 +212,7 @@ def _fit_head(base: Classifier, samples: list[Sample], test: list[Sample], class
     if config.l2 is None:
         for point in regularization_path(features, targets, classes, seed=config.seed):
             points.append(point)
-            best_so_far = best_l2(points) == point.l2
+            best_so_far = best_point(points) is point
             path.append(EpochMetrics(len(path) + 1, len(L2_GRID), point.train_loss, point.train_accuracy,
                                      point.val_loss, point.val_accuracy, time.perf_counter() - tick, best_so_far,
                                      point.l2))
@@ -222,8 +222,9 @@ def _fit_head(base: Classifier, samples: list[Sample], test: list[Sample], class
                 break
         if not points:
             return None
-    l2 = best_l2(points) if config.l2 is None else config.l2
-    probe = fit_probe(features, targets, classes, l2)
+    chosen = best_point(points) if config.l2 is None else None
+    l2 = config.l2 if chosen is None else chosen.l2
+    probe = fit_probe(features, targets, classes, l2, 1.0 if chosen is None else chosen.temperature)
     train_score = _score(probe.logits(features[0]), targets)
     if config.l2 is not None:  # no path: one step, the fit itself, scored on its own training images
         path.append(EpochMetrics(1, 1, *train_score, math.nan, math.nan, time.perf_counter() - tick, False, l2))
@@ -452,7 +453,7 @@ def data_size_curve(data: DatasetSplits, model: str | Classifier = DEFAULT_FINET
     sizes = [size for size in CURVE_SIZES if size < largest] + [largest]
     l2 = l2 if l2 is not None else config.l2
     if l2 is None:
-        l2 = best_l2(list(regularization_path(features, targets, classes, seed=config.seed)))
+        l2 = best_point(list(regularization_path(features, targets, classes, seed=config.seed))).l2
     generator = torch.Generator().manual_seed(config.seed)
     points = []
     for done, size in enumerate(sizes, 1):
