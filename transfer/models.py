@@ -22,11 +22,10 @@ from .export import load_finetuned
 
 DEFAULT_MODEL = "tf_efficientnet_lite0"
 #: The network fine-tuning starts from unless told otherwise (`finetune`, the app's Fine-tune tab, the benchmark).
-#: EfficientNet-Lite1 at its own preprocessing: its last layer scores 89.2% on pets-mini breeds, mean over 40 re-splits
-#: (7 training + 3 test photos per breed), against 87.3% for Lite0 (+1.9 +- 0.4 points, paired), and the whole
-#: `finetune` command takes 20-22 s instead of 17 s on an idle 2-core machine. Lite2 took 26.5 s for 88.8% (89.6% at
-#: crop 0.875 instead of its 0.89: within the noise of Lite1); larger Lite0 inputs, crop 1.0 and avg+max pooling did
-#: no better (README: Performance).
+#: EfficientNet-Lite1 at its own preprocessing: its last layer scores 89.5% on pets-mini breeds, mean over 40 re-splits
+#: (7 training + 3 test photos per breed), against 87.7% for Lite0, and the whole `finetune` command takes 20-22 s
+#: instead of 17 s on an idle 2-core machine. Lite2 took 26.5 s for 88.8% (89.5% at crop 0.875 instead of its 0.89:
+#: the same as Lite1); larger inputs, crop 1.0 and avg+max pooling did no better (README: Performance).
 DEFAULT_FINETUNE_MODEL = "tf_efficientnet_lite1"
 HUB_HOST = ("huggingface.co", 443)
 
