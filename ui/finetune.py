@@ -217,7 +217,9 @@ def train(w: Wizard, session: Session | None, model: str, method: str, epochs: f
     model = session_model(model, None)
     history: list[EpochMetrics] = []
     progress(0, desc="Loading the pretrained network")
-    yield {w.reading: "", w.to_evaluate: gr.Button(interactive=False)}
+    axis = "L2 strength, strong to weak" if method == "head" else "epoch"  # a head's steps are strengths, not epochs
+    yield {w.reading: "", w.to_evaluate: gr.Button(interactive=False), w.loss_plot: gr.LinePlot(x_title=axis),
+           w.accuracy_plot: gr.LinePlot(x_title=axis)}
     time_limit = threading.Timer(LIMITS.training_seconds, session.stop.set)
     time_limit.start()
     session.busy = True
@@ -231,9 +233,11 @@ def train(w: Wizard, session: Session | None, model: str, method: str, epochs: f
                 history.append(event)
                 if method == "head":
                     progress((event.epoch, event.epochs), desc="Training the new last layer")
+                status = (f"L2 strength {event.l2:.0e} ({event.epoch}/{event.epochs}): validation accuracy "
+                          f"{event.val_accuracy:.1%}" if event.l2 is not None else
+                          f"Epoch {event.epoch}/{event.epochs}: validation accuracy {event.val_accuracy:.1%}")
                 loss, accuracy = views.curves(history)
-                yield {w.status: f"Epoch {event.epoch}/{event.epochs}: validation accuracy {event.val_accuracy:.1%}",
-                       w.loss_plot: loss, w.accuracy_plot: accuracy}
+                yield {w.status: status, w.loss_plot: loss, w.accuracy_plot: accuracy}
             elif isinstance(event, Finished):
                 curve = []
                 if event.result is not None and not session.stop.is_set():

@@ -777,6 +777,9 @@ GERMAN: dict[str, str] = {
     "Scoring images": "Bilder werden bewertet",
     "Training the new last layer": "Die neue letzte Schicht wird trainiert",
     "Epoch {epoch}/{epochs}: validation accuracy {accuracy}": "Epoche {epoch}/{epochs}: Validierungsgenauigkeit {accuracy}",
+    "L2 strength {l2} ({step}/{steps}): validation accuracy {accuracy}":
+        "L2-Stärke {l2} ({step}/{steps}): Validierungsgenauigkeit {accuracy}",
+    "L2 strength, strong to weak": "L2-Stärke, stark bis schwach",
     "Stopped before the first epoch finished: nothing to keep. Press Start to train again.":
         "Vor dem Ende der ersten Epoche angehalten: nichts zu behalten. Klicken Sie erneut auf „Training starten“.",
     " (stopped early: the best epoch so far was kept)": " (vorzeitig angehalten: die bisher beste Epoche bleibt)",
@@ -804,6 +807,16 @@ GERMAN: dict[str, str] = {
     "make the test harder and the score more telling); {kept}.":
         "Ab Epoche {epoch} war jedes Validierungsbild richtig: Mehr Epochen können hier keinen Gewinn zeigen (mehr "
         "Fotos würden den Test schwerer und das Ergebnis aussagekräftiger machen); {kept}.",
+    "The last layer was fitted at {count} L2 strengths, strongest first, each scored by cross-validation on the "
+    "training photos: step {step} (L2 {l2}, {accuracy} of held-out photos right) had the lowest held-out loss and was "
+    "kept{rest}":
+        "Die letzte Schicht wurde mit {count} L2-Stärken angepasst, die stärkste zuerst, jede per Kreuzvalidierung auf "
+        "den Trainingsfotos bewertet: Schritt {step} (L2 {l2}, {accuracy} der zurückgehaltenen Fotos richtig) hatte den "
+        "kleinsten Verlust auf zurückgehaltenen Fotos und wurde behalten{rest}",
+    "; weaker penalties fit the training photos more closely ({train}) without being right more often.":
+        "; schwächere Strafen passen sich den Trainingsfotos enger an ({train}), ohne öfter richtig zu liegen.",
+    "; weaker penalties fit the training photos more closely ({train}).":
+        "; schwächere Strafen passen sich den Trainingsfotos enger an ({train}).",
     "Validation accuracy levelled off at about {accuracy}: more epochs would not help much; {kept}.":
         "Die Validierungsgenauigkeit pendelte sich bei etwa {accuracy} ein: Mehr Epochen würden kaum helfen; {kept}.",
     "Stopping after the current batch; the best epoch so far is kept.":
