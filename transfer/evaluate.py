@@ -79,8 +79,8 @@ def read_curves(history: Sequence[EpochMetrics]) -> str:
         weaker = [m for m in history if m.epoch > best.epoch]
         gain = weaker and max(m.val_accuracy for m in weaker) > best.val_accuracy + ACCURACY_DROP
         return (f"The last layer was fitted at {len(history)} L2 strengths, strongest first, each scored by "
-                f"cross-validation on the training photos: step {best.epoch} (L2 {best.l2:.0e}, {best.val_accuracy:.0%} "
-                f"of held-out photos right) had the lowest held-out loss and was kept" +
+                f"cross-validation on the training photos: step {best.epoch} (L2 {best.l2:.0e}, "
+                f"{best.val_accuracy:.0%} of held-out photos right) had the lowest held-out loss and was kept" +
                 ("." if not weaker else f"; weaker penalties fit the training photos more closely "
                  f"({last.train_accuracy:.0%}){'' if gain else ' without being right more often'}."))
     if math.isnan(last.val_loss):
