@@ -190,7 +190,7 @@ def test_handler_results_are_translated_by_the_component_they_go_to(app):
     plotted, scored, text, kept, choices = i18n.translate_result(result, outputs, "de")
 
     assert list(plotted["value"].columns) == ["epoch", "value", "curve"]  # the plot reads its columns by name
-    assert list(plotted["value"].curve) == ["Verlust Training", "Verlust Validierung"]
+    assert list(plotted["value"].curve) == ["Training", "Validierung"]
     assert plotted["color_title"] == "Kurve"
     assert scored.to_dict("records") == [{"Klasse": "Bengal", "Methode": "Merkmalsextraktion",
                                           "Genauigkeit": "33\u00a0%"}]
