@@ -55,14 +55,18 @@ def features_of(classifier, samples, views):
     return drain(extract_features(classifier, samples, views)).view(len(views), len(samples), -1)
 
 
+def cached_features(classifier, data: DatasetSplits) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(2, N, D) features of the training images and their mirror images, their labels, and the same of the test."""
+    train = data.train + data.val
+    return (features_of(classifier, train, (False, True)), torch.tensor([s[1] for s in train]),
+            features_of(classifier, data.test, (False, True)), torch.tensor([s[1] for s in data.test]))
+
+
 def sklearn_accuracies(classifier, data: DatasetSplits) -> dict[str, float]:
     """scikit-learn LogisticRegression (defaults) on the same cached features: raw and power-normalised."""
     from sklearn.linear_model import LogisticRegression
 
-    train = data.train + data.val
-    x = features_of(classifier, train, (False, True))
-    test = features_of(classifier, data.test, (False, True))
-    y, test_y = torch.tensor([s[1] for s in train]), torch.tensor([s[1] for s in data.test])
+    x, y, test, test_y = cached_features(classifier, data)
     results = {}
     for name, transform in (("raw", lambda f: f), ("power", lambda f: F.normalize(f.sign() * f.abs().sqrt(), dim=-1))):
         model = LogisticRegression(max_iter=5000).fit(transform(x).flatten(0, 1).numpy(), y.repeat(2).numpy())
@@ -100,12 +104,9 @@ def naive(classifier, data, epochs: int, lr: float = 1e-3, batch_size: int = 32,
 
 def fixed_l2_accuracies(classifier, data: DatasetSplits, strengths: list[float]) -> list[float]:
     """Test accuracy of the head fitted at each of `strengths` on the same cached features as the default."""
-    train = data.train + data.val
-    views = features_of(classifier, train, (False, True))
-    test = features_of(classifier, data.test, (False,))[0]
-    targets, test_targets = torch.tensor([s[1] for s in train]), torch.tensor([s[1] for s in data.test])
-    return [(fit_probe(views, targets, len(data.classes), l2).logits(test).argmax(1) == test_targets).float().mean()
-            .item() for l2 in strengths]
+    views, targets, test, test_targets = cached_features(classifier, data)
+    return [(fit_probe(views, targets, len(data.classes), l2).logits(test[0]).argmax(1) == test_targets).float()
+            .mean().item() for l2 in strengths]
 
 
 def spread(values: list[float]) -> str:

@@ -110,6 +110,7 @@ def regularization_path(views: torch.Tensor, targets: torch.Tensor, classes: int
         splits.append((inputs @ basis, targets[train].repeat(len(views)), standardizer(views[0, held_out]) @ basis,
                        held_out))
         starts.append(None)
+    fold_sizes = torch.tensor([float(held_out.sum()) for *_, held_out in splits])
     for l2 in grid:
         train_logits, held_logits = [], torch.empty(len(targets), classes)
         for index, (inputs, labels, val_inputs, held_out) in enumerate(splits):
@@ -119,8 +120,7 @@ def regularization_path(views: torch.Tensor, targets: torch.Tensor, classes: int
             held_logits[held_out] = val_inputs @ weight.T + bias
         temperature = calibrate(held_logits, targets)
         train_scores = torch.tensor([_score(temperature * logits, labels) for logits, labels in train_logits])
-        weights = torch.tensor([float(held_out.sum()) for *_, held_out in splits])
-        yield PathPoint(l2, *(weights @ train_scores / weights.sum()).tolist(),
+        yield PathPoint(l2, *(fold_sizes @ train_scores / fold_sizes.sum()).tolist(),
                         *_score(temperature * held_logits, targets), temperature)
 
 
