@@ -174,15 +174,14 @@ class NaturalImage(torch.nn.Module):
 
     def __init__(self, size: int, rng: torch.Generator, device: torch.device) -> None:
         super().__init__()
-        magnitude = natural_spectrum(size).clone()
-        magnitude[:, 0, 0] = 0  # no zero frequency: the average colour stays grey instead of drowning the detail
+        magnitude = natural_spectrum(size).clone()  # soften() changes it
         self.register_buffer("magnitude", magnitude, persistent=False)
         self.phase = torch.nn.Parameter(torch.randn(1, *magnitude.shape, generator=rng))
         self.size = size
         self.to(device)
 
     def forward(self) -> torch.Tensor:
-        spectrum = torch.polar(self.magnitude, standardize(self.phase))
+        spectrum = torch.polar(self.magnitude, PHASE_SPREAD * standardize(self.phase))
         decorrelated = standardize(torch.fft.irfft2(spectrum, s=(self.size, self.size), norm="ortho"))
         return torch.sigmoid(NATURAL_CONTRAST * recorrelate(decorrelated))
 
@@ -198,6 +197,9 @@ class NaturalImage(torch.nn.Module):
 
 
 NATURAL_CONTRAST = 1.25  # gain before the sigmoid: gives the contrast of the photos (pixel std about 0.24)
+#: Spread (standard deviation, radians) of the phases. With MACO's 1, their mean cosine is e^-0.5: all frequencies
+#: add up at the image's origin, a bright spot in every corner. With 3 that bias is e^-4.5, about 1%.
+PHASE_SPREAD = 3.0
 
 
 def frequency_grid(size: int) -> torch.Tensor:

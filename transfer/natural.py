@@ -71,12 +71,17 @@ def spectrum_provenance(path: str | Path = SPECTRUM_FILE) -> dict:
 def natural_spectrum(size: int, path: Path = SPECTRUM_FILE) -> torch.Tensor:
     """The shipped magnitude spectrum resized to a size x size image: (3, size, size // 2 + 1), float32.
 
-    Resizing happens with zero frequency in the middle (fftshift), so negative and positive frequencies stay apart.
+    Its zero frequency (the mean colour, which ideal images keep grey) is 0. Before resizing it takes its neighbours'
+    mean: the measured one is up to 27 times larger and would leak into the lowest frequencies, drowning the detail in
+    fog. Resizing happens with zero frequency in the middle (fftshift), so negative and positive frequencies stay apart.
     """
     if not path.is_file():
         raise TransferError(f"The natural-image spectrum {path} is missing: reinstall Transfer Lab or run "
                             "`python -m scripts.make_spectrum`.")
-    magnitude = torch.fft.fftshift(load_file(str(path))["magnitude"].float(), dim=-2)
-    magnitude = F.interpolate(magnitude[None], size=(size, size // 2 + 1), mode="bilinear", align_corners=False,
-                              antialias=True)[0]
-    return torch.fft.ifftshift(magnitude, dim=-2)
+    magnitude = load_file(str(path))["magnitude"].float()
+    magnitude[:, 0, 0] = (magnitude[:, 0, 1] + magnitude[:, 1, 0] + magnitude[:, -1, 0]) / 3
+    magnitude = F.interpolate(torch.fft.fftshift(magnitude, dim=-2)[None], size=(size, size // 2 + 1),
+                              mode="bilinear", align_corners=False, antialias=True)[0]
+    magnitude = torch.fft.ifftshift(magnitude, dim=-2)
+    magnitude[:, 0, 0] = 0
+    return magnitude
