@@ -151,7 +151,8 @@ def test_fine_tuned_breeds_are_targets_in_natural_mode(pets_root):
     result = run(finetune(data, TrainConfig()))
     breeds = result.classifier
     assert breeds.num_classes == 37
-    ideal = ideal_image("Bengal", breeds, steps=STEPS, size=160)
+    # Seeds 0-2 give Bengal 0.25, 0.005 and 0.76 after 12 steps, and at least 0.999 (first) after 24.
+    ideal = ideal_image("Bengal", breeds, steps=2 * STEPS, size=160)
     assert ideal.target.label == "Bengal" and ideal.mode == "natural"
     assert [p.label for p in ideal.predictions][0] == "Bengal" and ideal.probability > 0.5
     [(photo, _)] = photos_like("Bengal", [str(path) for path, _label in data.test], breeds, count=1)
