@@ -196,7 +196,7 @@ class NaturalImage(torch.nn.Module):
         """Nothing to do: the sigmoid keeps every value displayable."""
 
 
-NATURAL_CONTRAST = 1.25  # gain before the sigmoid: gives the contrast of the photos (pixel std about 0.24)
+NATURAL_CONTRAST = 1.5  # gain before the sigmoid: gives the contrast of the photos (pixel std 0.23, as in pets-mini)
 #: Spread (standard deviation, radians) of the phases. With MACO's 1, their mean cosine is e^-0.5: all frequencies
 #: add up at the image's origin, a bright spot in every corner. With 3 that bias is e^-4.5, about 1%.
 PHASE_SPREAD = 3.0
