@@ -843,8 +843,8 @@ GERMAN: dict[str, str] = {
     "how many changes it makes; watch the live preview grow.\n- **Total variation (TV)** measures how much "
     "neighbouring pixels differ: a noisy picture has a high TV, a smooth one a\n  low TV. Raising the *TV weight* "
     "punishes noise, so the picture becomes smoother (plainest in lesson mode; in natural\n  mode it turns the finest "
-    "detail down).\n- **Where the picture matters** colours the parts whose changes moved the network most, over all "
-    "steps. The **real\n  photos** are those at hand that the network finds most like the target: compare them with "
+    "detail down).\n- **Where the picture matters** colours the parts whose changes moved the network most (red), over "
+    "all steps. The **real\n  photos** are those at hand that the network finds most like the target: compare them with "
     "its dream. A **second\n  network**, never used for the optimisation, tells you whether the result is the class "
     "to other eyes too.":
         "**Wie stellt sich das Netz eine Siamkatze vor?** Wir beginnen mit zufälligem Rauschen und ändern Schritt "
@@ -858,7 +858,7 @@ GERMAN: dict[str, str] = {
         "unterscheiden: Ein verrauschtes Bild hat eine hohe TV, ein glattes eine niedrige. Ein höheres *TV-Gewicht* "
         "bestraft Rauschen, das Bild wird glatter (am deutlichsten im Lektionsmodus; im natürlichen Modus dämpft es "
         "die feinsten Details).\n- **Wo das Bild zählt** färbt die Stellen, deren Änderungen das Netz über alle "
-        "Schritte am stärksten bewegt haben. Die **echten Fotos** sind die vorhandenen, die das Netz dem Ziel am "
+        "Schritte am stärksten bewegt haben (rot). Die **echten Fotos** sind die vorhandenen, die das Netz dem Ziel am "
         "ähnlichsten findet: Vergleichen Sie sie mit seinem Traum. Ein **zweites Netz**, nie für die Optimierung "
         "verwendet, zeigt, ob das Ergebnis auch für andere Augen die Klasse ist.",
     "Target class": "Zielklasse",
@@ -868,7 +868,7 @@ GERMAN: dict[str, str] = {
     "Robust (smooth waves)": "Robust (glatte Wellen)",
     "*Progress, then the result in words, show here.*": "*Hier erscheinen der Fortschritt und dann das Ergebnis in "
                                                         "Worten.*",
-    "Where the picture matters (red: most)": "Wo das Bild zählt (rot: am meisten)",
+    "Where the picture matters": "Wo das Bild zählt",
     "Real photos the network finds most like the target": "Echte Fotos, die das Netz dem Ziel am ähnlichsten findet",
     "network {probability} sure · step {step}/{steps}": "Netz zu {probability} sicher · Schritt {step}/{steps}",
     "Done in {seconds} s: the network is {probability} sure it is **{name}**; {second}":

@@ -48,7 +48,7 @@ network) step by step, always in the direction that makes the network more sure 
 - **Total variation (TV)** measures how much neighbouring pixels differ: a noisy picture has a high TV, a smooth one a
   low TV. Raising the *TV weight* punishes noise, so the picture becomes smoother (plainest in lesson mode; in natural
   mode it turns the finest detail down).
-- **Where the picture matters** colours the parts whose changes moved the network most, over all steps. The **real
+- **Where the picture matters** colours the parts whose changes moved the network most (red), over all steps. The **real
   photos** are those at hand that the network finds most like the target: compare them with its dream. A **second
   network**, never used for the optimisation, tells you whether the result is the class to other eyes too.
 """
@@ -204,7 +204,7 @@ def build_ideal(session: gr.State) -> gr.Dropdown:
                                    elem_id="ideal-preview")
                 final = gr.Image(label="Ideal image", format="png", height=300, interactive=False, elem_id="ideal-final")
             with gr.Row():
-                importance = gr.Image(label="Where the picture matters (red: most)",
+                importance = gr.Image(label="Where the picture matters",
                                       format="png", height=300, interactive=False, elem_id="ideal-importance")
                 photos = gr.Gallery(label="Real photos the network finds most like the target", columns=2,
                                     height=300, object_fit="contain", elem_id="ideal-photos")
