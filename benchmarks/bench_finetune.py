@@ -34,7 +34,7 @@ from transfer import load_model
 from transfer.data import PETS_MINI, DatasetSplits, open_dataset
 from transfer.features import SampleImages, extract_features
 from transfer.models import DEFAULT_FINETUNE_MODEL
-from transfer.probe import fit_probe
+from transfer.probe import fit_probe, score_logits
 from transfer.progress import drain
 from transfer.train import TrainConfig, finetune, run
 
@@ -105,8 +105,8 @@ def naive(classifier, data, epochs: int, lr: float = 1e-3, batch_size: int = 32,
 def fixed_l2_accuracies(classifier, data: DatasetSplits, strengths: list[float]) -> list[float]:
     """Test accuracy of the head fitted at each of `strengths` on the same cached features as the default."""
     views, targets, test, test_targets = cached_features(classifier, data)
-    return [(fit_probe(views, targets, len(data.classes), l2).logits(test[0]).argmax(1) == test_targets).float()
-            .mean().item() for l2 in strengths]
+    return [score_logits(fit_probe(views, targets, len(data.classes), l2).logits(test[0]), test_targets)[1]
+            for l2 in strengths]
 
 
 def spread(values: list[float]) -> str:

@@ -119,9 +119,9 @@ def regularization_path(views: torch.Tensor, targets: torch.Tensor, classes: int
             train_logits.append((inputs @ weight.T + bias, labels))
             held_logits[held_out] = val_inputs @ weight.T + bias
         temperature = calibrate(held_logits, targets)
-        train_scores = torch.tensor([_score(temperature * logits, labels) for logits, labels in train_logits])
+        train_scores = torch.tensor([score_logits(temperature * logits, labels) for logits, labels in train_logits])
         yield PathPoint(l2, *(fold_sizes @ train_scores / fold_sizes.sum()).tolist(),
-                        *_score(temperature * held_logits, targets), temperature)
+                        *score_logits(temperature * held_logits, targets), temperature)
 
 
 def best_point(path: Sequence[PathPoint]) -> PathPoint:
@@ -199,5 +199,6 @@ def _row_space(inputs: torch.Tensor) -> torch.Tensor:
     return vectors[singular > singular[0] * 1e-6].T
 
 
-def _score(logits: torch.Tensor, targets: torch.Tensor) -> tuple[float, float]:
+def score_logits(logits: torch.Tensor, targets: torch.Tensor) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of (N, classes) logits against `targets`."""
     return F.cross_entropy(logits, targets).item(), (logits.argmax(1) == targets).float().mean().item()

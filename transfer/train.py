@@ -25,7 +25,7 @@ from .evaluate import Evaluation, evaluate_logits
 from .export import SavedModel, save_finetuned, zip_folder
 from .features import SampleImages, extract_features
 from .models import DEFAULT_FINETUNE_MODEL, load_model
-from .probe import L2_GRID, LinearProbe, PathPoint, best_point, fit_probe, regularization_path
+from .probe import L2_GRID, LinearProbe, PathPoint, best_point, fit_probe, regularization_path, score_logits
 from .progress import EpochMetrics, TrainingProgress, run_to_result
 
 METHODS = ("head", "partial", "full")
@@ -225,7 +225,7 @@ def _fit_head(base: Classifier, samples: list[Sample], test: list[Sample], class
     chosen = best_point(points) if config.l2 is None else None
     l2 = config.l2 if chosen is None else chosen.l2
     probe = fit_probe(features, targets, classes, l2, 1.0 if chosen is None else chosen.temperature)
-    train_score = _score(probe.logits(features[0]), targets)
+    train_score = score_logits(probe.logits(features[0]), targets)
     if config.l2 is not None:  # no path: one step, the fit itself, scored on its own training images
         path.append(EpochMetrics(1, 1, *train_score, math.nan, math.nan, time.perf_counter() - tick, False, l2))
         yield path[-1]
@@ -264,10 +264,6 @@ def _mark_best(history: list[EpochMetrics], best_key) -> list[EpochMetrics]:
     keys = [_key(m.val_accuracy, m.epoch) for m in history]
     best_epoch = max(i for i, key in enumerate(keys) if key == best_key)
     return [replace(m, best=i == best_epoch) for i, m in enumerate(history)]
-
-
-def _score(logits: torch.Tensor, targets: torch.Tensor) -> tuple[float, float]:
-    return F.cross_entropy(logits, targets).item(), (logits.argmax(1) == targets).float().mean().item()
 
 
 def _train_network(base: Classifier, data: DatasetSplits, config: TrainConfig, stop: threading.Event):
@@ -325,7 +321,7 @@ def _train_network(base: Classifier, data: DatasetSplits, config: TrainConfig, s
         val_loss, val_acc = math.nan, math.nan
         if data.val:
             val_logits = yield from _logits(network, base, data.val, config.batch_size)
-            val_loss, val_acc = _score(val_logits, torch.tensor([y for _, y in data.val]))
+            val_loss, val_acc = score_logits(val_logits, torch.tensor([y for _, y in data.val]))
         key = _key(val_acc, epoch)
         is_best = best_key is None or key > best_key
         if is_best:
