@@ -51,7 +51,7 @@ def cmd_classify(args: argparse.Namespace) -> None:
             print(f"  {p['score']:7.2%}  {p['label']}  (#{p['index']})")
 
 
-@process_group()  # under torchrun: every rank trains, rank 0 alone prints and writes (README: Scale)
+@process_group()  # under torchrun: every rank trains, rank 0 alone prints and writes (docs/scale.md)
 def cmd_finetune(args: argparse.Namespace) -> None:
     def log(text: str) -> None:
         if not args.json and world().primary:

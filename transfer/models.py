@@ -25,7 +25,7 @@ DEFAULT_MODEL = "tf_efficientnet_lite0"
 #: EfficientNet-Lite1 at its own preprocessing: its last layer scores 89.5% on pets-mini breeds, mean over 40 re-splits
 #: (7 training + 3 test photos per breed), against 87.7% for Lite0, and the whole `finetune` command takes 20-22 s
 #: instead of 17 s on an idle 2-core machine. Lite2 took 26.5 s for 88.8% (89.5% at crop 0.875 instead of its 0.89:
-#: the same as Lite1); larger inputs, crop 1.0 and avg+max pooling did no better (README: Performance).
+#: the same as Lite1); larger inputs, crop 1.0 and avg+max pooling did no better (docs/benchmarks.md).
 DEFAULT_FINETUNE_MODEL = "tf_efficientnet_lite1"
 HUB_HOST = ("huggingface.co", 443)
 
