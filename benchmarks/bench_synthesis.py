@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from transfer import adversarial_example, ideal_image, load_model, predict
-from transfer.adversarial import DEFAULT_STEPS, DEFAULT_TARGET, default_lr
+from transfer.adversarial import DEFAULT_TARGET, STEPS, default_lr
 from transfer.data import PETS_FOLDER, PETS_MINI
 from transfer.ideal import MODES
 from transfer.images import load_image
@@ -34,7 +34,7 @@ from transfer.targets import resolve_target
 
 PETS = PETS_MINI / PETS_FOLDER / "images"
 CLASSES = ["Siamese cat", "zebra", "goldfish", "tabby cat", "school bus", "strawberry", "lighthouse", "flamingo"]
-TARGET, ATTACK_STEPS = DEFAULT_TARGET, DEFAULT_STEPS
+TARGET, ATTACK_STEPS = DEFAULT_TARGET, STEPS.default
 SECOND = "tf_efficientnet_lite2"
 
 

@@ -10,6 +10,7 @@ import pytest
 import app
 import raw_http
 import transfer
+from transfer import adversarial
 from ui import synthesis
 
 MODEL = transfer.DEFAULT_MODEL
@@ -55,7 +56,8 @@ def test_one_client_cannot_fill_the_queue(app_url, same_session, limit):
     ("lr", 9, "learning rate must be a number from 0.05 up to 8"),
     ("sure", 100, "sure must be a number from 0 up to 99")])
 def test_adversarial_api_enforces_the_sliders_ranges(app_url, name, value, message):
-    assert synthesis.ADVERSARIAL_RANGES[name][1] < value
+    spec = synthesis.SURE if name == "sure" else getattr(adversarial, name.upper())
+    assert spec.high < value
     arguments = {"steps": 1, "tv_weight": 0, "eps": 2, "lr": 0.5, "sure": 0} | {name: value}
     photo = {"path": raw_http.upload(app_url, LION), "meta": raw_http.FILE_META}
     data = [photo, "tabby, tabby cat", *(arguments[key] for key in ("steps", "tv_weight", "eps", "lr")), MODEL,

@@ -139,7 +139,7 @@ def test_stop_button_ends_training_cleanly(page, pets_root):
     expect(page.locator("#finetune-report")).to_contain_text("37 classes", timeout=120_000)
     page.get_by_role("button", name="Next: model and method").click()
     page.get_by_role("radio", name=re.compile("Fine-tune the last blocks")).check()
-    expect(page.get_by_label("number input for Epochs")).to_have_value("6")  # the method's own defaults
+    expect(page.get_by_label("number input for Epochs")).to_have_value("6")  # the library's default (train.EPOCHS)
     page.get_by_role("button", name="Next: train").click()
     page.get_by_role("button", name="Start training").click()
     page.get_by_role("button", name="Stop").click()

@@ -11,7 +11,7 @@ import torch
 
 import transfer
 from corpus import hostile_shapes
-from transfer import classifier, models
+from transfer import adversarial, classifier, ideal, models
 from transfer.images import load_image
 
 LION = gradio.media.get_image("lion.jpg")
@@ -62,8 +62,8 @@ def test_bounded_preprocessing_sees_the_same_pixels_as_the_differentiable_one():
 
 
 def test_time_limits_stop_synthesis_after_the_current_step():
-    assert transfer.ideal_image("zebra", steps=2000, max_seconds=0).steps == 1
-    assert transfer.adversarial_example(LION, steps=500, max_seconds=0).steps == 0
+    assert transfer.ideal_image("zebra", steps=ideal.STEPS.high, max_seconds=0).steps == 1
+    assert transfer.adversarial_example(LION, steps=adversarial.STEPS.high, max_seconds=0).steps == 0
     with pytest.raises(transfer.InputError, match="max_seconds"):
         transfer.ideal_image("zebra", steps=1, max_seconds=-1)
 

@@ -23,24 +23,26 @@ from .images import ImageInput, load_image, to_tensor
 from .models import DEFAULT_MODEL
 from .predict import Prediction, predict, resolve, top_predictions
 from .render import tensor_to_image
-from .checks import check_float, check_int
+from .checks import check_float
 from .optimisation import total_variation
+from .params import Param
 from .progress import OptimisationStep, run_to_result
 from .targets import Target, resolve_target
 
 DEFAULT_TARGET = "tabby cat"
-DEFAULT_STEPS = 20
-DEFAULT_EPS = 2.0
-DEFAULT_TV_WEIGHT = 0.0
-MAX_STEPS = 500
-MAX_EPS = 32.0
-MAX_TV_WEIGHT = 100.0
+#: The settings, one range for the library, the command line and the app (whose server these bounds protect: the
+#: Adversarial tab's event takes its values raw). Below eps 0.5/255 no 8-bit pixel can change.
+STEPS = Param("steps", 1, 100, 20, "Steps (at most)", integer=True)
+EPS = Param("eps", 0.5, 16, 2.0, "eps: largest change per pixel (in 1/255)", step=0.5)
+TV_WEIGHT = Param("tv_weight", 0, 10, 0.0, "TV weight (smoothness of the change)", step=0.1)
+LR = Param("lr", 0.05, 8, None, "Step size per step (in 1/255)", step=0.05, noun="learning rate")  # None: eps / 4
+#: The probability the fooled network must give its new answer (0: any).
+CONFIDENCE = Param("confidence", 0, 0.99, 0.0, "Keep going until the network gives its new answer at least this "
+                   "probability, within the steps", "0 stops as soon as it is fooled")
 #: Longer side at which the photo is optimised at most; larger photos are downscaled first (the PNG has this size).
 MAX_SIDE = 1024
 #: Logit margin the quantised image must reach before the saved PNG is verified.
 MARGIN = 0.25
-#: Highest probability `confidence` may ask the fooled network to give its new answer.
-MAX_CONFIDENCE = 0.99
 #: Momentum of the signed-gradient steps (MI-FGSM, Dong et al. 2018): steadier directions, fewer steps.
 MOMENTUM = 0.5
 
@@ -72,9 +74,9 @@ def default_lr(eps: float) -> float:
 
 
 def adversarial_example(image: ImageInput, target: int | str | None = DEFAULT_TARGET,
-                        model: str | Classifier = DEFAULT_MODEL, *, steps: int = DEFAULT_STEPS,
-                        tv_weight: float = DEFAULT_TV_WEIGHT, eps: float = DEFAULT_EPS, lr: float | None = None,
-                        confidence: float = 0.0, max_seconds: float | None = None,
+                        model: str | Classifier = DEFAULT_MODEL, *, steps: int = STEPS.default,
+                        tv_weight: float = TV_WEIGHT.default, eps: float = EPS.default, lr: float | None = LR.default,
+                        confidence: float = CONFIDENCE.default, max_seconds: float | None = None,
                         on_progress: Callable[[OptimisationStep], None] | None = None) -> AdversarialExample:
     """Change `image` by at most eps/255 per pixel until the model sees `target` (None: any other class), with at
     least `confidence` probability."""
@@ -84,25 +86,23 @@ def adversarial_example(image: ImageInput, target: int | str | None = DEFAULT_TA
 
 
 def iter_adversarial(image: ImageInput, target: int | str | None = DEFAULT_TARGET,
-                     model: str | Classifier = DEFAULT_MODEL, *, steps: int = DEFAULT_STEPS,
-                     tv_weight: float = DEFAULT_TV_WEIGHT, eps: float = DEFAULT_EPS, lr: float | None = None,
-                     confidence: float = 0.0,
+                     model: str | Classifier = DEFAULT_MODEL, *, steps: int = STEPS.default,
+                     tv_weight: float = TV_WEIGHT.default, eps: float = EPS.default, lr: float | None = LR.default,
+                     confidence: float = CONFIDENCE.default,
                      max_seconds: float | None = None) -> Iterator[OptimisationStep | AdversarialExample]:
     """Yield an OptimisationStep per optimisation step, then the AdversarialExample last.
 
     Each step moves the perturbation by `lr`/255 (default: default_lr(eps)) along the sign of its momentum-averaged
     gradient, then clips it to +-eps/255; `tv_weight` penalises the perturbation's total variation, making it smoother.
     It stops as soon as the 8-bit image reaches the target by MARGIN logits, with at least `confidence` probability
-    (0 to MAX_CONFIDENCE; 0: any), and its PNG passes the check; or after `steps` steps, or after the step that
+    (CONFIDENCE's range; 0: any), and its PNG passes the check; or after `steps` steps, or after the step that
     reaches `max_seconds`.
     """
     classifier = resolve(model)
     goal = None if target is None else resolve_target(classifier.labels, target)
-    steps = check_int("steps", steps, 1, MAX_STEPS)
-    tv_weight = check_float("tv_weight", tv_weight, 0, MAX_TV_WEIGHT)
-    eps = check_float("eps", eps, 0, MAX_EPS, low_inclusive=False)
-    lr = check_float("learning rate", default_lr(eps) if lr is None else lr, 0, MAX_EPS, low_inclusive=False)
-    confidence = check_float("confidence", confidence, 0, MAX_CONFIDENCE)
+    steps, tv_weight, eps = STEPS.check(steps), TV_WEIGHT.check(tv_weight), EPS.check(eps)
+    lr = LR.check(default_lr(eps) if lr is None else lr)
+    confidence = CONFIDENCE.check(confidence)
     if max_seconds is not None:
         max_seconds = check_float("max_seconds", max_seconds, 0, math.inf)
     start = time.perf_counter()

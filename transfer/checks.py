@@ -18,12 +18,11 @@ def check_int(name: str, value, low: int, high: int) -> int:
     return value
 
 
-def check_float(name: str, value, low: float, high: float, low_inclusive: bool = True) -> float:
-    """A finite number in [low, high] (or (low, high]), or InputError saying which range to use."""
+def check_float(name: str, value, low: float, high: float) -> float:
+    """A finite number in [low, high], or InputError saying which range to use."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not (low <= value if low_inclusive else low < value) or value > high:
-        bound = "from" if low_inclusive else "above"
-        raise InputError(f"{name} must be a number {bound} {low:g} up to {high:g}, got {value!r}.")
+            or not low <= value <= high:
+        raise InputError(f"{name} must be a number from {low:g} up to {high:g}, got {value!r}.")
     return float(value)
 
 

@@ -10,19 +10,18 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .adversarial import DEFAULT_EPS, DEFAULT_STEPS, DEFAULT_TARGET, DEFAULT_TV_WEIGHT, adversarial_example, default_lr
+from . import adversarial as adversarial_lib, ideal as ideal_lib, train as train_lib
+from .adversarial import DEFAULT_TARGET, adversarial_example, default_lr
 from .data import DEFAULT_TASK, PETS_DOWNLOAD_MB, TASKS, open_dataset
 from .distributed import primary_first, process_group, world
 from .errors import InputError, TransferError
 from .hub import push_to_hub
-from .ideal import DEFAULT_MODE, MODE_TITLES, MODES, ideal_image
-from .ideal import DEFAULTS as IDEAL_DEFAULTS
+from .ideal import DEFAULT_MODE, MODES, ideal_image
 from .models import DEFAULT_FINETUNE_MODEL, DEFAULT_MODEL, list_models, load_model
 from .onnx_export import export_onnx
 from .predict import DEFAULT_TOP_K, predict
 from .progress import TrainingProgress
-from .train import DEFAULT_METHOD, METHOD_TITLES, METHODS, EpochMetrics, TrainConfig, finetune, run
-from .train import DEFAULTS as TRAIN_DEFAULTS
+from .train import DEFAULT_METHOD, METHODS, EpochMetrics, TrainConfig, finetune, run
 
 
 def cmd_models(args: argparse.Namespace) -> None:
@@ -179,10 +178,12 @@ def cmd_adversarial(args: argparse.Namespace) -> None:
           f"{result.steps} steps, {result.seconds:.1f} s; saved to {out}")
 
 
-def _per(defaults: dict[str, dict], key: str) -> str:
-    """'6 partial, 6 full': a setting's default for each method or mode (None: the network's input size)."""
-    return ", ".join(f"{'network input' if value[key] is None else format(value[key], 'g')} {name}"
-                     for name, value in defaults.items())
+def _per_mode(name: str) -> str:
+    """'150 natural, 128 robust, 128 lesson': an ideal-image setting's default in each mode (None: the network's
+    input size)."""
+    defaults = {key: mode.defaults()[name] for key, mode in MODES.items()}
+    return ", ".join(f"{'network input' if value is None else format(value, 'g')} {key}"
+                     for key, value in defaults.items())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -212,19 +213,13 @@ def build_parser() -> argparse.ArgumentParser:
     finetune.add_argument("--task", choices=TASKS, default=DEFAULT_TASK,
                           help=f"Oxford-IIIT Pet: 37 breeds or cat vs dog (default {DEFAULT_TASK})")
     finetune.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD,
-                          help="; ".join(f"{name}: {title}" for name, title in METHOD_TITLES.items())
+                          help="; ".join(f"{name}: {method.title}" for name, method in METHODS.items())
                                + f" (default {DEFAULT_METHOD})")
     finetune.add_argument("--per-class", type=int, default=None, metavar="N", help="at most N images per class")
-    finetune.add_argument("--l2", type=float, default=None,
-                          help="L2 strength of the last layer's fit (default: the best by cross-validation on the "
-                               "training images)")
-    for option, key, kind, what in (("--epochs", "epochs", int, "passes over the training images"),
-                                    ("--lr", "lr", float, "learning rate of the last layer and stage"),
-                                    ("--batch-size", "batch_size", int, "images per step")):
-        finetune.add_argument(option, type=kind, default=None,
-                              help=f"{what}; partial/full only (default {_per(TRAIN_DEFAULTS, key)})")
+    train_lib.L2.add_to(finetune, "the best by cross-validation on the training images")
+    for param in (train_lib.EPOCHS, train_lib.LR, train_lib.BATCH_SIZE, train_lib.SEED):
+        param.add_to(finetune)
     finetune.add_argument("--no-augment", action="store_true", help="no mirror images / random crops while training")
-    finetune.add_argument("--seed", type=int, default=0, help="seed of the split and of training (default 0)")
     finetune.add_argument("--model", default=DEFAULT_FINETUNE_MODEL,
                           help=f"pretrained network to start from (default {DEFAULT_FINETUNE_MODEL})")
     finetune.add_argument("--out", required=True, metavar="DIR", help="folder to save the fine-tuned model in")
@@ -242,18 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     push.add_argument("--private", action="store_true", help="create the repository as private")
     ideal = command("ideal", cmd_ideal, "optimise an image from noise until the network sees a class")
     ideal.add_argument("--target", required=True, help="class name (any synonym, e.g. 'Siamese cat') or index")
-    ideal.add_argument("--steps", type=int, default=None,
-                       help=f"optimisation steps (default {_per(IDEAL_DEFAULTS, 'steps')})")
-    ideal.add_argument("--tv-weight", type=float, default=None,
-                       help="total variation weight: higher gives a smoother image "
-                            f"(default {_per(IDEAL_DEFAULTS, 'tv_weight')})")
-    ideal.add_argument("--lr", type=float, default=None, help=f"learning rate (default {_per(IDEAL_DEFAULTS, 'lr')})")
-    ideal.add_argument("--size", type=int, default=None,
-                       help=f"image side in pixels (default {_per(IDEAL_DEFAULTS, 'size')})")
+    for param in (ideal_lib.STEPS, ideal_lib.TV_WEIGHT, ideal_lib.LR, ideal_lib.SIZE):
+        param.add_to(ideal, _per_mode(param.name))
     ideal.add_argument("--mode", choices=MODES, default=DEFAULT_MODE,
-                       help="; ".join(f"{name}: {title}" for name, title in MODE_TITLES.items())
+                       help="; ".join(f"{name}: {mode.help}" for name, mode in MODES.items())
                             + f" (default {DEFAULT_MODE})")
-    ideal.add_argument("--seed", type=int, default=0, help="seed of the starting noise (default 0)")
+    ideal_lib.SEED.add_to(ideal)
     ideal.add_argument("--model", default=DEFAULT_MODEL, help="catalog/timm name or fine-tuned model folder")
     ideal.add_argument("--out", required=True, metavar="FILE.png", help="where to save the image")
 
@@ -264,18 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     aim.add_argument("--target", default=DEFAULT_TARGET,
                      help=f"class to aim at, name or index (default '{DEFAULT_TARGET}')")
     aim.add_argument("--untargeted", action="store_true", help="aim at any class but the photo's top class")
-    adversarial.add_argument("--steps", type=int, default=DEFAULT_STEPS,
-                             help=f"at most this many steps (default {DEFAULT_STEPS})")
-    adversarial.add_argument("--tv-weight", type=float, default=DEFAULT_TV_WEIGHT,
-                             help="total variation weight of the change: higher gives a smoother change "
-                                  f"(default {DEFAULT_TV_WEIGHT:g})")
-    adversarial.add_argument("--eps", type=float, default=DEFAULT_EPS,
-                             help=f"largest change per pixel, in 1/255 (default {DEFAULT_EPS:g})")
-    adversarial.add_argument("--lr", type=float, default=None,
-                             help=f"step size in 1/255 (default {default_lr(1.0):g} x eps)")
-    adversarial.add_argument("--confidence", type=float, default=0.0, metavar="P",
-                             help="keep going until the network gives its new answer at least this probability "
-                                  "(0 to 0.99; default 0: stop as soon as it is fooled), within --steps")
+    for param in (adversarial_lib.STEPS, adversarial_lib.TV_WEIGHT, adversarial_lib.EPS, adversarial_lib.CONFIDENCE):
+        param.add_to(adversarial)
+    adversarial_lib.LR.add_to(adversarial, f"{default_lr(1.0):g} x eps")
     adversarial.add_argument("--model", default=DEFAULT_MODEL, help="catalog/timm name or fine-tuned model folder")
     adversarial.add_argument("--out", required=True, metavar="FILE.png", help="where to save the adversarial PNG")
     return parser

@@ -34,22 +34,41 @@ from .natural import natural_spectrum, recorrelate
 from .predict import Prediction, resolve, top_predictions
 from .render import tensor_to_image
 from .optimisation import generator, total_variation
+from .params import Param
 from .progress import OptimisationStep, run_to_result
 from .targets import Target, resolve_target
 
+#: The settings, one range for the library, the command line and the app. Their defaults depend on the mode (MODES).
+STEPS = Param("steps", 1, 512, None, "Steps", integer=True)
+TV_WEIGHT = Param("tv_weight", 0, 10, None, "TV weight (smoothness)", step=0.1)
+LR = Param("lr", 0.001, 2, None, "Learning rate", step=0.001, noun="learning rate")
+SIZE = Param("size", 32, 512, None, "Image side in pixels", integer=True, noun="image size")
+SEED = Param("seed", 0, 2**32 - 1, 0, "Seed (another seed, another starting noise)", integer=True)
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One way to draw the ideal image: its name in the app, what it does, and its settings' defaults."""
+
+    title: str
+    help: str
+    steps: int
+    tv_weight: float
+    lr: float
+    size: int | None  # None: the network's own input size
+
+    def defaults(self) -> dict[str, float | None]:
+        """The mode's default for each setting, by keyword."""
+        return {param.name: getattr(self, param.name) for param in (STEPS, TV_WEIGHT, LR, SIZE)}
+
+
+MODES = {"natural": Mode("Natural (looks like a photo)", "photo-like: only the phase of a natural-photo spectrum is "
+                         "optimised, seen in random crops", steps=150, tv_weight=0.0, lr=1.0, size=384),
+         "robust": Mode("Robust (smooth waves)", "Fourier/decorrelated image shown randomly jittered",
+                        steps=128, tv_weight=0.5, lr=0.05, size=None),
+         "lesson": Mode("Lesson (plain pixels)", "plain pixels, as the lesson describes",
+                        steps=128, tv_weight=0.5, lr=0.02, size=None)}
 DEFAULT_MODE = "natural"
-MAX_STEPS = 2000
-MAX_TV_WEIGHT = 100.0
-MAX_LR = 2.0
-MAX_SIZE = 512
-#: Defaults per mode; a size of None means the network's own input size.
-DEFAULTS = {"natural": {"steps": 150, "tv_weight": 0.0, "lr": 1.0, "size": 384},
-            "robust": {"steps": 128, "tv_weight": 0.5, "lr": 0.05, "size": None},
-            "lesson": {"steps": 128, "tv_weight": 0.5, "lr": 0.02, "size": None}}
-MODES = tuple(DEFAULTS)
-MODE_TITLES = {"natural": "photo-like: only the phase of a natural-photo spectrum is optimised, seen in random crops",
-               "robust": "Fourier/decorrelated image shown randomly jittered",
-               "lesson": "plain pixels, as the lesson describes"}
 
 
 @dataclass
@@ -67,8 +86,8 @@ class IdealImage:
 
 
 def ideal_image(target: int | str, model: str | Classifier = DEFAULT_MODEL, *, steps: int | None = None,
-                tv_weight: float | None = None, lr: float | None = None, size: int | None = None, seed: int = 0,
-                mode: str = DEFAULT_MODE, max_seconds: float | None = None,
+                tv_weight: float | None = None, lr: float | None = None, size: int | None = None,
+                seed: int = SEED.default, mode: str = DEFAULT_MODE, max_seconds: float | None = None,
                 on_progress: Callable[[OptimisationStep], None] | None = None) -> IdealImage:
     """Optimise an image until the model sees `target`; on_progress gets each OptimisationStep."""
     return run_to_result(iter_ideal_image(target, model, steps=steps, tv_weight=tv_weight, lr=lr, size=size,
@@ -77,7 +96,7 @@ def ideal_image(target: int | str, model: str | Classifier = DEFAULT_MODEL, *, s
 
 def iter_ideal_image(target: int | str, model: str | Classifier = DEFAULT_MODEL, *, steps: int | None = None,
                      tv_weight: float | None = None, lr: float | None = None, size: int | None = None,
-                     seed: int = 0, mode: str = DEFAULT_MODE, preview_every: int = 8,
+                     seed: int = SEED.default, mode: str = DEFAULT_MODE, preview_every: int = 8,
                      max_seconds: float | None = None) -> Iterator[OptimisationStep | IdealImage]:
     """Yield an OptimisationStep (with a preview every `preview_every` steps) per step, then the IdealImage last.
 
@@ -88,16 +107,15 @@ def iter_ideal_image(target: int | str, model: str | Classifier = DEFAULT_MODEL,
         raise InputError(f"mode must be one of {', '.join(MODES)}, got {mode!r}.")
     classifier = resolve(model)
     goal = resolve_target(classifier.labels, target)
-    defaults, recipe = DEFAULTS[mode], RECIPES[mode]
-    steps = check_int("steps", defaults["steps"] if steps is None else steps, 1, MAX_STEPS)
-    tv_weight = check_float("tv_weight", defaults["tv_weight"] if tv_weight is None else tv_weight, 0, MAX_TV_WEIGHT)
-    lr = check_float("learning rate", defaults["lr"] if lr is None else lr, 0, MAX_LR, low_inclusive=False)
-    size = check_int("image size", (defaults["size"] or classifier.preprocessing.input_size) if size is None else size,
-                     32, MAX_SIZE)
-    preview_every = check_int("preview_every", preview_every, 1, MAX_STEPS)
+    defaults, recipe = MODES[mode], RECIPES[mode]
+    steps = STEPS.check(defaults.steps if steps is None else steps)
+    tv_weight = TV_WEIGHT.check(defaults.tv_weight if tv_weight is None else tv_weight)
+    lr = LR.check(defaults.lr if lr is None else lr)
+    size = SIZE.check((defaults.size or classifier.preprocessing.input_size) if size is None else size)
+    preview_every = check_int("preview_every", preview_every, 1, STEPS.high)
     if max_seconds is not None:
         max_seconds = check_float("max_seconds", max_seconds, 0, math.inf)
-    rng = generator(seed)
+    rng = generator(SEED.check(seed))
     start = time.perf_counter()
     image = recipe.parameterisation(size, rng, classifier.device)
     if isinstance(image, NaturalImage):  # TV in the loss can barely act on a fixed magnitude: soften it instead

@@ -16,7 +16,7 @@ from timm.models import group_parameters
 from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
-from .checks import check_float, check_int
+from .checks import check_int
 from .classifier import Classifier
 from .data import DatasetSplits, Sample
 from .distributed import gather, parallel, shard, sum_all, world
@@ -25,58 +25,70 @@ from .evaluate import Evaluation, evaluate_logits
 from .export import SavedModel, save_finetuned, zip_folder
 from .features import SampleImages, extract_features
 from .models import DEFAULT_FINETUNE_MODEL, load_model
+from .params import Param
 from .probe import L2_GRID, LinearProbe, PathPoint, best_point, fit_probe, regularization_path, score_logits
 from .progress import EpochMetrics, TrainingProgress, run_to_result
 
-METHODS = ("head", "partial", "full")
-DEFAULT_METHOD = METHODS[0]
-METHOD_TITLES = {
-    "head": "Feature extraction: frozen network, train only a new last layer on cached features (fast)",
-    "partial": "Fine-tune the last blocks plus a new last layer, with augmentation (slower)",
-    "full": "Fine-tune the whole network, with augmentation (slowest)",
+
+@dataclass(frozen=True)
+class Method:
+    """One way to train: its choice in the app and on the command line, its name in a sentence, what it does."""
+
+    title: str
+    name: str
+    help: str  # one Markdown line for the app, after the name in bold
+
+
+METHODS = {
+    "head": Method("Feature extraction: frozen network, train only a new last layer on cached features (fast)",
+                   "feature extraction", "runs the frozen network once per image, remembers its 1280 numbers per "
+                   "image (\"features\"), and trains only a new last layer on them: seconds on a laptop, and the best "
+                   "choice for small datasets."),
+    "partial": Method("Fine-tune the last blocks plus a new last layer, with augmentation (slower)",
+                      "fine-tuning the last blocks", "also adjusts the last stages of the network, more slowly than "
+                      "the new layer, on randomly cropped and flipped images: minutes, can gain a little with more "
+                      "data."),
+    "full": Method("Fine-tune the whole network, with augmentation (slowest)", "full fine-tuning",
+                   "adjusts every weight: slowest, needs the most data to pay off."),
 }
-#: Defaults of the methods that train the network in epochs. The head has none: it is fitted to convergence and its
-#: L2 strength is chosen by cross-validation on the training images.
-DEFAULTS = {
-    "partial": {"epochs": 6, "lr": 1e-4, "batch_size": 16},
-    "full": {"epochs": 6, "lr": 1e-4, "batch_size": 16},
-}
+DEFAULT_METHOD = "head"
+#: The settings, one range for the library, the command line and the app. Epochs, learning rate and batch size are
+#: those of the methods that train the network (partial, full); the head is fitted to convergence, its L2 strength
+#: chosen by cross-validation on the training images unless `l2` is given.
+EPOCHS = Param("epochs", 1, 100, 6, "Epochs", "How many times training goes over all training images.", integer=True)
+LR = Param("lr", 1e-6, 1, 1e-4, "Learning rate", "Step size: too high is unstable, too low learns slowly.")
+BATCH_SIZE = Param("batch_size", 1, 256, 16, "Batch size", "Images per training step.", integer=True)
+SEED = Param("seed", 0, 2**31 - 1, 0, "Seed", "Same seed, same result.", integer=True)
+UNFREEZE = Param("unfreeze", 1, 100, 2, "Stages fine-tuned by partial, counted from the end", integer=True)
+WEIGHT_DECAY = Param("weight_decay", 0, 1, 0.05, "Weight decay of fine-tuning")
+LABEL_SMOOTHING = Param("label_smoothing", 0, 0.5, 0.1, "Label smoothing of fine-tuning")
+L2 = Param("l2", 1e-8, 10, None, "L2 strength of the last layer's fit")
 #: Discriminative learning rates: the last layer and the last stage learn at `lr`, each earlier stage this much slower.
 LAYER_LR_DECAY = 0.5
 
 
 @dataclass
 class TrainConfig:
-    """What to train and how; None means the method's default (see DEFAULTS), or for `l2` cross-validation."""
+    """What to train and how (the settings' specs above); `l2` None means cross-validation."""
 
     method: str = DEFAULT_METHOD
-    epochs: int | None = None  # partial / full only, like lr and batch_size
-    lr: float | None = None
-    batch_size: int | None = None
+    epochs: int = EPOCHS.default  # partial / full only, like lr and batch_size
+    lr: float = LR.default
+    batch_size: int = BATCH_SIZE.default
     augment: bool = True  # head: also train on mirror images; partial / full: random crops and flips
-    seed: int = 0
-    unfreeze: int = 2  # stages fine-tuned by "partial", counted from the end
-    weight_decay: float = 0.05
-    label_smoothing: float = 0.1
-    l2: float | None = None  # L2 strength of the last layer's fit; None: the best of probe.L2_GRID by cross-validation
+    seed: int = SEED.default
+    unfreeze: int = UNFREEZE.default
+    weight_decay: float = WEIGHT_DECAY.default
+    label_smoothing: float = LABEL_SMOOTHING.default
+    l2: float | None = L2.default
 
     def resolved(self) -> TrainConfig:
-        """A validated copy with the method's defaults filled in; raises InputError on a bad value."""
+        """A validated copy (whole numbers as int); raises InputError on a bad value."""
         if self.method not in METHODS:
             raise InputError(f"Unknown method '{self.method}': use one of {', '.join(METHODS)}.")
-        defaults = DEFAULTS.get(self.method, {})
-        config = replace(self, **{key: value for key, value in defaults.items() if getattr(self, key) is None})
-        if config.method != "head":
-            check_int("epochs", config.epochs, 1, 1000)
-            check_int("batch_size", config.batch_size, 1, 1024)
-            check_float("lr", config.lr, 1e-7, 1.0)
-        check_int("seed", config.seed, 0, 2**31 - 1)
-        check_int("unfreeze", config.unfreeze, 1, 100)
-        for name, low, high in (("weight_decay", 0.0, 1.0), ("label_smoothing", 0.0, 0.5)):
-            check_float(name, getattr(config, name), low, high)
-        if config.l2 is not None:
-            check_float("l2", config.l2, 1e-8, 10.0)
-        return config
+        network = [EPOCHS, BATCH_SIZE, LR] if self.method != "head" else []
+        params = network + [SEED, UNFREEZE, WEIGHT_DECAY, LABEL_SMOOTHING] + ([L2] if self.l2 is not None else [])
+        return replace(self, **{param.name: param.check(getattr(self, param.name)) for param in params})
 
     def settings(self) -> str:
         """The settings that matter for this method, in a few words (for tables of runs)."""

@@ -8,12 +8,11 @@ from PIL import Image
 import transfer
 from transfer.data import DatasetSplits
 from transfer.evaluate import Evaluation
-from transfer.train import METHOD_TITLES, CurvePoint, EpochMetrics
+from transfer.train import METHODS, CurvePoint, EpochMetrics
 from ui.common import Run, Session
 
 THUMBNAIL = 160
 MAX_MISTAKES = 48
-METHOD_NAMES = {"head": "feature extraction", "partial": "fine-tuning the last blocks", "full": "full fine-tuning"}
 
 
 def thumbnail(path: str) -> Image.Image:
@@ -95,7 +94,7 @@ def runs_table(session: Session) -> pd.DataFrame:
     rows = []
     for run in session.runs:
         config, result = run.result.config, run.result
-        rows.append((run.number, METHOD_NAMES[config.method], run.backbone, len(run.data.classes),
+        rows.append((run.number, METHODS[config.method].name, run.backbone, len(run.data.classes),
                      config.settings(),
                      f"{result.evaluation.accuracy:.1%}", f"{result.seconds:.0f}"))
     return pd.DataFrame(rows, columns=["run", "method", "network", "classes", "settings", "test accuracy", "seconds"])
@@ -110,7 +109,7 @@ def score(session: Session, run: Run) -> str:
            else f"best epoch {result.best_epoch} of {result.config.epochs}")
     text = (f"## Run {run.number}: test accuracy {evaluation.accuracy:.1%}\n{len(evaluation.mistakes)} mistakes on "
             f"{sum(map(sum, evaluation.confusion))} test images the model never saw during training "
-            f"({METHOD_NAMES[result.config.method]} of {run.backbone}, {how}, {result.seconds:.0f} s){stopped}.")
+            f"({METHODS[result.config.method].name} of {run.backbone}, {how}, {result.seconds:.0f} s){stopped}.")
     return text + "\n\n" + comparison(session, run)
 
 
@@ -124,19 +123,19 @@ def comparison(session: Session, run: Run) -> str:
                   and other.data is run.data and other.backbone == run.backbone]
         if deeper:
             return comparison(session, deeper[-1])
-        return (f"To compare, go back to step 2 and train with *{METHOD_TITLES['partial'].split(',')[0]}*: the "
+        return (f"To compare, go back to step 2 and train with *{METHODS['partial'].title.split(',')[0]}*: the "
                 "table above keeps every run.")
     if not heads:
         return ("Train once more with *feature extraction* (step 2) on the same data and network to see whether "
-                f"{METHOD_NAMES[method]} paid off.")
+                f"{METHODS[method].name} paid off.")
     head = max(heads, key=lambda other: other.result.evaluation.accuracy)
     ours, theirs = run.result.evaluation.accuracy, head.result.evaluation.accuracy
     if ours <= theirs:
-        return (f"**{METHOD_NAMES[method].capitalize()} did not beat feature extraction on this data**: run "
+        return (f"**{METHODS[method].name.capitalize()} did not beat feature extraction on this data**: run "
                 f"{run.number} scored {ours:.1%} in {run.result.seconds:.0f} s, run {head.number} (feature "
                 f"extraction) {theirs:.1%} in {head.result.seconds:.0f} s. With {len(run.data.train)} training "
                 "images, the frozen ImageNet features generalise better than weights retrained on so few examples.")
-    return (f"{METHOD_NAMES[method].capitalize()} beat feature extraction by {100 * (ours - theirs):.1f} points "
+    return (f"{METHODS[method].name.capitalize()} beat feature extraction by {100 * (ours - theirs):.1f} points "
             f"(run {run.number}: {ours:.1%} in {run.result.seconds:.0f} s; run {head.number}: {theirs:.1%} in "
             f"{head.result.seconds:.0f} s). With {sum(map(sum, run.result.evaluation.confusion))} test images, a "
             "difference of one or two images is within chance.")

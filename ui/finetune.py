@@ -18,10 +18,11 @@ from transfer.evaluate import read_curves
 from transfer.onnx_export import MAX_CHECK_IMAGES, export_onnx
 from transfer.progress import TrainingProgress, drain
 from transfer.render import confusion_image
-from transfer.train import (DEFAULT_METHOD, DEFAULTS, METHOD_TITLES, METHODS, CurvePoint, EpochMetrics, Finished,
-                            FineTuneResult, TrainConfig, data_size_curve)
+from transfer import train as training
+from transfer.train import (DEFAULT_METHOD, METHODS, CurvePoint, EpochMetrics, Finished, FineTuneResult, TrainConfig,
+                            data_size_curve)
 from ui import evaluation as views
-from ui import own_classes, sessions
+from ui import controls, own_classes, sessions
 from ui.classify import classify
 from ui.common import (Run, Session, label_scores, model_choices, received_file, release_memory, session_model,
                        user_errors)
@@ -40,11 +41,7 @@ TRAINING = "finetune-training"  # one training job at a time: the CPU is shared 
 INTRO = """**Transfer learning** reuses a network pretrained on ImageNet for *your* classes. Follow the steps: pick the
 data, pick how much of the network to retrain, train (usually seconds), check the score on test images it never saw,
 then use or download your model. The defaults work without changing anything."""
-METHOD_HELP = """* **Feature extraction** runs the frozen network once per image, remembers its 1280 numbers per image
-  ("features"), and trains only a new last layer on them: seconds on a laptop, and the best choice for small datasets.
-* **Fine-tune the last blocks** also adjusts the last stages of the network, more slowly than the new layer, on
-  randomly cropped and flipped images: minutes, can gain a little with more data.
-* **Full fine-tuning** adjusts every weight: slowest, needs the most data to pay off."""
+METHOD_HELP = "\n".join(f"* **{method.name.capitalize()}** {method.help}" for method in METHODS.values())
 USE_HELP = """**Download** a zip with one folder in timm's format: `model.safetensors` (the weights),
 `config.json` (the class names and how photos are resized), a model card `README.md` and `transfer_lab.json`
 (the test scores). Unzip it, then in Python:
@@ -193,14 +190,6 @@ def _open_data(source: str, dataset: str | None, datasets: dict[str, Path], task
 
 
 # --- steps 2 and 3: method and training ---------------------------------------------------------------------------
-
-def method_defaults(method: str):
-    """Epochs, learning rate and batch size that suit the chosen method (the head, fitted to convergence, has none)."""
-    if method not in DEFAULTS:
-        return gr.skip(), gr.skip(), gr.skip()
-    defaults = DEFAULTS[method]
-    return defaults["epochs"], defaults["lr"], defaults["batch_size"]
-
 
 @on_gpu("training")
 @user_errors
@@ -396,19 +385,17 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
         with gr.Step("2. Model & method", id=2):
             backbone = gr.Dropdown(model_choices(), value=transfer.DEFAULT_FINETUNE_MODEL, label="Pretrained network",
                                    info="The network whose ImageNet knowledge is reused.")
-            method = gr.Radio([(METHOD_TITLES[m], m) for m in METHODS], value=DEFAULT_METHOD, label="Method")
+            method = gr.Radio([(method.title, name) for name, method in METHODS.items()], value=DEFAULT_METHOD,
+                              label="Method")
             gr.Markdown(METHOD_HELP)
             with gr.Row():
-                epochs = gr.Slider(1, 100, value=DEFAULTS["partial"]["epochs"], step=1, label="Epochs",
-                                   info="How many times training goes over all training images.")
-                lr = gr.Number(DEFAULTS["partial"]["lr"], label="Learning rate", minimum=1e-6, maximum=1,
-                               info="Step size: too high is unstable, too low learns slowly.")
-                batch_size = gr.Slider(1, 256, value=DEFAULTS["partial"]["batch_size"], step=1, label="Batch size",
-                                       info="Images per training step.")
+                epochs = controls.slider(training.EPOCHS)
+                lr = controls.number(training.LR)
+                batch_size = controls.slider(training.BATCH_SIZE)
             with gr.Row():
                 augment = gr.Checkbox(True, label="Augmentation", info="Mirror images (and random crops when "
                                       "fine-tuning) so the model sees more variety.")
-                seed = gr.Number(0, precision=0, label="Seed", minimum=0, info="Same seed, same result.")
+                seed = controls.number(training.SEED)
             to_train = gr.Button("Next: train", variant="primary")
         with gr.Step("3. Train", id=3):
             with gr.Row():
@@ -480,7 +467,6 @@ def build(session: gr.State, data_roots: list[Path]):
                  concurrency_id="finetune-data", show_progress_on=[w.report], preprocess=False, **private)
     for button, step in ((w.to_model, 2), (w.to_train, 3), (w.to_evaluate, 4), (w.to_use, 5)):
         button.click(lambda step=step: gr.Walkthrough(selected=step), None, w.steps, queue=False, **private)
-    w.method.change(method_defaults, w.method, [w.epochs, w.lr, w.batch_size], queue=False, **private)
     run_views = [w.runs, w.run, w.score, w.confusion, w.table, w.data_curve, w.curve_note, w.mistakes, w.no_mistakes,
                  w.to_use, w.examples, w.answer, w.photo, w.download, w.make_onnx, w.onnx, w.use_help]
     trained = w.start.click(new_run, session, None, queue=False, **private).then(

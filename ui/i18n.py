@@ -619,10 +619,10 @@ GERMAN: dict[str, str] = {
         "Feinabstimmung der letzten Blöcke und einer neuen letzten Schicht, mit Datenaugmentierung (langsamer)",
     "Fine-tune the whole network, with augmentation (slowest)":
         "Feinabstimmung des ganzen Netzes, mit Datenaugmentierung (am langsamsten)",
-    "* **Feature extraction** runs the frozen network once per image, remembers its 1280 numbers per image\n"
-    "  (\"features\"), and trains only a new last layer on them: seconds on a laptop, and the best choice for small "
-    "datasets.\n* **Fine-tune the last blocks** also adjusts the last stages of the network, more slowly than the "
-    "new layer, on\n  randomly cropped and flipped images: minutes, can gain a little with more data.\n"
+    "* **Feature extraction** runs the frozen network once per image, remembers its 1280 numbers per image "
+    "(\"features\"), and trains only a new last layer on them: seconds on a laptop, and the best choice for small "
+    "datasets.\n* **Fine-tuning the last blocks** also adjusts the last stages of the network, more slowly than the "
+    "new layer, on randomly cropped and flipped images: minutes, can gain a little with more data.\n"
     "* **Full fine-tuning** adjusts every weight: slowest, needs the most data to pay off.":
         "* **Merkmalsextraktion** lässt das eingefrorene Netz einmal pro Bild laufen, merkt sich seine 1280 Zahlen "
         "pro Bild („Merkmale“) und trainiert darauf nur eine neue letzte Schicht: Sekunden auf einem Laptop und die "
@@ -958,10 +958,8 @@ GERMAN: dict[str, str] = {
     # The library's messages (transfer/), in the order of its modules
     "{name} must be a whole number from {low} to {high}, got {value}.":
         "Der Wert „{name}“ muss eine ganze Zahl von {low} bis {high} sein, nicht {value}.",
-    "{name} must be a number {bound} {low} up to {high}, got {value}.":
-        "Der Wert „{name}“ muss eine Zahl {bound} {low} bis höchstens {high} sein, nicht {value}.",
-    "from": "von",
-    "above": "über",
+    "{name} must be a number from {low} up to {high}, got {value}.":
+        "Der Wert „{name}“ muss eine Zahl von {low} bis höchstens {high} sein, nicht {value}.",
     "preprocessing must be a mapping of input_size, crop_pct, interpolation, mean and std.":
         "Die Vorverarbeitung muss input_size, crop_pct, interpolation, mean und std angeben.",
     "preprocessing lacks {keys}.": "In der Vorverarbeitung fehlt {keys}.",

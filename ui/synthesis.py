@@ -8,12 +8,12 @@ import math
 import gradio as gr
 
 import transfer
-from transfer import adversarial
-from transfer.checks import check_float, check_int
+from transfer import adversarial, ideal
 from transfer.data import PETS_FOLDER, PETS_MINI
-from transfer.ideal import DEFAULT_MODE as IDEAL_MODE, DEFAULTS as IDEAL_DEFAULTS, MAX_LR as IDEAL_MAX_LR, photos_like
+from transfer.ideal import photos_like
 from transfer.progress import OptimisationStep
 from transfer.render import overlay
+from ui import controls
 from ui.common import (dog_examples, example_photos, label_scores, model_choices, received_file, release_memory,
                        save_output, session_model, user_errors)
 from ui.evaluation import thumbnail
@@ -24,16 +24,15 @@ from ui.hardware import LIMITS, on_gpu
 CONCURRENCY_ID = "synthesis"
 #: A job running longer stops after its current step and shows the image so far (like training's time limit).
 MAX_SYNTHESIS_SECONDS = LIMITS.synthesis_seconds
-#: The Adversarial tab's slider ranges (low, high), enforced on the server too: its event takes the photo raw
-#: (preprocess=False), so Gradio does not check the sliders.
-ADVERSARIAL_RANGES = {"steps": (1, 100), "eps": (0.5, 16), "tv_weight": (0, 10), "lr": (0.05, 8),
-                      "sure": (0, round(100 * adversarial.MAX_CONFIDENCE))}
+#: The Adversarial tab's confidence, in percent. Its event takes its values raw (preprocess=False), so Gradio checks
+#: no slider: the library checks the others' ranges (transfer.adversarial's specs), run_adversarial this one.
+SURE = adversarial.CONFIDENCE.scaled(100, name="sure", step=1,
+                                     title="Keep going until the network is at least this sure (%)",
+                                     help="0: stop as soon as it is fooled. The lesson's cat reaches 87%.")
 SECOND_MODEL, SECOND_FALLBACK = "tf_efficientnet_lite2", "tf_efficientnet_lite1"
 UNTARGETED = "(untargeted) anything but the photo's class"
 IDEAL_DEFAULT = "Siamese cat, Siamese"
 ADVERSARIAL_DEFAULT = transfer.resolve_target(transfer.imagenet_labels(), adversarial.DEFAULT_TARGET).label
-IDEAL_MODES = [("Natural (looks like a photo)", "natural"), ("Robust (smooth waves)", "robust"),
-               ("Lesson (plain pixels)", "lesson")]
 SIMILAR_PHOTOS = 4  # real photos shown beside the ideal image
 SESSION_PHOTOS = 400  # at most this many of the session's dataset photos are searched for them
 
@@ -135,11 +134,7 @@ def run_adversarial(image: dict | str | None, target: str, steps: float, tv_weig
                     model: str, sure: float = 0, session=None, progress=gr.Progress()):
     """Attack the photo; returns original vs adversarial, the amplified change, both top-5s, figures and the PNG."""
     image = received_file(image)
-    steps = check_int("steps", steps, *ADVERSARIAL_RANGES["steps"])
-    eps = check_float("eps", eps, *ADVERSARIAL_RANGES["eps"])
-    tv_weight = check_float("tv_weight", tv_weight, *ADVERSARIAL_RANGES["tv_weight"])
-    lr = check_float("learning rate", lr, *ADVERSARIAL_RANGES["lr"])
-    sure = check_float("sure", sure, *ADVERSARIAL_RANGES["sure"])
+    sure = SURE.check(sure)
     model = session_model(model, session)
     goal = None if target == UNTARGETED else target
     try:
@@ -182,18 +177,19 @@ def model_dropdown(elem_id: str) -> gr.Dropdown:
 def build_ideal(session: gr.State) -> gr.Dropdown:
     """Build the Ideal image tab; `session` holds this browser's fine-tuned model. Returns the model dropdown."""
     gr.Markdown(IDEAL_EXPLANATION)
-    defaults = IDEAL_DEFAULTS[IDEAL_MODE]
+    defaults = ideal.MODES[ideal.DEFAULT_MODE]
     with gr.Row():
         with gr.Column(scale=2):
             target = gr.Dropdown(transfer.imagenet_labels(), value=IDEAL_DEFAULT, label="Target class",
                                  filterable=True, allow_custom_value=True,
                                  info="Type to search the network's classes (1000 for ImageNet networks).")
-            mode = gr.Radio(IDEAL_MODES, value=IDEAL_MODE, label="Mode")
-            steps = gr.Slider(1, 512, value=defaults["steps"], step=1, label="Steps", elem_id="ideal-steps")
-            tv_weight = gr.Slider(0, 10, value=defaults["tv_weight"], step=0.1, label="TV weight (smoothness)")
+            mode = gr.Radio([(mode.title, name) for name, mode in ideal.MODES.items()], value=ideal.DEFAULT_MODE,
+                            label="Mode")
+            steps = controls.slider(ideal.STEPS, defaults.steps, elem_id="ideal-steps")
+            tv_weight = controls.slider(ideal.TV_WEIGHT, defaults.tv_weight)
             with gr.Accordion("Advanced", open=False):
-                lr = gr.Slider(0.001, IDEAL_MAX_LR, value=defaults["lr"], step=0.001, label="Learning rate")
-                seed = gr.Number(0, precision=0, minimum=0, label="Seed (another seed, another starting noise)")
+                lr = controls.slider(ideal.LR, defaults.lr)
+                seed = controls.number(ideal.SEED)
                 model = model_dropdown("ideal-model")
             button = gr.Button("Create ideal image", variant="primary")
             status = gr.Markdown("*Progress, then the result in words, show here.*", elem_id="ideal-status",
@@ -213,7 +209,7 @@ def build_ideal(session: gr.State) -> gr.Dropdown:
                 cross = gr.Label(num_top_classes=5, label="Top-5 of a second, independent network",
                                  elem_id="ideal-cross")
             download = gr.File(label="Download PNG", elem_id="ideal-download")
-    mode.change(lambda m: [IDEAL_DEFAULTS[m][key] for key in ("steps", "tv_weight", "lr")], mode,
+    mode.change(lambda m: [ideal.MODES[m].steps, ideal.MODES[m].tv_weight, ideal.MODES[m].lr], mode,
                 [steps, tv_weight, lr], api_visibility="private")
     model.change(target_choices, [model, target, session], target, api_visibility="private")
     button.click(run_ideal, [target, mode, steps, tv_weight, lr, seed, model, session],
@@ -231,18 +227,12 @@ def build_adversarial(session: gr.State) -> gr.Dropdown:
                              elem_id="adversarial-photo")
             target = gr.Dropdown([UNTARGETED, *transfer.imagenet_labels()], value=ADVERSARIAL_DEFAULT,
                                  label="Make the network see", filterable=True, allow_custom_value=True)
-            steps = gr.Slider(*ADVERSARIAL_RANGES["steps"], value=adversarial.DEFAULT_STEPS, step=1,
-                              label="Steps (at most)", elem_id="adversarial-steps")
-            sure = gr.Slider(*ADVERSARIAL_RANGES["sure"], value=0, step=1, elem_id="adversarial-sure",
-                             label="Keep going until the network is at least this sure (%)",
-                             info="0: stop as soon as it is fooled. The lesson's cat reaches 87%.")
-            eps = gr.Slider(*ADVERSARIAL_RANGES["eps"], value=adversarial.DEFAULT_EPS, step=0.5,
-                            label="eps: largest change per pixel (in 1/255)")
-            tv_weight = gr.Slider(*ADVERSARIAL_RANGES["tv_weight"], value=adversarial.DEFAULT_TV_WEIGHT, step=0.1,
-                                  label="TV weight (smoothness of the change)")
+            steps = controls.slider(adversarial.STEPS, elem_id="adversarial-steps")
+            sure = controls.slider(SURE, elem_id="adversarial-sure")
+            eps = controls.slider(adversarial.EPS)
+            tv_weight = controls.slider(adversarial.TV_WEIGHT)
             with gr.Accordion("Advanced", open=False):
-                lr = gr.Slider(*ADVERSARIAL_RANGES["lr"], value=adversarial.default_lr(adversarial.DEFAULT_EPS),
-                               step=0.05, label="Step size per step (in 1/255)")
+                lr = controls.slider(adversarial.LR, adversarial.default_lr(adversarial.EPS.default))
                 model = model_dropdown("adversarial-model")
             button = gr.Button("Create adversarial example", variant="primary")
         with gr.Column(scale=3):
