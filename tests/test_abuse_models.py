@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
+import gradio as gr
 import gradio.media
 import pytest
 from gradio.context import LocalContext
@@ -54,18 +55,21 @@ def test_any_model_variable_opens_a_public_deployment_to_timm_names_within_the_s
     assert not ok and NOT_OFFERED in message
 
 
-@pytest.mark.parametrize("host, share, public", [
-    ("127.0.0.1", False, False), ("localhost", False, False), ("::1", False, False),
-    ("0.0.0.0", False, True), ("192.168.1.20", False, True), ("myhost.example", False, True),
-    ("127.0.0.1", True, True),
+@pytest.mark.parametrize("host, share, headers, public", [
+    ("127.0.0.1", False, {}, False), ("localhost", False, {}, False), ("::1", False, {"accept-language": "de"}, False),
+    ("0.0.0.0", False, {}, True), ("192.168.1.20", False, {}, True), ("myhost.example", False, {}, True),
+    (None, False, {}, True), ("127.0.0.1", True, {}, True), ("127.0.0.1", False, {"x-forwarded-for": "1.2.3.4"}, True),
 ])
-def test_public_deployment_is_a_share_link_or_a_host_other_than_loopback(monkeypatch, host, share, public):
+def test_public_deployment_is_a_share_link_a_host_other_than_loopback_or_a_proxy(monkeypatch, host, share, headers,
+                                                                                   public):
     from ui.common import public_deployment
 
     monkeypatch.delenv("SPACE_ID", raising=False)
     assert not public_deployment()  # outside a served event: local use
-    token = LocalContext.blocks.set(SimpleNamespace(server_name=host, share=share))
+    blocks = LocalContext.blocks.set(SimpleNamespace(server_name=host, share=share))
+    request = LocalContext.request.set(gr.Request(headers=headers))
     try:
         assert public_deployment() is public
     finally:
-        LocalContext.blocks.reset(token)
+        LocalContext.request.reset(request)
+        LocalContext.blocks.reset(blocks)

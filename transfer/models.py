@@ -15,10 +15,10 @@ from pathlib import Path
 
 import timm
 import torch
-from timm.data import ImageNetInfo
 from huggingface_hub import constants as hub_constants
 from huggingface_hub import model_info
 from huggingface_hub.file_download import repo_folder_name
+from timm.data import ImageNetInfo
 from timm.models import get_pretrained_cfg
 from torch import nn
 
@@ -35,6 +35,7 @@ DEFAULT_MODEL = "tf_efficientnet_lite0"
 #: the same as Lite1); larger inputs, crop 1.0 and avg+max pooling did no better (README: Performance).
 DEFAULT_FINETUNE_MODEL = "tf_efficientnet_lite1"
 HUB_HOST = ("huggingface.co", 443)
+HUB_TIMEOUT = 10  # seconds one request for a model's file sizes may take
 #: Largest Hub model loaded by name, checked before its weights download: its parameters (counted on timm's 'meta'
 #: device, without memory) and its weights file (the Hub's file metadata). VGG-16, the catalog's largest, has 138M
 #: parameters in a 553 MB file; a 1-billion-parameter EVA (4 GB) is refused.
@@ -259,8 +260,8 @@ def _load_from_hub(name: str) -> Classifier:
         was_cached = Path(folder).exists()
     try:
         network = timm.create_model(name, pretrained=True)
-    except Exception as error:  # timm/hub raise many types: report them in one clear way
-        raise ModelUnavailableError(f"Could not load pretrained weights for '{name}': {error}".splitlines()[0]) from error
+    except Exception as error:
+        raise _load_failure(name, error) from error
     finally:  # a failed download's partial files count against the disk cap too
         with _downloads_lock:
             _busy[folder] -= 1
@@ -270,20 +271,28 @@ def _load_from_hub(name: str) -> Classifier:
     return _classifier_from_timm(name, network, source="hub")
 
 
+def _load_failure(name: str, error: Exception) -> ModelUnavailableError:
+    """timm and the Hub raise many types: one clear message, the first line of theirs."""
+    return ModelUnavailableError(f"Could not load pretrained weights for '{name}': {error}".splitlines()[0])
+
+
 def _check_size(name: str, repo_id: str) -> None:
     """Refuse a model above MAX_HUB_PARAMS (counted on the 'meta' device) or whose Hub weights file is above
     MAX_HUB_FILE_BYTES (the Hub's file metadata; skipped offline, where nothing downloads)."""
-    with torch.device("meta"):
-        params = sum(parameter.numel() for parameter in timm.create_model(name, pretrained=False).parameters())
+    try:
+        with torch.device("meta"):
+            params = sum(parameter.numel() for parameter in timm.create_model(name, pretrained=False).parameters())
+    except Exception as error:  # an architecture that cannot be built without memory: refused, not downloaded
+        raise _load_failure(name, error) from error
     if params > MAX_HUB_PARAMS:
         raise ModelUnavailableError(f"'{name}' has {params / 1e6:.0f} million parameters, more than the "
                                     f"{MAX_HUB_PARAMS / 1e6:.0f} million allowed here: choose a smaller model.")
     if hub_offline_mode():
         return
-    repo, revision = (repo_id.split("@", 1) + [None])[:2]
+    repo, _, revision = repo_id.partition("@")
     filename = get_pretrained_cfg(name).hf_hub_filename
     try:
-        files = model_info(repo, revision=revision, files_metadata=True, timeout=10).siblings or []
+        files = model_info(repo, revision=revision or None, files_metadata=True, timeout=HUB_TIMEOUT).siblings or []
     except Exception as error:  # huggingface_hub raises many types (HTTP, timeout, missing repo)
         raise ModelUnavailableError(f"Could not read the size of '{name}' on the Hugging Face Hub: "
                                     f"{str(error).splitlines()[0] if str(error) else type(error).__name__}") from error
@@ -301,7 +310,8 @@ _busy: Counter[str] = Counter()  # Hub cache folders being loaded now, never del
 
 def _hub_folder(repo_id: str) -> str:
     """The Hugging Face cache folder of a model repository ('timm/x' or 'timm/x@revision')."""
-    return str(Path(hub_constants.HF_HUB_CACHE) / repo_folder_name(repo_id=repo_id.split("@")[0], repo_type="model"))
+    repository = repo_id.partition("@")[0]
+    return str(Path(hub_constants.HF_HUB_CACHE) / repo_folder_name(repo_id=repository, repo_type="model"))
 
 
 def _note_hub_use(folder: str, downloaded: bool) -> None:

@@ -197,6 +197,8 @@ UNKNOWN_MODEL = ("Unknown model: choose one from the list (a fine-tuned model is
 #: The answer to a model outside the catalog on a public deployment (see public_deployment).
 CATALOG_ONLY = ("This app offers only the models in its list: choose one of them (a fine-tuned model is usable only in "
                 "the browser session that trained it).")
+#: Headers a reverse proxy adds: a request carrying one came from elsewhere, even to a server on loopback.
+PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
 
 
 def session_model(model: str | None, session: Session | None) -> str:
@@ -217,19 +219,21 @@ def session_model(model: str | None, session: Session | None) -> str:
 
 
 def public_deployment() -> bool:
-    """Whether people other than this machine's user may reach the app: a Hugging Face Space (SPACE_ID), a share link,
-    or a host other than loopback, as Gradio launched the Blocks that runs the current event."""
+    """Whether people other than this machine's user may reach the app: a Hugging Face Space (SPACE_ID), a share
+    link, a host other than loopback (or none known), or a request through a proxy, as Gradio runs the current event."""
     if os.environ.get("SPACE_ID"):
         return True
-    blocks = LocalContext.blocks.get(None)
-    if blocks is None:  # called outside a served event (a test, a script): local
+    blocks, request = LocalContext.blocks.get(None), LocalContext.request.get(None)
+    if blocks is None:  # called outside a served event (a test, a script): local use
         return False
-    host = getattr(blocks, "server_name", None) or "127.0.0.1"
+    if getattr(blocks, "share", False) or any(header in (getattr(request, "headers", None) or {})
+                                              for header in PROXY_HEADERS):
+        return True
+    host = getattr(blocks, "server_name", None)
     try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:  # a host name other than localhost
-        loopback = False
-    return bool(getattr(blocks, "share", False)) or not loopback
+        return not (host == "localhost" or ipaddress.ip_address(host).is_loopback)
+    except (TypeError, ValueError):  # a host name other than localhost, or none
+        return True
 
 
 def label_scores(predictions) -> dict[str, float]:
