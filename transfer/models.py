@@ -322,7 +322,9 @@ def _note_hub_use(folder: str, downloaded: bool) -> None:
             used = json.loads(HUB_DOWNLOADS.read_text())
         except (OSError, ValueError):
             used = {}
-        used = {path: when for path, when in used.items() if isinstance(when, (int, float)) and Path(path).is_dir()}
+        cache = Path(hub_constants.HF_HUB_CACHE)
+        used = {path: when for path, when in used.items() if isinstance(when, (int, float)) and Path(path).is_dir()
+                and Path(path).parent == cache and Path(path).name.startswith("models--")}  # only model repositories
         if not Path(folder).is_dir() or not (downloaded or folder in used):
             return
         used[folder] = time.time()
