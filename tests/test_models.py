@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 import gradio.media
 import pytest
+import timm
 import torch
 from timm.models import PretrainedCfg
 
@@ -142,3 +147,125 @@ def test_operator_advice_goes_to_the_cli_and_the_log_not_to_visitors(monkeypatch
         classify(gradio.media.get_image("lion.jpg"), "resnet18.a1_in1k")
     assert "offline model" in str(shown.value) and "HF_HUB_OFFLINE" not in str(shown.value)
     assert "HF_HUB_OFFLINE" in caplog.text
+
+
+# --- Hub models: per-model loading, size limits before download, a bounded disk cache -------------------------------
+
+@pytest.fixture
+def own_cache(monkeypatch):
+    """A fresh in-memory model cache holding only the (real) default model, so fake Hub models stay in this test."""
+    monkeypatch.setattr(models, "_cache", OrderedDict([(DEFAULT_MODEL, load_model(DEFAULT_MODEL))]))
+
+
+@pytest.fixture(scope="module")
+def tiny_network():
+    return timm.create_model("mobilenetv3_small_050", pretrained=False)
+
+
+def test_a_cached_model_does_not_wait_for_another_models_download(monkeypatch, own_cache, tiny_network):
+    """A Hub download that never ends until released: meanwhile the cached default model is served (on main's one
+    global lock it waited for the whole download: 5.0 s behind a 5 s one)."""
+    started, release, served = threading.Event(), threading.Event(), threading.Event()
+
+    def slow_download(name):
+        started.set()
+        release.wait(60)
+        return models._classifier_from_timm(name, tiny_network, "hub")
+
+    monkeypatch.setattr(models, "_load_from_hub", slow_download)
+    download = threading.Thread(target=load_model, args=("resnet18.a1_in1k",))
+    download.start()
+    try:
+        assert started.wait(30)
+        cached = threading.Thread(target=lambda: load_model(DEFAULT_MODEL) and served.set())
+        cached.start()
+        assert served.wait(30), "the cached model waited for another model's download"
+        assert not release.is_set() and download.is_alive()
+    finally:
+        release.set()
+        download.join()
+    assert models._cache["resnet18.a1_in1k"].network is tiny_network
+    assert not models._loading  # no per-model lock left behind
+
+
+def no_download(monkeypatch):
+    """Make timm's pretrained download an error; building architectures (pretrained=False) still works."""
+    create = timm.create_model
+
+    def create_model(name, pretrained=False, **kwargs):
+        if pretrained:
+            raise AssertionError(f"{name}'s weights were downloaded although the model is too large")
+        return create(name, pretrained=False, **kwargs)
+
+    monkeypatch.setattr(models.timm, "create_model", create_model)
+
+
+def test_a_model_with_too_many_parameters_is_refused_before_downloading(monkeypatch):
+    """A real 1-billion-parameter EVA: counted on the 'meta' device (no memory), refused, nothing downloaded."""
+    no_download(monkeypatch)
+    with pytest.raises(ModelUnavailableError, match=r"has 1013 million parameters, more than the 150 million"):
+        load_model("eva_giant_patch14_224.clip_ft_in1k")
+
+
+def test_a_model_with_a_too_large_weights_file_is_refused_before_downloading(monkeypatch):
+    """Online (the Hub's answer faked): the weights file's size from the Hub's metadata decides."""
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(models, "reachable", lambda host: True)
+    no_download(monkeypatch)
+    asked = []
+
+    def model_info(repo, revision=None, files_metadata=False, timeout=None):
+        asked.append((repo, files_metadata))
+        return SimpleNamespace(siblings=[SimpleNamespace(rfilename="config.json", size=700),
+                                         SimpleNamespace(rfilename="model.safetensors", size=5_000_000_000)])
+
+    monkeypatch.setattr(models, "model_info", model_info)
+    with pytest.raises(ModelUnavailableError, match=r"weights of 'resnet18.a1_in1k' are 5000 MB, more than the 750"):
+        load_model("resnet18.a1_in1k")
+    assert asked == [("timm/resnet18.a1_in1k", True)]
+
+
+def test_hub_downloads_are_kept_within_their_disk_cap_least_recently_used_first(monkeypatch, tmp_path, own_cache,
+                                                                                  tiny_network):
+    """Fake downloads of 1 MB each into a fresh Hugging Face cache capped at 2.5 MB: the least recently used of this
+    program's downloads goes, another program's model (older and larger) stays."""
+    monkeypatch.setattr(models.hub_constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setattr(models, "HUB_DOWNLOADS", tmp_path / "transfer-lab" / "hub-downloads.json")
+    monkeypatch.setattr(models, "MAX_HUB_DISK_BYTES", 2_500_000)
+    create = timm.create_model
+    downloads = []
+
+    def create_model(name, pretrained=False, **kwargs):
+        if not pretrained:
+            return create(name, pretrained=False, **kwargs)
+        folder = Path(models._hub_folder(models.get_pretrained_cfg(name).hf_hub_id))
+        (folder / "blobs").mkdir(parents=True, exist_ok=True)
+        (folder / "blobs" / "weights").write_bytes(bytes(1_000_000))
+        (folder / "snapshots" / "main").mkdir(parents=True, exist_ok=True)
+        (folder / "snapshots" / "main" / "model.safetensors").symlink_to(folder / "blobs" / "weights")
+        downloads.append(name)
+        return tiny_network
+
+    monkeypatch.setattr(models.timm, "create_model", create_model)
+    foreign = Path(models._hub_folder("someone/other-program-model"))
+    (foreign / "blobs").mkdir(parents=True)
+    (foreign / "blobs" / "weights").write_bytes(bytes(2_000_000))
+    folders = {name: Path(models._hub_folder(f"timm/{name}"))
+               for name in ("resnet18.a1_in1k", "resnet34.a1_in1k", "vgg11.tv_in1k")}
+    for name in folders:
+        load_model(name)
+    assert not folders["resnet18.a1_in1k"].exists()
+    assert folders["resnet34.a1_in1k"].exists() and folders["vgg11.tv_in1k"].exists() and foreign.exists()
+    load_model("resnet18.a1_in1k")  # no longer kept in memory either: downloaded again, now the most recent
+    assert folders["resnet18.a1_in1k"].exists() and not folders["resnet34.a1_in1k"].exists()
+    assert folders["vgg11.tv_in1k"].exists() and foreign.exists()
+    assert downloads == [*folders, "resnet18.a1_in1k"]
+    assert sorted(json.loads(models.HUB_DOWNLOADS.read_text())) == sorted(
+        str(folders[name]) for name in ("vgg11.tv_in1k", "resnet18.a1_in1k"))
+
+
+def test_a_model_name_is_a_name_even_where_a_folder_of_that_name_exists(monkeypatch, tmp_path):
+    (tmp_path / "resnet18.a1_in1k").mkdir()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ModelUnavailableError, match="Could not load pretrained weights for 'resnet18.a1_in1k'"):
+        load_model("resnet18.a1_in1k")  # offline (conftest): the Hub model, not the folder, was tried

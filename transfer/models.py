@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
+import shutil
 import threading
-from collections import OrderedDict
+import time
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 import timm
 import torch
+from huggingface_hub import constants as hub_constants
+from huggingface_hub import model_info
+from huggingface_hub.file_download import repo_folder_name
 from timm.data import ImageNetInfo
+from timm.models import get_pretrained_cfg
 from torch import nn
 
 from .checks import reachable
@@ -28,6 +35,21 @@ DEFAULT_MODEL = "tf_efficientnet_lite0"
 #: the same as Lite1); larger inputs, crop 1.0 and avg+max pooling did no better (docs/benchmarks.md).
 DEFAULT_FINETUNE_MODEL = "tf_efficientnet_lite1"
 HUB_HOST = ("huggingface.co", 443)
+HUB_TIMEOUT = 10  # seconds one request for a model's file sizes may take
+#: Largest Hub model loaded by name, checked before its weights download: its parameters (counted on timm's 'meta'
+#: device, without memory) and its weights file (the Hub's file metadata). VGG-16, the catalog's largest, has 138M
+#: parameters in a 553 MB file; a 1-billion-parameter EVA (4 GB) is refused.
+MAX_HUB_PARAMS = 150_000_000
+MAX_HUB_FILE_BYTES = 5 * MAX_HUB_PARAMS  # float32 weights (4 bytes each) plus buffers and headroom
+#: Disk the Hub weights this program downloaded may occupy in the Hugging Face cache; beyond it the least recently
+#: used of them are deleted (room for the catalog's four Hub models, 0.8 GB, and a few more). Models that were in the
+#: cache before (other programs' files) are never counted or deleted.
+MAX_HUB_DISK_BYTES = 2 * 1024**3
+#: The Hub models this program downloaded, with when each was last used: {cache folder: Unix time}.
+HUB_DOWNLOADS = Path.home() / ".cache" / "transfer-lab" / "hub-downloads.json"
+#: Set to 1 to let visitors of a public deployment load any pretrained timm model by name (within the limits above);
+#: otherwise a public app offers only the CATALOG (ui/common.session_model). Local CLI and Python use are not limited.
+ANY_MODEL_VARIABLE = "TRANSFER_ANY_MODEL"
 
 
 @dataclass(frozen=True)
@@ -98,25 +120,50 @@ def device() -> torch.device:
 MAX_CACHED = {"finetuned": 8, "hub": 2}
 
 _cache: OrderedDict[str, Classifier] = OrderedDict()
-_cache_lock = threading.Lock()
+_cache_lock = threading.Lock()  # guards _cache and _loading, held only to read or change them, never while loading
+_loading: dict[str, threading.Lock] = {}  # one lock per model being loaded: other models load or are served meanwhile
 
 
 def load_model(name: str | os.PathLike = DEFAULT_MODEL) -> Classifier:
-    """Load a catalog model, any pretrained timm model (online), or a fine-tuned model folder; cached per process."""
+    """Load a catalog model, any pretrained timm model (online), or a fine-tuned model folder; cached per process.
+
+    A model is loaded once even when several threads ask for it together; a cached model never waits for another
+    model's download.
+    """
     key = _cache_key(name)
     with _cache_lock:
-        if key not in _cache:
-            _cache[key] = _load_uncached(name)
-            for source, limit in MAX_CACHED.items():
-                for stale in [k for k, c in _cache.items() if c.source == source][:-limit]:
-                    del _cache[stale]
-        _cache.move_to_end(key)
-        return _cache[key]
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+        lock = _loading.setdefault(key, threading.Lock())
+    try:
+        with lock:
+            with _cache_lock:
+                if key in _cache:  # loaded by the thread this one waited for
+                    _cache.move_to_end(key)
+                    return _cache[key]
+            classifier = _load_uncached(name)
+            with _cache_lock:
+                _cache[key] = classifier
+                for source, limit in MAX_CACHED.items():
+                    for stale in [k for k, c in _cache.items() if c.source == source][:-limit]:
+                        del _cache[stale]
+                return classifier
+    finally:
+        with _cache_lock:
+            if _loading.get(key) is lock and not lock.locked():
+                del _loading[key]
 
 
 def is_model_name(name: str) -> bool:
-    """True for a catalog or timm-style model name, False for anything that looks like a folder path."""
-    return isinstance(name, str) and bool(_TIMM_NAME.match(name)) and len(name) <= 100 and not _looks_like_path(name)
+    """True for a catalog name or a pretrained timm model's name (e.g. 'resnet50' or 'resnet50.a1_in1k')."""
+    return isinstance(name, str) and (name in CATALOG or (
+        len(name) <= 100 and bool(_TIMM_NAME.match(name)) and timm.is_model_pretrained(name)))
+
+
+def any_model_allowed() -> bool:
+    """True when ANY_MODEL_VARIABLE lets a public deployment load any pretrained timm model by name."""
+    return _env_flag(ANY_MODEL_VARIABLE)
 
 
 def _cache_key(name: str | os.PathLike) -> str:
@@ -128,8 +175,11 @@ def _cache_key(name: str | os.PathLike) -> str:
 
 
 def _looks_like_path(name: str) -> bool:
+    """Separators or a leading dot make a path; a model name stays a name even where a folder of that name exists."""
     if os.sep in name or "/" in name or name.startswith("."):
         return True
+    if is_model_name(name):
+        return False
     try:
         return Path(name).is_dir()
     except OSError:  # e.g. a name too long to be a file name
@@ -184,28 +234,124 @@ _TIMM_NAME = re.compile(r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)?$")
 
 
 def _load_from_hub(name: str) -> Classifier:
-    """Any pretrained timm model by name; fails within seconds when the Hub is out of reach."""
-    if len(name) > 100 or not _TIMM_NAME.match(name) or not timm.is_model(name):
+    """Any pretrained timm model by name, within MAX_HUB_PARAMS and MAX_HUB_FILE_BYTES, checked before downloading;
+    fails within seconds when the Hub is out of reach."""
+    if not is_model_name(name):
         known = ", ".join(offline_models())
         raise ModelUnavailableError(
             f"Unknown model '{name[:100]}'. Use a timm model name such as 'resnet50.a1_in1k' "
             f"(see timm.list_models(pretrained=True)) or an offline model: {known}."
         )
+    repo_id = get_pretrained_cfg(name).hf_hub_id
+    if not repo_id:
+        raise ModelUnavailableError(f"'{name}' has no weights on the Hugging Face Hub, the only source this program "
+                                    f"downloads from: use another timm model or an offline model "
+                                    f"({', '.join(offline_models())}).")
     if not hub_offline_mode() and not reachable(HUB_HOST):
         raise ModelUnavailableError(
             f"'{name}' needs its weights from the Hugging Face Hub, which cannot be reached from here: use an "
             f"offline model ({', '.join(offline_models())}).",
             operator="Connect this machine to the internet, or, if the weights were downloaded before, set "
                      "HF_HUB_OFFLINE=1 to use the local cache.")
+    _check_size(name, repo_id)
+    folder = _hub_folder(repo_id)
+    with _downloads_lock:
+        _busy[folder] += 1  # not evicted while it loads
+        was_cached = Path(folder).exists()
     try:
         network = timm.create_model(name, pretrained=True)
-    except Exception as error:  # timm/hub raise many types: report them in one clear way
-        raise ModelUnavailableError(f"Could not load pretrained weights for '{name}': {error}".splitlines()[0]) from error
+    except Exception as error:
+        raise _load_failure(name, error) from error
+    finally:  # a failed download's partial files count against the disk cap too
+        with _downloads_lock:
+            _busy[folder] -= 1
+        _note_hub_use(folder, downloaded=not was_cached)
     if getattr(network, "num_classes", 1000) != 1000:
         raise ModelUnavailableError(f"'{name}' is not an ImageNet-1k classifier ({network.num_classes} classes).")
     return _classifier_from_timm(name, network, source="hub")
 
 
+def _load_failure(name: str, error: Exception) -> ModelUnavailableError:
+    """timm and the Hub raise many types: one clear message, the first line of theirs."""
+    return ModelUnavailableError(f"Could not load pretrained weights for '{name}': {error}".splitlines()[0])
+
+
+def _check_size(name: str, repo_id: str) -> None:
+    """Refuse a model above MAX_HUB_PARAMS (counted on the 'meta' device) or whose Hub weights file is above
+    MAX_HUB_FILE_BYTES (the Hub's file metadata; skipped offline, where nothing downloads)."""
+    try:
+        with torch.device("meta"):
+            params = sum(parameter.numel() for parameter in timm.create_model(name, pretrained=False).parameters())
+    except Exception as error:  # an architecture that cannot be built without memory: refused, not downloaded
+        raise _load_failure(name, error) from error
+    if params > MAX_HUB_PARAMS:
+        raise ModelUnavailableError(f"'{name}' has {params / 1e6:.0f} million parameters, more than the "
+                                    f"{MAX_HUB_PARAMS / 1e6:.0f} million allowed here: choose a smaller model.")
+    if hub_offline_mode():
+        return
+    repo, _, revision = repo_id.partition("@")
+    filename = get_pretrained_cfg(name).hf_hub_filename
+    try:
+        files = model_info(repo, revision=revision or None, files_metadata=True, timeout=HUB_TIMEOUT).siblings or []
+    except Exception as error:  # huggingface_hub raises many types (HTTP, timeout, missing repo)
+        raise ModelUnavailableError(f"Could not read the size of '{name}' on the Hugging Face Hub: "
+                                    f"{str(error).splitlines()[0] if str(error) else type(error).__name__}") from error
+    size = max((file.size or 0 for file in files if file.rfilename == filename or (
+        filename is None and file.rfilename.endswith(WEIGHT_SUFFIXES))), default=0)
+    if size > MAX_HUB_FILE_BYTES:
+        raise ModelUnavailableError(f"The weights of '{name}' are {size / 1e6:.0f} MB, more than the "
+                                    f"{MAX_HUB_FILE_BYTES / 1e6:.0f} MB allowed here: choose a smaller model.")
+
+
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pth", ".pth.tar")  # the weights files timm may download from a repo
+_downloads_lock = threading.Lock()  # guards HUB_DOWNLOADS and _busy
+_busy: Counter[str] = Counter()  # Hub cache folders being loaded now, never deleted meanwhile
+
+
+def _hub_folder(repo_id: str) -> str:
+    """The Hugging Face cache folder of a model repository ('timm/x' or 'timm/x@revision')."""
+    repository = repo_id.partition("@")[0]
+    return str(Path(hub_constants.HF_HUB_CACHE) / repo_folder_name(repo_id=repository, repo_type="model"))
+
+
+def _note_hub_use(folder: str, downloaded: bool) -> None:
+    """Record when a Hub model this program downloaded was last used, then delete the least recently used ones
+    until those left fit in MAX_HUB_DISK_BYTES (never the one just used, one being loaded, or another program's)."""
+    with _downloads_lock:
+        try:
+            used = json.loads(HUB_DOWNLOADS.read_text())
+        except (OSError, ValueError):
+            used = {}
+        cache = Path(hub_constants.HF_HUB_CACHE)
+        used = {path: when for path, when in used.items() if isinstance(when, (int, float)) and Path(path).is_dir()
+                and Path(path).parent == cache and Path(path).name.startswith("models--")}  # only model repositories
+        if not Path(folder).is_dir() or not (downloaded or folder in used):
+            return
+        used[folder] = time.time()
+        sizes = {path: _disk_bytes(Path(path)) for path in used}
+        total = sum(sizes.values())
+        for path in sorted(used, key=used.get):
+            if total <= MAX_HUB_DISK_BYTES:
+                break
+            if path != folder and not _busy[path]:
+                shutil.rmtree(path, ignore_errors=True)
+                total -= sizes[path]
+                del used[path]
+        HUB_DOWNLOADS.parent.mkdir(parents=True, exist_ok=True)
+        scratch = HUB_DOWNLOADS.with_suffix(".tmp")
+        scratch.write_text(json.dumps(used, indent=1))
+        scratch.replace(HUB_DOWNLOADS)
+
+
+def _disk_bytes(folder: Path) -> int:
+    """Bytes of the files in a folder (links, such as the Hub cache's snapshots, not counted twice)."""
+    return sum(path.lstat().st_size for path in folder.rglob("*") if path.is_file() and not path.is_symlink())
+
+
 def hub_offline_mode() -> bool:
     """True when HF_HUB_OFFLINE asks to use the local Hugging Face cache only."""
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    return _env_flag("HF_HUB_OFFLINE")
+
+
+def _env_flag(variable: str) -> bool:
+    return os.environ.get(variable, "").strip().lower() in ("1", "true", "yes", "on")

@@ -7,6 +7,7 @@ import ctypes.util
 import functools
 import gc
 import inspect
+import ipaddress
 import logging
 import os
 import shutil
@@ -18,11 +19,12 @@ from pathlib import Path
 
 import gradio as gr
 import gradio.media
+from gradio.context import LocalContext
 from gradio.utils import get_upload_folder
 
-from transfer import TransferError, list_models
+from transfer import CATALOG, TransferError, list_models
 from transfer.data import PETS_FOLDER, PETS_MINI, DatasetSplits
-from transfer.models import is_model_name
+from transfer.models import any_model_allowed, is_model_name
 from transfer.train import CurvePoint, FineTuneResult
 from ui import sessions
 from ui.hardware import StopFlag
@@ -189,18 +191,49 @@ def save_output(data: bytes, stem: str, suffix: str = ".png") -> str:
     return handle.name
 
 
-def session_model(model: str | None, session: Session | None) -> str:
-    """The model a request may use: a catalog or timm name, or one of this browser session's fine-tuned folders.
+#: The one answer to a model name this app does not offer, whether or not a file or folder of that name exists.
+UNKNOWN_MODEL = ("Unknown model: choose one from the list (a fine-tuned model is usable only in the browser session "
+                 "that trained it).")
+#: The answer to a model outside the catalog on a public deployment (see public_deployment).
+CATALOG_ONLY = ("This app offers only the models in its list: choose one of them (a fine-tuned model is usable only in "
+                "the browser session that trained it).")
+#: Headers a reverse proxy adds: a request carrying one came from elsewhere, even to a server on loopback.
+PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
 
-    Folder paths from anyone else (another session's model, or any server path sent through the API) are refused,
-    so the model box cannot be used to probe the server's files or borrow another user's model.
+
+def session_model(model: str | None, session: Session | None) -> str:
+    """The model a request may use: a catalog or pretrained timm name, or one of this browser session's fine-tuned
+    folders. On a public deployment only the catalog's names, unless TRANSFER_ANY_MODEL=1 (transfer.models).
+
+    Anything else gets one message, UNKNOWN_MODEL or CATALOG_ONLY, whether or not a file or folder of that name
+    exists: the model box cannot be used to probe the server's files or borrow another user's model.
     """
     if session is not None and session.run_of(model) is not None:
         return model
-    if not model or not is_model_name(model):
-        raise gr.Error("Unknown model: choose one from the list (a fine-tuned model is usable only in the browser "
-                       "session that trained it).", print_exception=False)
+    if public_deployment() and not any_model_allowed():
+        if not isinstance(model, str) or model not in CATALOG:
+            raise gr.Error(CATALOG_ONLY, print_exception=False)
+    elif not is_model_name(model):
+        raise gr.Error(UNKNOWN_MODEL, print_exception=False)
     return model
+
+
+def public_deployment() -> bool:
+    """Whether people other than this machine's user may reach the app: a Hugging Face Space (SPACE_ID), a share
+    link, a host other than loopback (or none known), or a request through a proxy, as Gradio runs the current event."""
+    if os.environ.get("SPACE_ID"):
+        return True
+    blocks, request = LocalContext.blocks.get(None), LocalContext.request.get(None)
+    if blocks is None:  # called outside a served event (a test, a script): local use
+        return False
+    if getattr(blocks, "share", False) or any(header in (getattr(request, "headers", None) or {})
+                                              for header in PROXY_HEADERS):
+        return True
+    host = getattr(blocks, "server_name", None)
+    try:
+        return not (host == "localhost" or ipaddress.ip_address(host).is_loopback)
+    except (TypeError, ValueError):  # a host name other than localhost, or none
+        return True
 
 
 def label_scores(predictions) -> dict[str, float]:

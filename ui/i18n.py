@@ -833,6 +833,10 @@ GERMAN: dict[str, str] = {
     "it).":
         "Unbekanntes Modell: Wählen Sie eines aus der Liste (ein feinabgestimmtes Modell gibt es nur in der "
         "Browsersitzung, die es trainiert hat).",
+    "This app offers only the models in its list: choose one of them (a fine-tuned model is usable only in the "
+    "browser session that trained it).":
+        "Diese App bietet nur die Modelle ihrer Liste an: Wählen Sie eines davon (ein feinabgestimmtes Modell gibt es "
+        "nur in der Browsersitzung, die es trainiert hat).",
     # Ideal image
     "**What does the network think a Siamese cat looks like?** We start from random noise and change the *picture* "
     "(not the\nnetwork) step by step, always in the direction that makes the network more sure it sees your target "
@@ -1196,6 +1200,18 @@ GERMAN: dict[str, str] = {
         "ein Offline-Modell ({models}).",
     "Could not load pretrained weights for '{model}': {reason}":
         "Die vortrainierten Gewichte für '{model}' ließen sich nicht laden: {reason}",
+    "'{model}' has no weights on the Hugging Face Hub, the only source this program downloads from: use another timm "
+    "model or an offline model ({models}).":
+        "'{model}' hat keine Gewichte auf dem Hugging Face Hub, der einzigen Quelle, von der dieses Programm lädt: "
+        "Verwenden Sie ein anderes timm-Modell oder ein Offline-Modell ({models}).",
+    "'{model}' has {count} million parameters, more than the {limit} million allowed here: choose a smaller model.":
+        "'{model}' hat {count} Millionen Parameter, mehr als die hier erlaubten {limit} Millionen: Wählen Sie ein "
+        "kleineres Modell.",
+    "The weights of '{model}' are {size} MB, more than the {limit} MB allowed here: choose a smaller model.":
+        "Die Gewichte von '{model}' sind {size} MB groß, mehr als die hier erlaubten {limit} MB: Wählen Sie ein "
+        "kleineres Modell.",
+    "Could not read the size of '{model}' on the Hugging Face Hub: {reason}":
+        "Die Größe von '{model}' ließ sich auf dem Hugging Face Hub nicht lesen: {reason}",
     "'{model}' is not an ImageNet-1k classifier ({classes} classes).":
         "'{model}' ist kein ImageNet-1k-Klassifikator ({classes} Klassen).",
     "top_k must be a whole number from 1 to {high}, got {value}.":
