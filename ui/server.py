@@ -11,7 +11,6 @@ installed Gradio is another version, so that these hooks are checked again.
 from __future__ import annotations
 
 import collections
-import json
 import os
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from starlette.datastructures import Headers
 from starlette.formparsers import MultiPartException
 from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ui import clients, i18n
@@ -136,14 +136,14 @@ class BodyLimit:
         try:
             declared = int(headers["content-length"]) if "content-length" in headers else None
         except ValueError:
-            return await respond(scope, send, 400, "Content-Length must be a number.", upload)
+            return await refusal(scope, 400, "Content-Length must be a number.", upload)(scope, receive, send)
         if declared is not None and declared > limit:
-            return await respond(scope, send, 413, TOO_LARGE.format(megabytes=limit // 2**20), upload)
+            return await refusal(scope, 413, TOO_LARGE.format(megabytes=limit // 2**20), upload)(scope, receive, send)
         boundary = None
         if upload:
-            refusal = self.upload_refusal(scope, declared)
-            if refusal:
-                return await respond(scope, send, *refusal, upload)
+            refused_upload = self.upload_refusal(scope, declared)
+            if refused_upload:
+                return await refusal(scope, *refused_upload, upload)(scope, receive, send)
             boundary = multipart_boundary(headers.get("content-type", ""))
         counter = BodyCounter(limit, boundary, self.limits.upload_files)
         refused: list[Refused] = []
@@ -168,7 +168,7 @@ class BodyLimit:
             if not refused:
                 raise
         if refused:
-            await respond(scope, send, refused[0].status, refused[0].message, upload)
+            await refusal(scope, refused[0].status, refused[0].message, upload)(scope, receive, send)
 
     def upload_refusal(self, scope: Scope, declared: int | None) -> tuple[int, str] | None:
         """(status, message) when an upload of `declared` bytes may not start, else None (and it is counted)."""
@@ -241,13 +241,8 @@ def folder_bytes(folder: Path) -> int:
     return total
 
 
-async def respond(scope: Scope, send: Send, status: int, message: str, upload: bool) -> None:
-    """Answer with `message` in the visitor's language: as plain text on an upload route (as Gradio answers a
-    too-large file), else as JSON {"detail": ...} (as Gradio answers a refused event). uvicorn then drops the rest
-    of an unread body as it arrives, without keeping it."""
+def refusal(scope: Scope, status: int, message: str, upload: bool) -> Response:
+    """`message` in the visitor's language: plain text on an upload route (as Gradio answers a too-large file), else
+    JSON {"detail": ...} (as Gradio answers a refused event). uvicorn drops the rest of an unread body as it comes."""
     text = i18n.translate(message, i18n.request_language(HTTPConnection(scope)))
-    body = text.encode() if upload else json.dumps({"detail": text}).encode()
-    kind = b"text/plain; charset=utf-8" if upload else b"application/json"
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
+    return PlainTextResponse(text, status) if upload else JSONResponse({"detail": text}, status)
