@@ -6,6 +6,7 @@ ui.clients.TRUSTED_HOPS can be set for a test. Long jobs are joined and cancelle
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 import uuid
@@ -95,6 +96,20 @@ def test_the_hooks_were_read_in_the_installed_gradio():
     ("10.0.0.9", [], 1, "10.0.0.9")])
 def test_the_client_is_what_the_trusted_proxy_saw(peer, forwarded, hops, client):
     assert clients.forwarded_client(peer, forwarded, hops) == client
+
+
+@pytest.mark.parametrize("variables, hops", [({}, 0), ({"SPACE_ID": "someone/transfer-lab"}, 1),
+                                             ({"SPACE_ID": "someone/transfer-lab", clients.HOPS_VARIABLE: "2"}, 2)])
+def test_a_space_trusts_its_proxy_by_default(monkeypatch, variables, hops):
+    for name in ("SPACE_ID", clients.HOPS_VARIABLE):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    try:
+        assert importlib.reload(clients).TRUSTED_HOPS == hops
+    finally:
+        monkeypatch.undo()
+        importlib.reload(clients)
 
 
 def test_ipv6_clients_count_per_64_network():

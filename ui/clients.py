@@ -16,8 +16,8 @@ import gradio as gr
 
 HOPS_VARIABLE = "TRANSFER_TRUSTED_HOPS"
 #: Reverse proxies in front of the app that append to X-Forwarded-For (README: Deploy): 0 when clients connect
-#: directly, 1 on a Hugging Face Space (its proxy); more only if every one of them appends.
-TRUSTED_HOPS = int(os.environ.get(HOPS_VARIABLE) or 0)
+#: directly; on a Hugging Face Space (which sets SPACE_ID) 1 unless set: only its proxy reaches the app.
+TRUSTED_HOPS = int(os.environ.get(HOPS_VARIABLE) or (1 if os.environ.get("SPACE_ID") else 0))
 IPV6_PREFIX = 64  # one IPv6 visitor's network: providers hand out a /64 (or more), so it counts as one address
 
 
