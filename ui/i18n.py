@@ -501,7 +501,6 @@ GERMAN: dict[str, str] = {
         "mit Klassenordnern hoch.",
     "The server's space for uploads is full: please try again in a few minutes.":
         "Der Platz des Servers für Uploads ist voll: Bitte versuchen Sie es in ein paar Minuten erneut.",
-    "Content-Length must be a number.": "Content-Length muss eine Zahl sein.",
     "Classify": "Klassifizieren",
     "Fine-tune": "Feinabstimmung",
     "Ideal image": "Ideales Bild",

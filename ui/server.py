@@ -133,10 +133,7 @@ class BodyLimit:
         headers = Headers(scope=scope)
         upload = scope["path"].rstrip("/").endswith(UPLOAD_ROUTES)
         limit = self.limits.upload_bytes if upload else self.limits.json_bytes
-        try:
-            declared = int(headers["content-length"]) if "content-length" in headers else None
-        except ValueError:
-            return await refusal(scope, 400, "Content-Length must be a number.", upload)(scope, receive, send)
+        declared = int(headers["content-length"]) if "content-length" in headers else None  # digits: h11 checks
         if declared is not None and declared > limit:
             return await refusal(scope, 413, TOO_LARGE.format(megabytes=limit // 2**20), upload)(scope, receive, send)
         boundary = None
@@ -176,11 +173,12 @@ class BodyLimit:
             return 411, NO_LENGTH
         now = time.monotonic()
         address = clients.address_group((scope.get("client") or (None,))[0])
+        since = now - self.limits.window_seconds
+        for quiet in [key for key, times in self.uploads.items() if not times or times[-1][0] < since]:
+            del self.uploads[quiet]  # addresses without recent uploads
         recent = self.uploads.setdefault(address, collections.deque())
-        while recent and recent[0][0] < now - self.limits.window_seconds:
+        while recent and recent[0][0] < since:
             recent.popleft()
-        for old in [key for key, times in self.uploads.items() if not times and key != address]:
-            del self.uploads[old]  # addresses without recent uploads
         used = sum(size for _, size in recent)
         if used + declared > self.limits.address_upload_bytes:
             return 429, UPLOAD_QUOTA.format(megabytes=used // 2**20, minutes=self.limits.window_seconds // 60)
