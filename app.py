@@ -34,8 +34,8 @@ LONG_JOBS = (finetune.TRAINING, "finetune-data", synthesis.CONCURRENCY_ID)
 LONG_JOBS_PER_ADDRESS = 1
 TOO_MANY_JOBS = "You have too many requests waiting: wait for them to finish, then try again."
 TOO_MANY_LONG_JOBS = ("You already have a long job (training, loading data, an ideal image or an adversarial image) "
-                      "waiting or running, and one is the most at a time: its place in the queue shows where it "
-                      "runs. Wait for it to finish, or stop it, then try again.")
+                      "waiting or running, and one at a time is the most: its progress shows its place in the queue. "
+                      "Wait for it to finish, or stop it, then try again.")
 CACHE_CLEANUP = (300, 1800)  # every 5 min, delete uploaded and served files older than 30 min
 #: Request bodies and Gradio's upload folder (ui/server.py enforces them while a body streams in).
 BODY_LIMITS = server.BodyLimits(

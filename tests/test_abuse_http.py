@@ -249,3 +249,15 @@ def test_uploads_count_per_address_and_in_the_folder_cap(tmp_path, monkeypatch):
     guard.folder_scan = (float("-inf"), 0)
     assert guard.upload_refusal(third, 140 * MB) is None
     assert guard.upload_refusal(other, 1 * MB) == (503, server.UPLOADS_FULL)
+
+
+def test_the_page_shows_why_a_second_long_job_waits_not_a_busy_message(app_url, page):
+    accepted, _ = flood(app_url, [None])  # this address's one long job, from another tab
+    try:
+        page.get_by_role("tab", name="Ideal image").click()
+        page.get_by_role("button", name="Create ideal image").click()
+        toast = page.get_by_test_id("toast-body").filter(has_text="You already have a long job")
+        toast.first.wait_for(timeout=60_000)
+        assert "This application is currently busy" not in page.content()
+    finally:
+        cancel_all(app_url, accepted)

@@ -481,12 +481,12 @@ GERMAN: dict[str, str] = {
     "You have too many requests waiting: wait for them to finish, then try again.":
         "Sie haben zu viele wartende Anfragen: Warten Sie, bis sie fertig sind, und versuchen Sie es dann erneut.",
     "You already have a long job (training, loading data, an ideal image or an adversarial image) waiting or "
-    "running, and one is the most at a time: its place in the queue shows where it runs. Wait for it to finish, or "
+    "running, and one at a time is the most: its progress shows its place in the queue. Wait for it to finish, or "
     "stop it, then try again.":
         "Sie haben schon einen langen Auftrag (Training, Daten laden, ein ideales Bild oder ein Adversarial-Bild) in "
-        "der Warteschlange oder in Arbeit, und mehr als einer gleichzeitig geht nicht: Sein Platz in der "
-        "Warteschlange steht dort, wo er läuft. Warten Sie, bis er fertig ist, oder stoppen Sie ihn, und versuchen "
-        "Sie es dann erneut.",
+        "der Warteschlange oder in Arbeit, und mehr als einer gleichzeitig geht nicht: Sein Fortschritt zeigt seinen "
+        "Platz in der Warteschlange. Warten Sie, bis er fertig ist, oder stoppen Sie ihn, und versuchen Sie es dann "
+        "erneut.",
     "This request is too large: at most {megabytes} MB. Send smaller files, or fewer at once.":
         "Diese Anfrage ist zu groß: höchstens {megabytes} MB. Senden Sie kleinere Dateien oder weniger auf einmal.",
     "Too many files in one upload: at most {count}. Upload them in smaller groups.":
