@@ -39,7 +39,7 @@ TOO_MANY_LONG_JOBS = ("You already have a long job (training, loading data, an i
 CACHE_CLEANUP = (300, 1800)  # every 5 min, delete uploaded and served files older than 30 min
 #: Request bodies and Gradio's upload folder (ui/server.py enforces them while a body streams in).
 BODY_LIMITS = server.BodyLimits(
-    json_bytes=2 * 2**20,  # one event's JSON: own-class galleries send ~400 bytes per photo, so ~5,000 photos fit
+    json_bytes=2 * 2**20,  # one event's JSON: own-class galleries send ~450 bytes per photo, so ~4,500 photos fit
     upload_bytes=MAX_UPLOAD_MB * 2**20 + 2**20,  # one upload request: one largest file (+ multipart headers)
     upload_files=100,  # files in one upload request (a gallery's photos dropped at once)
     address_upload_bytes=200 * 2**20,  # what one client address may upload while its files are kept ...
