@@ -13,19 +13,38 @@ from pathlib import Path
 import gradio as gr
 
 from transfer.data import PETS_MINI
-from ui import classify, finetune, i18n, sessions, synthesis
+from ui import classify, finetune, i18n, server, sessions, synthesis
 from ui.common import model_list
 from ui.hardware import LIMITS
+from ui.server import Job
 
 TITLE = "Transfer Lab"
 THEME = gr.themes.Soft()
 CSS = Path(__file__).resolve().parent / "ui" / "style.css"
 #: Limits for a public deployment (README: "Limits and hosting"); the queue's depend on the hardware: ui/hardware.py.
-MAX_UPLOAD = "100mb"  # any single upload: photo or dataset zip
+MAX_UPLOAD_MB = 100  # any single upload: photo or dataset zip
+MAX_UPLOAD = f"{MAX_UPLOAD_MB}mb"  # the same as Gradio's max_file_size
 JOBS_PER_SESSION = 4  # jobs one browser tab or API client may have waiting or running at once
 JOBS_PER_ADDRESS = LIMITS.queue_size // 2  # the same for one client address (people behind one router share it)
+#: Long jobs, by concurrency group: training (and its ONNX export), loading a dataset, ideal image and adversarial.
+#: "finetune-data" is ui/finetune.py's group for loading data; tests/test_abuse_http.py checks that each exists.
+LONG_JOBS = (finetune.TRAINING, "finetune-data", synthesis.CONCURRENCY_ID)
+#: Long jobs one client address may have waiting or running at once: one visitor cannot hold the training or image
+#: queue for hours (a training may take LIMITS.training_seconds). Classify requests do not count.
+LONG_JOBS_PER_ADDRESS = 1
 TOO_MANY_JOBS = "You have too many requests waiting: wait for them to finish, then try again."
-CACHE_CLEANUP = (1800, 3600)  # every 30 min, delete served files older than an hour
+TOO_MANY_LONG_JOBS = ("You already have a long job (training, loading data, an ideal image or an adversarial image) "
+                      "waiting or running, and one at a time is the most: its progress shows its place in the queue. "
+                      "Wait for it to finish, or stop it, then try again.")
+CACHE_CLEANUP = (300, 1800)  # every 5 min, delete uploaded and served files older than 30 min
+#: Request bodies and Gradio's upload folder (ui/server.py enforces them while a body streams in).
+BODY_LIMITS = server.BodyLimits(
+    json_bytes=2 * 2**20,  # one event's JSON: own-class galleries send ~450 bytes per photo, so ~4,500 photos fit
+    upload_bytes=MAX_UPLOAD_MB * 2**20 + 2**20,  # one upload request: one largest file (+ multipart headers)
+    upload_files=100,  # files in one upload request (a gallery's photos dropped at once)
+    address_upload_bytes=200 * 2**20,  # what one client address may upload while its files are kept ...
+    window_seconds=sum(CACHE_CLEANUP),  # ... until the sweep after their CACHE_CLEANUP age deletes them
+    folder_bytes=2 * 2**30)  # Gradio's upload folder as a whole: then uploads are refused until the next sweep
 INTRO = f"""# Transfer Lab
 Explore what a network pretrained on ImageNet has learned, then reuse it. Everything runs on {LIMITS.runs_on}."""
 
@@ -65,33 +84,23 @@ def launch(demo: gr.Blocks, **options) -> tuple:
     German (ui/i18n.py), after deleting earlier runs' stale session files."""
     sessions.sweep_stale()
     demo.queue(max_size=LIMITS.queue_size, default_concurrency_limit=LIMITS.quick_jobs)
-    limit_jobs_per_client(demo._queue)
+    hooks = server.prepare(demo, BODY_LIMITS, queue_refusal)
     i18n.translate_messages(demo)
     return demo.launch(max_file_size=MAX_UPLOAD, theme=THEME, css_paths=[CSS], i18n=i18n.translations(demo),
-                       head=i18n.HEAD,
-                       **options)
+                       head=i18n.HEAD, **hooks, **options)
 
 
-def limit_jobs_per_client(queue) -> None:
-    """Refuse a queue join (as "queue full") when its session already has JOBS_PER_SESSION jobs waiting or running,
-    or its client address JOBS_PER_ADDRESS, so that no one client fills the queue. Gradio itself limits only the
-    queue as a whole, so this wraps its queue's push. The address is uvicorn's: behind a proxy, set
-    FORWARDED_ALLOW_IPS to the proxy's address so that each visitor counts with their own."""
-    push = queue.push
-
-    async def limited_push(body, request, username):
-        pending = list(queue.event_ids_to_events.values())
-        same_session = sum(event.session_hash == body.session_hash for event in pending)
-        same_address = sum(_address(event.request) == _address(request) for event in pending)
-        if same_session >= JOBS_PER_SESSION or same_address >= JOBS_PER_ADDRESS:
-            return False, i18n.translate(TOO_MANY_JOBS, i18n.request_language(request)), "queue_full"
-        return await push(body, request, username)
-
-    queue.push = limited_push
-
-
-def _address(request) -> str | None:
-    return request.client.host if request is not None and request.client is not None else None
+def queue_refusal(job: Job, pending: list[Job]) -> str | None:
+    """Why `job` may not join the queue beside the `pending` ones, or None: its session has JOBS_PER_SESSION jobs
+    waiting or running, its client address (ui/clients.py) JOBS_PER_ADDRESS, or LONG_JOBS_PER_ADDRESS long jobs
+    when it is one; so that no one client fills the queue, Gradio's or a long job's."""
+    mine = [other for other in pending if other.address == job.address]
+    if sum(other.session == job.session for other in pending) >= JOBS_PER_SESSION or len(mine) >= JOBS_PER_ADDRESS:
+        return TOO_MANY_JOBS
+    if job.concurrency_id in LONG_JOBS and sum(other.concurrency_id in LONG_JOBS for other in mine) >= \
+            LONG_JOBS_PER_ADDRESS:
+        return TOO_MANY_LONG_JOBS
+    return None
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

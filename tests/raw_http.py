@@ -103,3 +103,32 @@ def fn_index(base: str, api_name: str) -> int:
     """The index of the event with this api_name in the app's config."""
     config = httpx.get(f"{base}/config", timeout=TIMEOUT).json()
     return next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
+
+
+def post_json(base: str, path: str, body: dict, headers: dict[str, str] | None = None) -> tuple[int, object]:
+    """POST a JSON body to /gradio_api/<path> with extra headers: (status, the JSON answer, else its text)."""
+    response = httpx.post(f"{base}/gradio_api/{path}", json=body, headers=headers, timeout=TIMEOUT)
+    try:
+        return response.status_code, response.json()
+    except ValueError:
+        return response.status_code, response.text
+
+
+def stream_body(base: str, path: str, chunks, headers: dict[str, str] | None = None) -> tuple[int, str]:
+    """POST a body chunk by chunk to /gradio_api/<path> (chunked, unless `headers` give a Content-Length), as a
+    client that streams: (status, answer text), or (0, the error) when the server ended the connection."""
+    try:
+        response = httpx.post(f"{base}/gradio_api/{path}", content=chunks, headers=headers, timeout=TIMEOUT)
+    except httpx.HTTPError as error:
+        return 0, f"{type(error).__name__}: {error}"
+    return response.status_code, response.text
+
+
+def first_update(base: str, session: str, kinds: tuple[str, ...] = ("estimation", "process_starts")) -> dict:
+    """The first queue message of one of `kinds` (by default: the queue place, or the start) for a session."""
+    with httpx.stream("GET", f"{base}/gradio_api/queue/data", params={"session_hash": session},
+                      timeout=TIMEOUT) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data:") and (message := json.loads(line[5:])).get("msg") in kinds:
+                return message
+    return {}

@@ -37,7 +37,8 @@ def cancel_all(base: str, accepted: list[tuple[str, str]]) -> None:
 
 
 @pytest.mark.parametrize("same_session, limit", [(True, app.JOBS_PER_SESSION), (False, app.JOBS_PER_ADDRESS)])
-def test_one_client_cannot_fill_the_queue(app_url, same_session, limit):
+def test_one_client_cannot_fill_the_queue(app_url, monkeypatch, same_session, limit):
+    monkeypatch.setattr(app, "LONG_JOBS_PER_ADDRESS", 70)  # these limits hold for every job (long ones: test_abuse_http)
     accepted, refused = flood(app_url, 70, same_session)
     try:
         assert len(accepted) == limit and len(refused) == 70 - limit

@@ -480,6 +480,27 @@ GERMAN: dict[str, str] = {
     "Transfer Lab": "Transfer Lab",
     "You have too many requests waiting: wait for them to finish, then try again.":
         "Sie haben zu viele wartende Anfragen: Warten Sie, bis sie fertig sind, und versuchen Sie es dann erneut.",
+    "You already have a long job (training, loading data, an ideal image or an adversarial image) waiting or "
+    "running, and one at a time is the most: its progress shows its place in the queue. Wait for it to finish, or "
+    "stop it, then try again.":
+        "Sie haben schon einen langen Auftrag (Training, Daten laden, ein ideales Bild oder ein Adversarial-Bild) in "
+        "der Warteschlange oder in Arbeit, und mehr als einer gleichzeitig geht nicht: Sein Fortschritt zeigt seinen "
+        "Platz in der Warteschlange. Warten Sie, bis er fertig ist, oder stoppen Sie ihn, und versuchen Sie es dann "
+        "erneut.",
+    "This request is too large: at most {megabytes} MB. Send smaller files, or fewer at once.":
+        "Diese Anfrage ist zu groß: höchstens {megabytes} MB. Senden Sie kleinere Dateien oder weniger auf einmal.",
+    "Too many files in one upload: at most {count}. Upload them in smaller groups.":
+        "Zu viele Dateien in einem Upload: höchstens {count}. Laden Sie sie in kleineren Gruppen hoch.",
+    "An upload must say its size (Content-Length); the page always does: use the page or a common client.":
+        "Ein Upload muss seine Größe angeben (Content-Length); die Seite tut das immer: Verwenden Sie die Seite oder "
+        "einen gängigen Client.",
+    "You have uploaded {megabytes} MB in the last {minutes} minutes, the most one visitor may: wait a few minutes "
+    "(earlier uploads are then deleted), or upload smaller photos or one .zip of class folders.":
+        "Sie haben in den letzten {minutes} Minuten {megabytes} MB hochgeladen, so viel wie ein Besucher darf: Warten "
+        "Sie ein paar Minuten (frühere Uploads werden dann gelöscht), oder laden Sie kleinere Fotos oder eine .zip "
+        "mit Klassenordnern hoch.",
+    "The server's space for uploads is full: please try again in a few minutes.":
+        "Der Platz des Servers für Uploads ist voll: Bitte versuchen Sie es in ein paar Minuten erneut.",
     "Classify": "Klassifizieren",
     "Fine-tune": "Feinabstimmung",
     "Ideal image": "Ideales Bild",

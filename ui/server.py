@@ -1,0 +1,246 @@
+"""Every server-side hook into Gradio, Starlette and uvicorn, in one place: who a request is from, how big its body
+may be, how much the upload cache may hold, and who may join the queue.
+
+The HTTP limits are a pure ASGI middleware (installed with `launch(app_kwargs={"middleware": ...})`, Gradio's public
+way to configure its FastAPI app) that counts a body's bytes as they stream in, so neither a missing nor a false
+Content-Length gets more through. The queue limits wrap `demo._queue.push`, Gradio's private API: read in Gradio
+TESTED_GRADIO's source (gradio/queueing.py, routes.py, route_utils.py); tests/test_abuse_http.py fails when the
+installed Gradio is another version, so that these hooks are checked again.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from gradio.utils import get_upload_folder
+from starlette.datastructures import Headers
+from starlette.formparsers import MultiPartException
+from starlette.middleware import Middleware
+from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ui import clients, i18n
+
+TESTED_GRADIO = "6.31.0"  # the Gradio whose private API the queue hook uses
+#: Routes whose bodies are file uploads (multipart); every other body is a small JSON event.
+UPLOAD_ROUTES = ("/gradio_api/upload", "/gradio_api/component_server", "/gradio_api/process_recording")
+MULTIPART_FIELDS = 10  # form fields an upload route takes besides its files (component_server's are 4)
+FOLDER_SCAN_SECONDS = 5  # the upload folder's size is measured at most this often (uploads since are added)
+
+TOO_LARGE = "This request is too large: at most {megabytes} MB. Send smaller files, or fewer at once."
+TOO_MANY_FILES = "Too many files in one upload: at most {count}. Upload them in smaller groups."
+NO_LENGTH = "An upload must say its size (Content-Length); the page always does: use the page or a common client."
+UPLOAD_QUOTA = ("You have uploaded {megabytes} MB in the last {minutes} minutes, the most one visitor may: wait a few "
+                "minutes (earlier uploads are then deleted), or upload smaller photos or one .zip of class folders.")
+UPLOADS_FULL = "The server's space for uploads is full: please try again in a few minutes."
+
+
+@dataclass(frozen=True)
+class BodyLimits:
+    """How large request bodies and the upload cache may get (values: app.py)."""
+
+    json_bytes: int  # one event's JSON (queue join, API call, cancel, ...)
+    upload_bytes: int  # one upload request, all its files together
+    upload_files: int  # files in one upload request
+    address_upload_bytes: int  # what one client address may upload within `window_seconds`
+    window_seconds: int  # how long uploads count for their address: until the cache sweep deletes them
+    folder_bytes: int  # Gradio's upload folder (gradio.utils.get_upload_folder()) as a whole
+
+
+@dataclass(frozen=True)
+class Job:
+    """One waiting or running queue event, as the queue limits see it."""
+
+    session: str | None
+    address: str  # clients.client_address of its request
+    concurrency_id: str  # which concurrency group it runs in: names the kind of job (training, synthesis, ...)
+
+
+class Refused(MultiPartException):
+    """A body over its limit, raised from the body stream. A MultiPartException, so that Gradio's multipart parser
+    deletes the files it has begun to write (route_utils.GradioMultiPartParser.parse)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def prepare(demo: gr.Blocks, limits: BodyLimits, refuse: Callable[[Job, list[Job]], str | None]) -> dict[str, Any]:
+    """Hook the limits into `demo` (queued already); returns the options to pass on to `demo.launch`."""
+    guard_queue(demo._queue, refuse)
+    # uvicorn would replace the client address by an X-Forwarded-For entry the client may have written (all of them
+    # with FORWARDED_ALLOW_IPS=*): ClientAddress below picks the trusted one instead, from the socket peer.
+    os.environ["FORWARDED_ALLOW_IPS"] = ""
+    return {"app_kwargs": {"middleware": [Middleware(ClientAddress), Middleware(BodyLimit, limits=limits)]}}
+
+
+def guard_queue(queue: Any, refuse: Callable[[Job, list[Job]], str | None]) -> None:
+    """Refuse a queue join with `refuse`'s message, in the visitor's language, when `refuse(job, pending jobs)`
+    returns one. Gradio itself limits only the queue as a whole. Refused as an "error" (HTTP 400), whose detail the
+    page shows; for "queue_full" (503) it would show only "This application is currently busy"."""
+    push = queue.push
+
+    async def guarded_push(body, request, username):
+        fn = queue.blocks.fns.get(body.fn_index)
+        if fn is not None:
+            pending = [Job(event.session_hash, clients.client_address(event.request), str(event.concurrency_id))
+                       for event in list(queue.event_ids_to_events.values())]
+            job = Job(body.session_hash, clients.client_address(request), str(fn.concurrency_id))
+            message = refuse(job, pending)
+            if message:
+                return False, i18n.translate(message, i18n.request_language(request)), "error"
+        return await push(body, request, username)
+
+    queue.push = guarded_push
+
+
+class ClientAddress:
+    """Sets each request's client to the address the trusted proxies saw (clients.forwarded_client with
+    clients.TRUSTED_HOPS), so that gr.Request.client and every per-client limit use it."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            peer = scope.get("client") or (None, 0)
+            forwarded = [value.decode("latin-1") for name, value in scope["headers"] if name == b"x-forwarded-for"]
+            host = clients.forwarded_client(peer[0], forwarded, clients.TRUSTED_HOPS)
+            scope["client"] = (host, peer[1] if host == peer[0] else 0)
+        await self.app(scope, receive, send)
+
+
+class BodyLimit:
+    """Refuses a request body over its limit while it streams in (JSON events: json_bytes; uploads: upload_bytes
+    and upload_files), and uploads over their client address's share or the upload folder's cap."""
+
+    def __init__(self, app: ASGIApp, limits: BodyLimits):
+        self.app, self.limits = app, limits
+        self.uploads: dict[str, collections.deque[tuple[float, int]]] = {}  # address -> (time, bytes) of uploads
+        self.folder_scan = (float("-inf"), 0)  # (when, bytes) of the last measurement of the upload folder
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = Headers(scope=scope)
+        upload = scope["path"].rstrip("/").endswith(UPLOAD_ROUTES)
+        limit = self.limits.upload_bytes if upload else self.limits.json_bytes
+        declared = int(headers["content-length"]) if "content-length" in headers else None  # digits: h11 checks
+        if declared is not None and declared > limit:
+            return await refusal(scope, 413, TOO_LARGE.format(megabytes=limit // 2**20), upload)(scope, receive, send)
+        boundary = None
+        if upload:
+            refused_upload = self.upload_refusal(scope, declared)
+            if refused_upload:
+                return await refusal(scope, *refused_upload, upload)(scope, receive, send)
+            boundary = multipart_boundary(headers.get("content-type", ""))
+        counter = BodyCounter(limit, boundary, self.limits.upload_files)
+        refused: list[Refused] = []
+
+        async def counted_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                try:
+                    counter.add(message.get("body", b""))
+                except Refused as error:
+                    refused.append(error)
+                    raise
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not refused:  # a refused body's answer is ours, below
+                await send(message)
+
+        try:
+            await self.app(scope, counted_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
+        if refused:
+            await refusal(scope, refused[0].status, refused[0].message, upload)(scope, receive, send)
+
+    def upload_refusal(self, scope: Scope, declared: int | None) -> tuple[int, str] | None:
+        """(status, message) when an upload of `declared` bytes may not start, else None (and it is counted)."""
+        if declared is None:
+            return 411, NO_LENGTH
+        now = time.monotonic()
+        address = clients.address_group((scope.get("client") or (None,))[0])
+        since = now - self.limits.window_seconds
+        for quiet in [key for key, times in self.uploads.items() if not times or times[-1][0] < since]:
+            del self.uploads[quiet]  # addresses without recent uploads
+        recent = self.uploads.setdefault(address, collections.deque())
+        while recent and recent[0][0] < since:
+            recent.popleft()
+        used = sum(size for _, size in recent)
+        if used + declared > self.limits.address_upload_bytes:
+            return 429, UPLOAD_QUOTA.format(megabytes=used // 2**20, minutes=self.limits.window_seconds // 60)
+        when, folder = self.folder_scan
+        if now - when > FOLDER_SCAN_SECONDS:
+            when, folder = now, folder_bytes(Path(get_upload_folder()))
+        if folder + declared > self.limits.folder_bytes:
+            self.folder_scan = (when, folder)
+            return 503, UPLOADS_FULL
+        self.folder_scan = (when, folder + declared)
+        recent.append((now, declared))
+        return None
+
+
+class BodyCounter:
+    """Counts a body's bytes, and a multipart body's parts, as its chunks arrive; raises Refused over a limit."""
+
+    def __init__(self, max_bytes: int, boundary: bytes | None, max_files: int):
+        self.max_bytes, self.max_files = max_bytes, max_files
+        self.max_delimiters = max_files + MULTIPART_FIELDS + 1  # one before each part, one closing
+        self.delimiter = b"--" + boundary if boundary else None
+        self.bytes = self.delimiters = 0
+        self.tail = b""  # the end of the previous chunk: a delimiter may be split between chunks
+
+    def add(self, chunk: bytes) -> None:
+        self.bytes += len(chunk)
+        if self.bytes > self.max_bytes:
+            raise Refused(413, TOO_LARGE.format(megabytes=self.max_bytes // 2**20))
+        if self.delimiter is not None:
+            window = self.tail + chunk
+            self.delimiters += window.count(self.delimiter)
+            self.tail = window[-(len(self.delimiter) - 1):]
+            if self.delimiters > self.max_delimiters:
+                raise Refused(413, TOO_MANY_FILES.format(count=self.max_files))
+
+
+def multipart_boundary(content_type: str) -> bytes | None:
+    """The boundary of a multipart/form-data Content-Type, else None."""
+    kind, _, parameters = content_type.partition(";")
+    if kind.strip().lower() != "multipart/form-data":
+        return None
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.strip().partition("=")
+        if name.lower() == "boundary" and value:
+            return value.strip('"').encode("latin-1")
+    return None
+
+
+def folder_bytes(folder: Path) -> int:
+    """The bytes of every file under `folder` (0 when it does not exist)."""
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except OSError:  # deleted meanwhile
+                continue
+    return total
+
+
+def refusal(scope: Scope, status: int, message: str, upload: bool) -> Response:
+    """`message` in the visitor's language: plain text on an upload route (as Gradio answers a too-large file), else
+    JSON {"detail": ...} (as Gradio answers a refused event). uvicorn drops the rest of an unread body as it comes."""
+    text = i18n.translate(message, i18n.request_language(HTTPConnection(scope)))
+    return PlainTextResponse(text, status) if upload else JSONResponse({"detail": text}, status)
