@@ -30,8 +30,9 @@ JOBS_PER_ADDRESS = LIMITS.queue_size // 2  # the same for one client address (pe
 #: "finetune-data" is ui/finetune.py's group for loading data; tests/test_abuse_http.py checks that each exists.
 LONG_JOBS = (finetune.TRAINING, "finetune-data", synthesis.CONCURRENCY_ID)
 #: Long jobs one client address may have waiting or running at once: one visitor cannot hold the training or image
-#: queue for hours (a training may take LIMITS.training_seconds). Classify requests do not count.
-LONG_JOBS_PER_ADDRESS = 1
+#: queue for hours (a training may take LIMITS.training_seconds). Classify requests do not count. A class behind one
+#: school router shares one address: its teacher raises this with TRANSFER_LONG_JOBS_PER_ADDRESS (README: Limits).
+LONG_JOBS_PER_ADDRESS = int(os.environ.get("TRANSFER_LONG_JOBS_PER_ADDRESS") or 1)
 TOO_MANY_JOBS = "You have too many requests waiting: wait for them to finish, then try again."
 TOO_MANY_LONG_JOBS = ("You already have a long job (training, loading data, an ideal image or an adversarial image) "
                       "waiting or running, and one at a time is the most: its progress shows its place in the queue. "
