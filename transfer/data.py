@@ -557,14 +557,14 @@ def _checked_members(zf: zipfile.ZipFile, name: str, archive_bytes: int, max_byt
             raise InputError(f"{name}: entry '{info.filename}' tries to leave the archive folder ('..').")
         if stat.S_ISLNK(info.external_attr >> 16):
             raise InputError(f"{name}: entry '{info.filename}' is a symbolic link; links are not accepted.")
-        total += info.file_size
-        if total > max_bytes:
-            raise DatasetTooLarge(f"{name} would unpack to more than {max_bytes / 2**20:.0f} MB, the limit here: use "
-                                  "fewer or smaller images (JPEG, not BMP), or give a folder instead.")
         if info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
             ratio = info.file_size // max(info.compress_size, 1)
             raise InputError(f"{name}: entry '{info.filename}' is compressed {ratio} times (the limit is "
                              f"{MAX_ZIP_RATIO}): refused as a possible zip bomb.")
+        total += info.file_size
+        if total > max_bytes:
+            raise DatasetTooLarge(f"{name} would unpack to more than {max_bytes / 2**20:.0f} MB, the limit here: use "
+                                  "fewer or smaller images (JPEG, not BMP), or give a folder instead.")
         if total > MAX_ZIP_RATIO * archive_bytes:
             raise InputError(f"{name} unpacks to over {MAX_ZIP_RATIO} times its own size: refused as a possible "
                              "zip bomb.")
