@@ -209,6 +209,7 @@ def test_a_training_on_a_pickled_session_keeps_it_from_the_sweep(tmp_path, wizar
 
     def training(*args, **kwargs):  # meanwhile, in the app's process: the session looks idle for over its lifetime
         trained.last_used -= sessions.SESSION_LIFETIME + 1
+        os.utime(trained.folder, (trained.last_used, trained.last_used))
         sessions.claim(other)
         yield from ()
 

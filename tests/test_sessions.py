@@ -80,6 +80,7 @@ def test_a_training_session_is_never_swept(tmp_path, wizard):
     idle = load(wizard, ZIP, str(class_zip(tmp_path / "a.zip")))[wizard.session]
     idle.last_used -= sessions.SESSION_LIFETIME + 1
     with sessions.busy(idle.folder):
+        os.utime(idle.folder, (idle.last_used, idle.last_used))
         active = load(wizard, ZIP, str(class_zip(tmp_path / "b.zip")))[wizard.session]
     assert idle.folder.exists() and idle.data is not None
     for session in (idle, active):
@@ -89,6 +90,7 @@ def test_a_training_session_is_never_swept(tmp_path, wizard):
 def test_expired_sessions_are_evicted(tmp_path, wizard):
     idle = load(wizard, ZIP, str(class_zip(tmp_path / "a.zip")))[wizard.session]
     idle.last_used -= sessions.SESSION_LIFETIME + 1  # an API client that never came back
+    os.utime(idle.folder, (idle.last_used, idle.last_used))  # and nothing changed in its folder since
     active = load(wizard, ZIP, str(class_zip(tmp_path / "b.zip")))[wizard.session]
     assert not idle.folder.exists() and active.folder.exists()
     cleanup(active)

@@ -59,12 +59,12 @@ def check_image(source: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> None
 
 
 def decode_cost(source: str | os.PathLike) -> int:
-    """Pixels check_image decodes for this file, read from its header alone (a JPEG is decoded at 1/64 of its
-    pixels); 0 when the header is unreadable, which check_image then reports."""
+    """Pixels check_image decodes for this file, read from its header alone (a JPEG, or a phone's MPO, is decoded at
+    1/64 of its pixels); 0 when the header is unreadable, which check_image then reports."""
     try:
         with Image.open(source) as image:
             pixels = image.width * image.height
-            return pixels // 64 if image.format == "JPEG" else pixels
+            return pixels // 64 if image.format in ("JPEG", "MPO") else pixels
     except Exception:  # any damage is check_image's to report, with its message
         return 0
 

@@ -10,6 +10,7 @@ import gradio as gr
 from transfer import InputError
 from transfer.data import ENOUGH_PER_CLASS, MAX_CLASS_NAME, MIN_PER_CLASS, check_class_size
 from ui.common import received_photos
+from ui.evaluation import plain
 
 #: Class cards on the page (a bigger set is easier as a zip of class folders); the first START are shown.
 SLOTS = 8
@@ -66,12 +67,12 @@ def status(used: list[bool], *values) -> list[str]:
 
 
 def line(used: list[bool], *values) -> str:
-    """What is still missing before the classes can be checked."""
+    """What is still missing before the classes can be checked (a Markdown line: the names typed show as text)."""
     try:
         classes = classes_of(used, *values)
     except InputError as error:
-        return str(error)
-    missing = [f"{MIN_PER_CLASS - len(photos)} more for {name or '(no name)'}" for name, photos in classes
+        return plain(str(error))
+    missing = [f"{MIN_PER_CLASS - len(photos)} more for {plain(name) or '(no name)'}" for name, photos in classes
                if len(photos) < MIN_PER_CLASS]
     if len(classes) < 2:
         return "Add a second class."

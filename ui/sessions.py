@@ -84,7 +84,7 @@ def busy(folder: Path) -> Iterator[None]:
     try:
         yield
     finally:
-        (folder / BUSY_FILE).unlink(missing_ok=True)
+        (folder / BUSY_FILE).unlink(missing_ok=True)  # also marks the folder used now (its time of change)
 
 
 def claim(session, address: str | None = None) -> None:
@@ -122,10 +122,13 @@ def disk_in_use() -> int:
 
 
 def _sweep_expired(keep) -> None:
-    """Delete the sessions (other than `keep`) unused for longer than SESSION_LIFETIME and not training."""
+    """Delete the sessions (other than `keep`) unused for longer than SESSION_LIFETIME and not training. A session's
+    last use is its own record or its folder's last change, whichever is later: a training in a ZeroGPU worker
+    updates only the worker's copy of the session, but the folder is the same."""
     now = time.time()
     for other in list(_sessions.values()):
-        if other is not keep and now - other.last_used > SESSION_LIFETIME and not is_busy(other.folder):
+        if other is not keep and now - max(other.last_used, _changed(other.folder)) > SESSION_LIFETIME \
+                and not is_busy(other.folder):
             del _sessions[other.folder]
             shutil.rmtree(other.folder, ignore_errors=True)
             other.forget()
@@ -164,6 +167,14 @@ def _running(pid: int) -> bool:
     except PermissionError:  # exists, owned by another user
         return True
     return True
+
+
+def _changed(folder: Path) -> float:
+    """When a file was last added to or removed from the folder itself (0 when it does not exist)."""
+    try:
+        return folder.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _bytes(folder: Path) -> int:
