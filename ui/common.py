@@ -70,7 +70,7 @@ class Session:
     address: str = ""  # the client address that loaded its data (ui.clients), for the disk cap per address
 
     def forget(self) -> None:
-        """Drop the data and runs whose files were deleted (the session was evicted for disk space)."""
+        """Drop the data and runs whose files were deleted (the session expired and was swept)."""
         self.data, self.runs, self.selected = None, [], None
 
     @property
