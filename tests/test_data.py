@@ -168,7 +168,7 @@ def test_zip_bomb_is_refused_before_extracting(tmp_path):
 
 
 def test_huge_declared_size_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr("transfer.data.MAX_ZIP_BYTES", 10_000)
+    monkeypatch.setattr("transfer.data.MAX_DATASET_BYTES", 10_000)
     archive = make_zip(tmp_path / "big.zip", {f"{c}/{i}.png": png((9, 9, 9), i, 64) for c in "ab" for i in range(3)})
     with pytest.raises(InputError, match="would unpack to more than"):
         open_dataset(archive, workdir=tmp_path / "work")
@@ -217,7 +217,7 @@ def test_unreadable_files_leaving_a_class_too_small_are_named(tmp_path):
     broken = []
     for i in range(3):
         broken.append(tmp_path / f"{i}.jpg")
-        broken[-1].write_bytes(b"not really a jpeg")
+        broken[-1].write_bytes(b"not really a jpeg %d" % i)  # different: identical files are left out as copies
     with pytest.raises(InputError, match=r"dogs \(0\).*not a readable image \(dogs/0.jpg"):
         dataset_from_files({"cats": photos(tmp_path, "cats", 3), "dogs": broken}, workdir=tmp_path / "work")
 

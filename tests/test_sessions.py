@@ -59,27 +59,38 @@ def test_a_session_loses_its_old_upload_and_its_folder_when_it_ends(tmp_path, wi
     assert not session.folder.exists()
 
 
-def test_the_oldest_sessions_are_evicted_beyond_the_disk_cap(tmp_path, wizard, monkeypatch):
+def test_beyond_the_disk_caps_a_new_load_is_refused_and_nobody_is_evicted(tmp_path, wizard, monkeypatch):
     archive = class_zip(tmp_path / "a.zip")
-    monkeypatch.setattr(sessions, "SESSIONS_MAX_BYTES", int(2.5 * archive.stat().st_size))
-    made = []
-    for _ in range(4):
-        made.append(load(wizard, ZIP, str(archive))[wizard.session])
-        time.sleep(0.01)
-    kept = [session.folder.exists() for session in made]
-    assert kept == [False, False, True, True], kept
-    assert made[0].data is None and made[-1].data is not None
-    busy = made[2]
-    busy.busy = True  # a session that is training is never evicted
-    load(wizard, ZIP, str(archive))
-    assert busy.folder.exists() and not made[3].folder.exists()
+    size = archive.stat().st_size  # each load adds about twice this: the uploaded copy and the extracted files
+    monkeypatch.setattr(sessions, "SERVER_MAX_BYTES", sessions.disk_in_use() + int(4.5 * size))
+    made = [load(wizard, ZIP, str(archive))[wizard.session] for _ in range(2)]
+    with pytest.raises(gr.Error, match="no room for new data"):
+        load(wizard, ZIP, str(archive))
+    assert all(session.folder.exists() and session.data is not None for session in made)
+    monkeypatch.setattr(sessions, "SERVER_MAX_BYTES", 10**15)
+    monkeypatch.setattr(sessions, "ADDRESS_MAX_BYTES", sessions._bytes(made[0].folder) + 1)  # tests share address ""
+    with pytest.raises(gr.Error, match="Your sessions on this server already use"):
+        load(wizard, ZIP, str(archive))
+    assert all(session.folder.exists() for session in made)
     for session in made:
+        cleanup(session)
+
+
+def test_a_training_session_is_never_swept(tmp_path, wizard):
+    idle = load(wizard, ZIP, str(class_zip(tmp_path / "a.zip")))[wizard.session]
+    idle.last_used -= sessions.SESSION_LIFETIME + 1
+    with sessions.busy(idle.folder):
+        os.utime(idle.folder, (idle.last_used, idle.last_used))
+        active = load(wizard, ZIP, str(class_zip(tmp_path / "b.zip")))[wizard.session]
+    assert idle.folder.exists() and idle.data is not None
+    for session in (idle, active):
         cleanup(session)
 
 
 def test_expired_sessions_are_evicted(tmp_path, wizard):
     idle = load(wizard, ZIP, str(class_zip(tmp_path / "a.zip")))[wizard.session]
     idle.last_used -= sessions.SESSION_LIFETIME + 1  # an API client that never came back
+    os.utime(idle.folder, (idle.last_used, idle.last_used))  # and nothing changed in its folder since
     active = load(wizard, ZIP, str(class_zip(tmp_path / "b.zip")))[wizard.session]
     assert not idle.folder.exists() and active.folder.exists()
     cleanup(active)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import random
@@ -10,6 +11,7 @@ import shutil
 import stat
 import statistics
 import tempfile
+import time
 import zipfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -21,7 +23,7 @@ from torchvision.datasets import ImageFolder, OxfordIIITPet
 
 from .checks import reachable
 from .errors import InputError
-from .images import MAX_FILE_BYTES, check_image
+from .images import MAX_FILE_BYTES, check_image, decode_cost
 
 TASKS = ("breeds", "species")
 DEFAULT_TASK = TASKS[0]
@@ -32,9 +34,16 @@ PETS_MINI = Path(os.environ.get("TRANSFER_PETS_ROOT")
                  or Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pets-mini")
 PETS_DOWNLOAD_MB = 800
 PETS_HOST = ("www.robots.ox.ac.uk", 443)
-#: Zip limits: total uncompressed bytes, number of entries, and the largest compression ratio of any entry and
-#: of the whole archive (unpacked bytes over the file's size).
-MAX_ZIP_BYTES = 2 * 1024**3
+#: Most bytes a dataset may unpack (zip) or copy (photos given one by one) to, checked from the zip's headers and the
+#: files' sizes before anything is written: a 100 MB upload of JPEGs unpacks to about its own size (pets-mini: 37 MB).
+MAX_DATASET_BYTES = 150 * 2**20
+#: Most pixels the check of an uploaded dataset may decode, read from the image headers before decoding (a JPEG counts
+#: 1/64 of its pixels: it is checked at 1/8 scale): 20 images of 40 megapixels, about 4 s of PNG decoding.
+MAX_DATASET_PIXELS = 800_000_000
+#: Photos one class may be given one by one (dataset_from_files), counted before duplicates are left out.
+MAX_PHOTOS_PER_CLASS = 1000
+#: Zip limits: number of entries, and the largest compression ratio of any entry and of the whole archive
+#: (unpacked bytes over the file's size).
 MAX_ZIP_ENTRIES = 50_000
 MAX_ZIP_RATIO = 200
 MAX_CLASSES = 1000
@@ -48,6 +57,23 @@ MAX_CLASS_NAME = 40
 CLASS_NAME = re.compile(r"[^\W_][\w .'()&-]*")
 
 Sample = tuple[str, int]
+
+
+class DatasetTooLarge(InputError):
+    """A dataset would unpack or copy to more bytes than allowed."""
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The wall-clock time a dataset's loading may take (None: no limit), checked between files."""
+
+    seconds: float | None = None
+    start: float = field(default_factory=time.monotonic)
+
+    def check(self) -> None:
+        if self.seconds is not None and time.monotonic() - self.start > self.seconds:
+            raise InputError(f"Checking the data took longer than {self.seconds:g} s, the limit here: use fewer or "
+                             "smaller images.")
 
 
 @dataclass
@@ -122,13 +148,16 @@ def _listing(names: list[str], counts: dict[str, int], shown: int = 5) -> str:
 
 def open_dataset(source: str | os.PathLike, task: str = DEFAULT_TASK, per_class: int | None = None,
                  val_fraction: float = 0.2, test_fraction: float = 0.2, seed: int = 0, download: bool = False,
-                 workdir: str | os.PathLike | None = None) -> DatasetSplits:
+                 workdir: str | os.PathLike | None = None, max_bytes: int | None = None,
+                 seconds: float | None = None) -> DatasetSplits:
     """Detect the layout of `source` (Oxford-IIIT Pet root, class-folder tree or .zip) and split it, seeded.
 
     The Oxford-IIIT Pet test split is kept for the final score; a user folder gets a held-out test split of
     `test_fraction`. `per_class` caps the images per class in every split for a quick run. A zip is extracted
-    safely into a new folder inside `workdir` (the system's temporary folder when None).
+    safely into a new folder inside `workdir` (the system's temporary folder when None), if it unpacks to at most
+    `max_bytes` (MAX_DATASET_BYTES when None) and its images to MAX_DATASET_PIXELS. Loading stops after `seconds`.
     """
+    deadline = Deadline(seconds)
     if task not in TASKS:
         raise InputError(f"Unknown task '{task}': use one of {', '.join(TASKS)}.")
     _check_options(per_class, val_fraction, test_fraction)
@@ -136,13 +165,15 @@ def open_dataset(source: str | os.PathLike, task: str = DEFAULT_TASK, per_class:
         raise InputError("No dataset given: give the Oxford-IIIT Pet folder, a folder of class folders, or a .zip.")
     path = Path(source).expanduser()
     if download:
-        return _pets_splits(_download_pets(path), task, per_class, val_fraction, seed)
+        return _pets_splits(_download_pets(path), task, per_class, val_fraction, seed, deadline)
     if path.is_file() and zipfile.is_zipfile(path):
         if workdir is not None:
             Path(workdir).mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix="transfer-data-", dir=workdir))
         try:
-            return _folder_splits(_extract_zip(path, folder), "zip", per_class, val_fraction, test_fraction, seed)
+            extracted = _extract_zip(path, folder, MAX_DATASET_BYTES if max_bytes is None else max_bytes, deadline)
+            return _folder_splits(extracted, "zip", per_class, val_fraction, test_fraction, seed, deadline,
+                                  MAX_DATASET_PIXELS)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)  # an unusable upload leaves nothing behind
             raise
@@ -153,8 +184,8 @@ def open_dataset(source: str | os.PathLike, task: str = DEFAULT_TASK, per_class:
                          f"(or ask for the Oxford-IIIT Pet download, about {PETS_DOWNLOAD_MB} MB).")
     pets_root = find_pets_root(path)
     if pets_root is not None:
-        return _pets_splits(pets_root, task, per_class, val_fraction, seed)
-    return _folder_splits(path, "folder", per_class, val_fraction, test_fraction, seed)
+        return _pets_splits(pets_root, task, per_class, val_fraction, seed, deadline)
+    return _folder_splits(path, "folder", per_class, val_fraction, test_fraction, seed, deadline)
 
 
 def _check_options(per_class: int | None, val_fraction: float, test_fraction: float) -> None:
@@ -176,7 +207,8 @@ def find_pets_root(path: Path) -> Path | None:
     return None
 
 
-def _pets_splits(root: Path, task: str, per_class: int | None, val_fraction: float, seed: int) -> DatasetSplits:
+def _pets_splits(root: Path, task: str, per_class: int | None, val_fraction: float, seed: int,
+                 deadline: Deadline) -> DatasetSplits:
     target = "category" if task == "breeds" else "binary-category"
     try:
         trainval = OxfordIIITPet(root, split="trainval", target_types=target)
@@ -196,7 +228,8 @@ def _pets_splits(root: Path, task: str, per_class: int | None, val_fraction: flo
     pool, test_samples = _cap(pool, per_class, rng), _cap(test_samples, per_class, rng)
     _check_count(len(pool) + len(test_samples))
     images = root / PETS_FOLDER / "images"
-    (pool, test_samples), skipped = _readable([pool, test_samples], lambda path: os.path.relpath(path, images))
+    (pool, test_samples), skipped = _readable([pool, test_samples], lambda path: os.path.relpath(path, images),
+                                              deadline)
     if not pool or not test_samples:
         raise InputError(f"No readable images left in '{root}' ({len(skipped)} unreadable): the dataset is damaged.")
     train, val = _stratified_split(pool, val_fraction, rng)
@@ -205,7 +238,7 @@ def _pets_splits(root: Path, task: str, per_class: int | None, val_fraction: flo
 
 
 def _folder_splits(folder: Path, kind: str, per_class: int | None, val_fraction: float, test_fraction: float,
-                   seed: int) -> DatasetSplits:
+                   seed: int, deadline: Deadline, max_pixels: int | None = None) -> DatasetSplits:
     folder = _class_root(folder)
     try:
         images = ImageFolder(str(folder), is_valid_file=_is_image_name, allow_empty=True)
@@ -224,21 +257,25 @@ def _folder_splits(folder: Path, kind: str, per_class: int | None, val_fraction:
     samples = [(path, index[y]) for path, y in images.samples]
     names = {path: str(Path(path).relative_to(folder)) for path, _ in samples}
     notes = [f"Ignored empty folder(s): {', '.join(empty)}"] if empty else []
-    return _checked_splits(folder, classes, samples, names, kind, per_class, val_fraction, test_fraction, seed, notes)
+    return _checked_splits(folder, classes, samples, names, kind, per_class, val_fraction, test_fraction, seed,
+                           deadline, max_pixels, notes)
 
 
 ClassFiles = Mapping[str, Sequence[str | os.PathLike]] | Sequence[tuple[str, Sequence[str | os.PathLike]]]
 
 
 def dataset_from_files(classes: ClassFiles, per_class: int | None = None, val_fraction: float = 0.2,
-                       test_fraction: float = 0.2, seed: int = 0,
-                       workdir: str | os.PathLike | None = None) -> DatasetSplits:
+                       test_fraction: float = 0.2, seed: int = 0, workdir: str | os.PathLike | None = None,
+                       max_bytes: int | None = None, seconds: float | None = None) -> DatasetSplits:
     """A dataset from {class name: image files} (or (name, files) pairs), e.g. photos added class by class in the app.
 
     The names are checked (2+ classes, each named once, at most MAX_CLASS_NAME letters, digits, spaces or - _ ' . ( )
-    &); the files are copied into a new folder of class folders inside `workdir` (the system's temporary folder when
-    None) and checked and split like any folder. The classes keep the order given.
+    &); each file is taken once (a repeated path or identical bytes are left out as duplicates before anything is
+    copied or decoded), at most MAX_PHOTOS_PER_CLASS per class and `max_bytes` (MAX_DATASET_BYTES when None) in all.
+    The files are copied into a new folder of class folders inside `workdir` (the system's temporary folder when
+    None) and checked and split like any folder. The classes keep the order given. Loading stops after `seconds`.
     """
+    deadline = Deadline(seconds)
     _check_options(per_class, val_fraction, test_fraction)
     pairs = list(classes.items() if isinstance(classes, Mapping) else classes)
     names = [_class_name(name) for name, _ in pairs]
@@ -250,12 +287,17 @@ def dataset_from_files(classes: ClassFiles, per_class: int | None = None, val_fr
                          f"{len(names)}: add another class with its photos.")
     if len(names) > MAX_CLASSES:
         raise InputError(f"{len(names)} classes; the limit is {MAX_CLASSES}.")
-    files = {name: [Path(path) for path in paths] for name, (_, paths) in zip(names, pairs)}
+    for name, (_, paths) in zip(names, pairs):
+        check_class_size(name, len(paths))
+    given = {name: [Path(path) for path in paths] for name, (_, paths) in zip(names, pairs)}
+    files, duplicates = _distinct_files(given, MAX_DATASET_BYTES if max_bytes is None else max_bytes, deadline)
     short = [f"'{name}' has {len(paths) or 'no'} photo{'' if len(paths) == 1 else 's'}"
              for name, paths in files.items() if len(paths) < MIN_PER_CLASS]
     if short:
-        raise InputError(f"Each class needs at least {MIN_PER_CLASS} photos ({ENOUGH_PER_CLASS} or more works much "
-                         f"better): {', '.join(short)}.")
+        need = (f"Each class needs at least {MIN_PER_CLASS} photos ({ENOUGH_PER_CLASS} or more works much better): "
+                f"{', '.join(short)}.")
+        raise InputError(f"{len(duplicates)} photo(s) were given more than once and count once. {need}" if duplicates
+                         else need)
     _check_count(sum(len(paths) for paths in files.values()))
     if workdir is not None:
         Path(workdir).mkdir(parents=True, exist_ok=True)
@@ -265,19 +307,71 @@ def dataset_from_files(classes: ClassFiles, per_class: int | None = None, val_fr
         for label, (name, paths) in enumerate(files.items()):
             (folder / name).mkdir()
             for i, path in enumerate(paths):
-                if not path.is_file():
-                    raise InputError(f"Photo '{path.name}' of class '{name}' was not found: add it again.")
-                if path.stat().st_size > MAX_FILE_BYTES:
-                    raise InputError(f"Photo '{path.name}' of class '{name}' is larger than "
-                                     f"{MAX_FILE_BYTES // 2**20} MB: use a smaller image.")
+                deadline.check()
                 copy = folder / name / f"{i:05d}{path.suffix.lower()[:6]}"
                 shutil.copyfile(path, copy)
                 samples.append((str(copy), label))
                 shown[str(copy)] = f"{name}/{path.name}"
-        return _checked_splits(folder, names, samples, shown, "files", per_class, val_fraction, test_fraction, seed)
+        return _checked_splits(folder, names, samples, shown, "files", per_class, val_fraction, test_fraction, seed,
+                               deadline, MAX_DATASET_PIXELS, duplicates=duplicates)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)  # refused or interrupted: nothing is left behind
         raise
+
+
+def check_class_size(name: str, photos: int) -> None:
+    """Refuse a class given more than MAX_PHOTOS_PER_CLASS photos, before any of them is looked at."""
+    if photos > MAX_PHOTOS_PER_CLASS:
+        raise InputError(f"Class '{name}' has {photos} photos; the limit is {MAX_PHOTOS_PER_CLASS} per class: for "
+                         "more, upload a .zip of class folders.")
+
+
+def _distinct_files(files: dict[str, list[Path]], max_bytes: int,
+                    deadline: Deadline) -> tuple[dict[str, list[Path]], list[str]]:
+    """Each class's files without those given before (the same file, or the same bytes, in any class), and how the
+    left-out ones are described; checks that every file exists and the sizes stay within the limits, reading only
+    files whose size equals another's."""
+    first: dict[str, str] = {}  # real path -> how the user knows it
+    sizes: dict[str, int] = {}
+    described, total = [], 0
+    for name, paths in files.items():
+        for path in paths:
+            real, shown = os.path.realpath(path), f"{name}/{path.name}"
+            if real in first:
+                described.append(f"{shown} (same as {first[real]})")
+                continue
+            if not os.path.isfile(real):
+                raise InputError(f"Photo '{path.name}' of class '{name}' was not found: add it again.")
+            sizes[real] = os.path.getsize(real)
+            if sizes[real] > MAX_FILE_BYTES:
+                raise InputError(f"Photo '{path.name}' of class '{name}' is larger than "
+                                 f"{MAX_FILE_BYTES // 2**20} MB: use a smaller image.")
+            total += sizes[real]
+            if total > max_bytes:
+                raise DatasetTooLarge(f"The photos add up to more than {max_bytes / 2**20:.0f} MB, the limit here: "
+                                      "use fewer or smaller photos.")
+            first[real] = shown
+    same_size = Counter(sizes.values())
+    digests: dict[bytes, str] = {}
+    dropped = set()
+    for real in first:
+        if same_size[sizes[real]] > 1:
+            deadline.check()
+            digest = hashlib.blake2b(Path(real).read_bytes(), digest_size=16).digest()
+            if digest in digests:
+                dropped.add(real)
+                described.append(f"{first[real]} (same as {first[digests[digest]]})")
+            else:
+                digests[digest] = real
+    kept, taken = {}, set()
+    for name, paths in files.items():
+        kept[name] = []
+        for path in paths:
+            real = os.path.realpath(path)
+            if real not in dropped and real not in taken:
+                taken.add(real)
+                kept[name].append(path)
+    return kept, sorted(described)
 
 
 def _class_name(name: object) -> str:
@@ -295,12 +389,15 @@ def _class_name(name: object) -> str:
 
 
 def _checked_splits(root: Path, classes: list[str], samples: list[Sample], names: dict[str, str], kind: str,
-                    per_class: int | None, val_fraction: float, test_fraction: float, seed: int,
-                    notes: list[str] | None = None) -> DatasetSplits:
-    """Leave out unreadable files and exact duplicates, check every class still has enough images, then cap and
-    split (stratified, seeded); `names` says how the user knows each file, for the report."""
-    (readable,), skipped = _readable([samples], names.__getitem__)
-    unique, duplicates = _without_duplicates(readable, names)
+                    per_class: int | None, val_fraction: float, test_fraction: float, seed: int, deadline: Deadline,
+                    max_pixels: int | None = None, notes: list[str] | None = None,
+                    duplicates: list[str] | None = None) -> DatasetSplits:
+    """Leave out exact duplicates (besides the `duplicates` already left out) and then unreadable files, check every
+    class still has enough images, then cap and split (stratified, seeded); `names` says how the user knows each file,
+    for the report. The images may need at most `max_pixels` decoded (None: any number)."""
+    unique, found = _without_duplicates(samples, names)
+    duplicates = sorted((duplicates or []) + found)
+    (unique,), skipped = _readable([unique], names.__getitem__, deadline, max_pixels)
     counts = Counter(y for _, y in unique)
     small = [f"{classes[y]} ({counts[y]})" for y in range(len(classes)) if counts[y] < MIN_PER_CLASS]
     if small:
@@ -358,20 +455,33 @@ def _is_image_name(path: str) -> bool:
     return name.lower().endswith(IMAGE_EXTENSIONS) and not name.startswith(".")
 
 
-def _readable(groups: list[list[Sample]], name) -> tuple[list[list[Sample]], list[str]]:
+def _readable(groups: list[list[Sample]], name, deadline: Deadline,
+              max_pixels: int | None = None) -> tuple[list[list[Sample]], list[str]]:
     """The groups without the samples whose image does not decode in full within the limits, and the left-out
     files as `name(path)` calls them (sorted).
 
-    Every image is decoded once here (JPEGs at reduced scale, in parallel), so a truncated, damaged, empty or
-    oversized file is reported when the data is loaded instead of failing a training run.
+    Every image is decoded once here (JPEGs at reduced scale, two at a time: each may take up to
+    images.MAX_DECODED_BYTES), so a truncated, damaged, empty or oversized file is reported when the data is loaded
+    instead of failing a training run. With `max_pixels`, the headers are read first and a dataset that needs more
+    pixels decoded is refused before any decoding.
     """
     paths = sorted({path for group in groups for path, _ in group})
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        bad = {path for path, ok in zip(paths, pool.map(_decodes, paths)) if not ok}
+    if max_pixels is not None:
+        pixels = 0
+        for path in paths:
+            deadline.check()
+            pixels += decode_cost(path)
+            if pixels > max_pixels:
+                raise InputError(f"The images have more than {max_pixels / 1e6:.0f} megapixels to check, the limit "
+                                 "here: use fewer or smaller images (JPEG photos count 1/64 of their pixels).")
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        bad = {path for path, ok in zip(paths, pool.map(functools.partial(_decodes, deadline=deadline), paths))
+               if not ok}
     return [[sample for sample in group if sample[0] not in bad] for group in groups], sorted(map(name, bad))
 
 
-def _decodes(path: str) -> bool:
+def _decodes(path: str, deadline: Deadline) -> bool:
+    deadline.check()
     try:
         check_image(path)
     except InputError:
@@ -405,15 +515,16 @@ def _stratified_split(samples: list[Sample], fraction: float, rng: random.Random
     return kept, held
 
 
-def _extract_zip(archive: Path, target: Path) -> Path:
-    """Safely extract a zip of class folders into the folder `target`; any problem is an InputError (the caller
-    removes `target`)."""
+def _extract_zip(archive: Path, target: Path, max_bytes: int, deadline: Deadline) -> Path:
+    """Safely extract a zip of class folders into the folder `target` if it unpacks to at most `max_bytes`; any
+    problem is an InputError (the caller removes `target`)."""
     entry = None
     try:
         with zipfile.ZipFile(archive) as zf:
-            members = _checked_members(zf, archive.name, archive.stat().st_size)
+            members = _checked_members(zf, archive.name, archive.stat().st_size, max_bytes)
             root = target.resolve()
             for entry in members:
+                deadline.check()
                 destination = (root / entry.filename).resolve()
                 if not destination.is_relative_to(root):
                     raise InputError(f"{archive.name}: entry '{entry.filename}' points outside the archive folder.")
@@ -429,7 +540,7 @@ def _extract_zip(archive: Path, target: Path) -> Path:
     return target
 
 
-def _checked_members(zf: zipfile.ZipFile, name: str, archive_bytes: int) -> list[zipfile.ZipInfo]:
+def _checked_members(zf: zipfile.ZipFile, name: str, archive_bytes: int, max_bytes: int) -> list[zipfile.ZipInfo]:
     """The image entries to extract, after checking every entry's path, type, declared size and compression ratio,
     and the whole archive's ratio (entries sharing compressed data unpack to more than the file holds)."""
     infos = zf.infolist()
@@ -446,13 +557,14 @@ def _checked_members(zf: zipfile.ZipFile, name: str, archive_bytes: int) -> list
             raise InputError(f"{name}: entry '{info.filename}' tries to leave the archive folder ('..').")
         if stat.S_ISLNK(info.external_attr >> 16):
             raise InputError(f"{name}: entry '{info.filename}' is a symbolic link; links are not accepted.")
-        total += info.file_size
-        if total > MAX_ZIP_BYTES:
-            raise InputError(f"{name} would unpack to more than {MAX_ZIP_BYTES // 1024**3} GB; use fewer images.")
         if info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
             ratio = info.file_size // max(info.compress_size, 1)
             raise InputError(f"{name}: entry '{info.filename}' is compressed {ratio} times (the limit is "
                              f"{MAX_ZIP_RATIO}): refused as a possible zip bomb.")
+        total += info.file_size
+        if total > max_bytes:
+            raise DatasetTooLarge(f"{name} would unpack to more than {max_bytes / 2**20:.0f} MB, the limit here: use "
+                                  "fewer or smaller images (JPEG, not BMP), or give a folder instead.")
         if total > MAX_ZIP_RATIO * archive_bytes:
             raise InputError(f"{name} unpacks to over {MAX_ZIP_RATIO} times its own size: refused as a possible "
                              "zip bomb.")

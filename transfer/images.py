@@ -19,6 +19,11 @@ from .errors import InputError
 MAX_PIXELS = 40_000_000
 #: Largest image file accepted, in bytes.
 MAX_FILE_BYTES = 50 * 1024 * 1024
+#: Most memory an image may take decoded plus its 8-bit RGB copy, from the mode and size its header declares: a
+#: 40-megapixel RGB photo (PIL keeps 4 bytes a pixel) or grey one fits; a float or RGBA image may have 25 megapixels.
+MAX_DECODED_BYTES = 200_000_000
+#: Rows of a 16-bit or float image are turned into 8 bits this many pixels at a time (a float copy of 16 MB).
+CONVERT_PIXELS = 4_000_000
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -51,6 +56,25 @@ def check_image(source: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> None
         _check_size(image, max_pixels)
         image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))  # no-op for other formats
         image.load()
+
+
+def decode_cost(source: str | os.PathLike) -> int:
+    """Pixels check_image decodes for this file, read from its header alone (a JPEG, or a phone's MPO, is decoded at
+    1/64 of its pixels); 0 when the header is unreadable, which check_image then reports."""
+    try:
+        with Image.open(source) as image:
+            pixels = image.width * image.height
+            return pixels // 64 if image.format in ("JPEG", "MPO") else pixels
+    except Exception:  # any damage is check_image's to report, with its message
+        return 0
+
+
+def decoded_bytes(image: Image.Image) -> int:
+    """Memory the image takes once decoded (PIL: 1 byte a pixel for 1/L/P, 2 for 16-bit grey, else 4) plus its
+    8-bit RGB copy when it has another mode, from its header's mode and size."""
+    pixels = image.width * image.height
+    stored = 1 if image.mode in ("1", "L", "P") else 2 if image.mode.startswith("I;16") else 4
+    return pixels * (stored + (0 if image.mode == "RGB" else 4))
 
 
 def _checked_file(source: str | os.PathLike) -> Path:
@@ -98,6 +122,10 @@ def _check_size(image: Image.Image, max_pixels: int) -> Image.Image:
         )
     if width < 1 or height < 1:
         raise InputError("Image has no pixels.")
+    if decoded_bytes(image) > MAX_DECODED_BYTES:
+        raise InputError(f"Image is {width}x{height} pixels of mode {image.mode}: decoded it would take "
+                         f"{decoded_bytes(image) / 1e6:.0f} MB; the limit is {MAX_DECODED_BYTES / 1e6:.0f} MB. Save "
+                         "it as an 8-bit RGB JPEG or PNG, or resize it, and try again.")
     return image
 
 
@@ -108,15 +136,26 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     if image.mode == "P" and "transparency" in image.info:
         image = image.convert("RGBA")
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        array = np.asarray(image, dtype=np.float32)
-        scale = 65535.0 if array.max() > 255 else 255.0
-        image = Image.fromarray(np.clip(array / scale * 255.0, 0, 255).astype(np.uint8), mode="L")
+        image = _to_grey(image)
     if image.mode in ("RGBA", "LA", "PA"):
         image = image if image.mode == "RGBA" else image.convert("RGBA")
         background = Image.new("RGB", image.size, (255, 255, 255))
         background.paste(image, mask=image.getchannel("A"))  # RGBA onto RGB needs no converted copy
         return background
     return image.convert("RGB")
+
+
+def _to_grey(image: Image.Image) -> Image.Image:
+    """A 16-bit, 32-bit or float grey image as 8-bit L (values above 255 are read as 16-bit), a band of rows at a
+    time: a float copy of the whole image would take 4 bytes a pixel more, three times over."""
+    high = image.getextrema()[1]
+    scale = 255.0 / 65535.0 if high > 255 else 1.0
+    grey = Image.new("L", image.size)
+    rows = max(1, CONVERT_PIXELS // image.width)
+    for top in range(0, image.height, rows):
+        band = np.asarray(image.crop((0, top, image.width, min(top + rows, image.height))), dtype=np.float32)
+        grey.paste(Image.fromarray(np.clip(band * scale, 0, 255).astype(np.uint8), mode="L"), (0, top))
+    return grey
 
 
 def _from_array(array: np.ndarray, max_pixels: int) -> Image.Image:

@@ -30,8 +30,9 @@ from ui import sessions
 from ui.hardware import StopFlag
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-#: Files the app writes for download (PNGs) live here and are deleted after OUTPUT_MAX_AGE seconds.
-OUTPUT_DIR = Path(tempfile.mkdtemp(prefix="transfer-lab-outputs-"))
+#: Files the app writes for download (PNGs) live here and are deleted after OUTPUT_MAX_AGE seconds (the folders of
+#: processes that ended, at the next start: ui.sessions.sweep_stale).
+OUTPUT_DIR = sessions.new_outputs_folder()
 OUTPUT_MAX_AGE = 3600
 DOG_BREEDS = ("american_bulldog", "beagle", "pug", "samoyed", "shiba_inu")
 LOG = logging.getLogger("transfer-lab")
@@ -61,19 +62,23 @@ class Run:
 @dataclass
 class Session:
     """One browser session's fine-tuning state, kept in the app's gr.State and read by every tab; its folder is
-    deleted with the session, after SESSION_LIFETIME unused, or to keep all sessions within their disk cap (see
-    ui.sessions)."""
+    deleted with the session or after SESSION_LIFETIME unused (see ui.sessions)."""
 
     folder: Path = field(default_factory=sessions.new_folder)  # created only when a dataset loads
     data: DatasetSplits | None = None
     runs: list[Run] = field(default_factory=list)
     selected: Run | None = None  # the run that step 4 shows and step 5 uses
     last_used: float = field(default_factory=time.time)
-    busy: bool = False  # a training job runs on it: never evicted meanwhile
+    address: str = ""  # the client address that loaded its data (ui.clients), for the disk cap per address
 
     def forget(self) -> None:
-        """Drop the data and runs whose files were deleted (the session was evicted for disk space)."""
+        """Drop the data and runs whose files were deleted (the session expired and was swept)."""
         self.data, self.runs, self.selected = None, [], None
+
+    @property
+    def busy(self) -> bool:
+        """Whether a training runs on it (never swept meanwhile), in this process or a ZeroGPU worker."""
+        return sessions.is_busy(self.folder)
 
     @property
     def stop(self) -> StopFlag:
@@ -180,6 +185,7 @@ def received_photos(value: list | None) -> list[str]:
 def save_output(data: bytes, stem: str, suffix: str = ".png") -> str:
     """Write a file for download into OUTPUT_DIR, first deleting outputs older than OUTPUT_MAX_AGE; returns its path."""
     cutoff = time.time() - OUTPUT_MAX_AGE
+    OUTPUT_DIR.mkdir(exist_ok=True)  # in case something outside the app deleted it
     for old in OUTPUT_DIR.iterdir():
         try:
             if old.stat().st_mtime < cutoff:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 import pandas as pd
 from PIL import Image
 
@@ -13,6 +16,9 @@ from ui.common import Run, Session
 
 THUMBNAIL = 160
 MAX_MISTAKES = 48
+#: Characters that would make a visitor's text (a folder or file name from a zip) HTML or Markdown in a Markdown box.
+MARKUP = re.compile(r"[\\`*_\[\]<>&|~#]")
+ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 
 
 def thumbnail(path: str) -> Image.Image:
@@ -22,19 +28,26 @@ def thumbnail(path: str) -> Image.Image:
     return image
 
 
+def plain(text: str) -> str:
+    """Visitor-supplied text for a Markdown box, shown as the text itself: no tag, link or emphasis."""
+    return MARKUP.sub(lambda match: ENTITIES.get(match[0], "\\" + match[0]), text)
+
+
 def data_report(data: DatasetSplits) -> str:
-    """The data check in words: totals, then anything left out or worth a warning."""
+    """The data check in words: totals, then anything left out or worth a warning; every name from the data (class,
+    folder and file names may come from a visitor's zip) is shown as text."""
     summary = data.summary()
+    named = dataclasses.replace(data, classes=[plain(name) for name in data.classes])  # for the warnings' names
     lines = [f"**{summary['classes']} classes**: {summary['train']} images to train on, {summary['val']} to pick the "
              f"best epoch (validation) and {summary['test']} kept apart for the final test."]
-    lines += [f"- {note}" for note in data.notes]
+    lines += [f"- {plain(note)}" for note in data.notes]
     if data.skipped:
         lines.append(f"- Left out {len(data.skipped)} file(s) that are not a readable image: "
-                     f"{', '.join(data.skipped[:5])}{', ...' if len(data.skipped) > 5 else ''}")
+                     f"{plain(', '.join(data.skipped[:5]))}{', ...' if len(data.skipped) > 5 else ''}")
     if data.duplicates:
         lines.append(f"- Left out {len(data.duplicates)} exact duplicate(s), so no photo is both trained on and "
-                     f"tested: {', '.join(data.duplicates[:3])}{', ...' if len(data.duplicates) > 3 else ''}")
-    lines += [f"- ⚠️ {warning}" for warning in data.warnings()]
+                     f"tested: {plain(', '.join(data.duplicates[:3]))}{', ...' if len(data.duplicates) > 3 else ''}")
+    lines += [f"- ⚠️ {warning}" for warning in named.warnings()]
     if len(lines) == 1:
         lines.append("- No problems found.")
     return "\n".join(lines)

@@ -12,8 +12,8 @@ from pathlib import Path
 import gradio as gr
 
 import transfer
-from transfer.data import (DEFAULT_TASK, PETS_DOWNLOAD_MB, DatasetSplits, dataset_from_files, find_pets_root,
-                           open_dataset)
+from transfer.data import (DEFAULT_TASK, MAX_DATASET_BYTES, PETS_DOWNLOAD_MB, DatasetSplits, DatasetTooLarge,
+                           dataset_from_files, find_pets_root, open_dataset)
 from transfer.evaluate import read_curves
 from transfer.onnx_export import MAX_CHECK_IMAGES, export_onnx
 from transfer.progress import TrainingProgress, drain
@@ -24,6 +24,7 @@ from transfer.train import (DEFAULT_METHOD, METHODS, CurvePoint, EpochMetrics, F
 from ui import evaluation as views
 from ui import controls, own_classes, sessions
 from ui.classify import classify
+from ui.clients import client_address
 from ui.common import (Run, Session, label_scores, model_choices, received_file, release_memory, session_model,
                        user_errors)
 from ui.hardware import LIMITS, on_gpu
@@ -144,17 +145,19 @@ def show_source(w: Wizard, source: str) -> dict:
 
 @user_errors
 def load_data(w: Wizard, datasets: dict[str, Path], source: str, dataset: str | None, task: str, per_class: float,
-              archive: dict | str | None, session: Session | None, *own) -> dict:
+              archive: dict | str | None, session: Session | None, *own, request: gr.Request | None = None) -> dict:
     """Open the chosen data (own classes, a server copy of Oxford-IIIT Pet by name, a zip or the download), check
-    it, and report what was found; the session's folder holds extracted or copied files."""
+    it, and report what was found; the session's folder holds extracted or copied files, within the disk caps of
+    the session, its client's address and the server (ui.sessions)."""
     try:
         cap = int(per_class) or None
     except (TypeError, ValueError, OverflowError):
         raise transfer.InputError("Images per class must be a whole number (0 for all).") from None
     session = session or Session()
+    address = client_address(request)
     existed = session.folder.exists()
     try:
-        data = _open_data(source, dataset, datasets, task, cap, archive, session, own)
+        data = _open_data(source, dataset, datasets, task, cap, archive, session, own, address)
     except BaseException:
         if not existed:  # folders are created only for data that loads
             shutil.rmtree(session.folder, ignore_errors=True)
@@ -163,7 +166,7 @@ def load_data(w: Wizard, datasets: dict[str, Path], source: str, dataset: str | 
         if not Path(data.root).is_relative_to(stale):
             shutil.rmtree(stale, ignore_errors=True)
     session.data = data
-    sessions.claim(session)
+    sessions.claim(session, address)
     first = {}
     for path, label in data.train:
         first.setdefault(label, path)
@@ -173,19 +176,34 @@ def load_data(w: Wizard, datasets: dict[str, Path], source: str, dataset: str | 
 
 
 def _open_data(source: str, dataset: str | None, datasets: dict[str, Path], task: str, cap: int | None,
-               archive: dict | str | None, session: Session, own: tuple) -> DatasetSplits:
-    """The data the Data step asks for; uploads are extracted or copied into the session's folder."""
-    if source == OWN:
-        return dataset_from_files(own_classes.classes_of(*own), per_class=cap, workdir=session.folder / "data")
-    elif source == ZIP:
-        if not archive:
+               archive: dict | str | None, session: Session, own: tuple, address: str) -> DatasetSplits:
+    """The data the Data step asks for, within LIMITS.data_seconds; uploads are extracted or copied into the
+    session's folder if they fit in the room the disk caps leave (checked before anything is written)."""
+    seconds = LIMITS.data_seconds
+    if source in (OWN, ZIP):
+        classes = own_classes.classes_of(*own) if source == OWN else None
+        if source == ZIP and not archive:
             raise transfer.InputError("Upload a .zip first: one folder per class, each with that class's images.")
-        return open_dataset(received_file(archive), per_class=cap, workdir=session.folder / "data")
+        upload = received_file(archive) if source == ZIP else None
+        space, full = sessions.room(session, address)
+        if space <= 0:
+            raise transfer.InputError(full)
+        limit = min(space, MAX_DATASET_BYTES)
+        try:
+            if source == OWN:
+                return dataset_from_files(classes, per_class=cap, workdir=session.folder / "data", max_bytes=limit,
+                                          seconds=seconds)
+            return open_dataset(upload, per_class=cap, workdir=session.folder / "data", max_bytes=limit,
+                                seconds=seconds)
+        except DatasetTooLarge:
+            if limit < MAX_DATASET_BYTES:  # too large for the room left, not for the dataset limit
+                raise transfer.InputError(full) from None
+            raise
     elif source == DOWNLOAD:  # always into the app's own cache folder, never a path typed in the browser
         gr.Info(f"Downloading Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB): this takes several minutes.")
         return open_dataset(DOWNLOAD_FOLDER, task, cap, download=True)
     if dataset in datasets:
-        return open_dataset(datasets[dataset], task, cap)
+        return open_dataset(datasets[dataset], task, cap, seconds=seconds)
     raise transfer.InputError("Choose where the images are: your own classes, or upload a zip of class folders.")
 
 
@@ -211,32 +229,31 @@ def train(w: Wizard, session: Session | None, model: str, method: str, epochs: f
            w.accuracy_plot: gr.LinePlot(x_title=axis)}
     time_limit = threading.Timer(LIMITS.training_seconds, session.stop.set)
     time_limit.start()
-    session.busy = True
     try:
-        for event in transfer.finetune(session.data, config, model, session.stop):
-            if isinstance(event, TrainingProgress):
-                desc = {"features": "Extracting features (once per image)", "train": "Training",
-                        "evaluate": "Scoring images"}[event.stage]
-                progress((event.done, event.total), desc=desc)
-            elif isinstance(event, EpochMetrics):
-                history.append(event)
-                if method == "head":
-                    progress((event.epoch, event.epochs), desc="Training the new last layer")
-                status = (f"L2 strength {event.l2:.0e} ({event.epoch}/{event.epochs}): validation accuracy "
-                          f"{event.val_accuracy:.1%}" if event.l2 is not None else
-                          f"Epoch {event.epoch}/{event.epochs}: validation accuracy {event.val_accuracy:.1%}")
-                loss, accuracy = views.curves(history)
-                yield {w.status: status, w.loss_plot: loss, w.accuracy_plot: accuracy}
-            elif isinstance(event, Finished):
-                curve = []
-                if event.result is not None and not session.stop.is_set():
-                    yield {w.status: "Training done; now measuring how many photos per class it needs ..."}
-                    curve = drain(data_size_curve(session.data, model, event.result.config, l2=event.result.l2,
-                                                  stop=session.stop),
-                                  lambda step: progress((step.done, step.total), desc="Fitting with fewer photos"))
-                yield finish(w, session, event.result, model, curve)
+        with sessions.busy(session.folder):  # in the folder: seen by the app's process on ZeroGPU too
+            for event in transfer.finetune(session.data, config, model, session.stop):
+                if isinstance(event, TrainingProgress):
+                    desc = {"features": "Extracting features (once per image)", "train": "Training",
+                            "evaluate": "Scoring images"}[event.stage]
+                    progress((event.done, event.total), desc=desc)
+                elif isinstance(event, EpochMetrics):
+                    history.append(event)
+                    if method == "head":
+                        progress((event.epoch, event.epochs), desc="Training the new last layer")
+                    status = (f"L2 strength {event.l2:.0e} ({event.epoch}/{event.epochs}): validation accuracy "
+                              f"{event.val_accuracy:.1%}" if event.l2 is not None else
+                              f"Epoch {event.epoch}/{event.epochs}: validation accuracy {event.val_accuracy:.1%}")
+                    loss, accuracy = views.curves(history)
+                    yield {w.status: status, w.loss_plot: loss, w.accuracy_plot: accuracy}
+                elif isinstance(event, Finished):
+                    curve = []
+                    if event.result is not None and not session.stop.is_set():
+                        yield {w.status: "Training done; now measuring how many photos per class it needs ..."}
+                        curve = drain(data_size_curve(session.data, model, event.result.config, l2=event.result.l2,
+                                                      stop=session.stop),
+                                      lambda step: progress((step.done, step.total), desc="Fitting with fewer photos"))
+                    yield finish(w, session, event.result, model, curve)
     finally:
-        session.busy = False
         time_limit.cancel()
         release_memory()
 
@@ -461,7 +478,10 @@ def build(session: gr.State, data_roots: list[Path]):
     bind = functools.partial
     w.source.change(bind(show_source, w), w.source, [w.own_box, w.pets_box, w.zip_box, w.download_box, w.dataset],
                     queue=False, **private)
-    w.load.click(bind(load_data, w, datasets), [w.source, w.dataset, w.task, w.per_class, w.archive, session,
+    def check_data(request: gr.Request, *values) -> dict:  # Gradio passes the request to a parameter so typed
+        return load_data(w, datasets, *values, request=request)
+
+    w.load.click(check_data, [w.source, w.dataset, w.task, w.per_class, w.archive, session,
                                                *w.own.inputs],
                  [w.report, w.counts, w.samples, w.to_model, session], concurrency_limit=2,
                  concurrency_id="finetune-data", show_progress_on=[w.report], preprocess=False, **private)

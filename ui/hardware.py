@@ -33,6 +33,7 @@ class Limits:
     synthesis_jobs: int  # ideal-image and adversarial optimisations at once (one shared concurrency group)
     training_seconds: int  # a training run is then stopped like the Stop button: the best epoch so far is kept
     synthesis_seconds: int  # an ideal-image or adversarial job then stops after its step and shows the image so far
+    data_seconds: int = 60  # loading and checking a dataset then stops with a message (pets-mini: under 1 s)
     gpu_seconds: dict[str, int] = field(default_factory=dict)  # ZeroGPU: most GPU time one job of a kind may take
 
 

@@ -1088,8 +1088,43 @@ GERMAN: dict[str, str] = {
         "{archive}: Der Eintrag '{entry}' versucht, den Archivordner zu verlassen ('..').",
     "{archive}: entry '{entry}' is a symbolic link; links are not accepted.":
         "{archive}: Der Eintrag '{entry}' ist ein symbolischer Link; Links werden nicht angenommen.",
-    "{name} would unpack to more than {limit} GB; use fewer images.":
-        "{name} würde entpackt mehr als {limit} GB belegen; verwenden Sie weniger Bilder.",
+    "{name} would unpack to more than {limit} MB, the limit here: use fewer or smaller images (JPEG, not BMP), or "
+    "give a folder instead.":
+        "{name} würde entpackt mehr als {limit} MB belegen, die Grenze hier: Verwenden Sie weniger oder kleinere "
+        "Bilder (JPEG, nicht BMP) oder geben Sie stattdessen einen Ordner an.",
+    "The photos add up to more than {limit} MB, the limit here: use fewer or smaller photos.":
+        "Die Fotos belegen zusammen mehr als {limit} MB, die Grenze hier: Verwenden Sie weniger oder kleinere Fotos.",
+    "Class '{name}' has {count} photos; the limit is {limit} per class: for more, upload a .zip of class folders.":
+        "Die Klasse '{name}' hat {count} Fotos; die Grenze ist {limit} pro Klasse: Für mehr laden Sie eine .zip-Datei "
+        "mit Klassenordnern hoch.",
+    "{count} photo(s) were given more than once and count once.":
+        "{count} Foto(s) wurden mehrfach angegeben und zählen nur einmal.",
+    "The images have more than {limit} megapixels to check, the limit here: use fewer or smaller images (JPEG "
+    "photos count 1/64 of their pixels).":
+        "Die Bilder haben mehr als {limit} Megapixel zu prüfen, die Grenze hier: Verwenden Sie weniger oder kleinere "
+        "Bilder (JPEG-Fotos zählen mit 1/64 ihrer Pixel).",
+    "Checking the data took longer than {seconds} s, the limit here: use fewer or smaller images.":
+        "Die Prüfung der Daten dauerte länger als {seconds} s, die Grenze hier: Verwenden Sie weniger oder kleinere "
+        "Bilder.",
+    "Image is {width}x{height} pixels of mode {mode}: decoded it would take {size} MB; the limit is {limit} MB. Save "
+    "it as an 8-bit RGB JPEG or PNG, or resize it, and try again.":
+        "Das Bild hat {width}x{height} Pixel im Modus {mode}: Dekodiert würde es {size} MB belegen; die Grenze ist "
+        "{limit} MB. Speichern Sie es als 8-Bit-RGB-JPEG oder -PNG oder verkleinern Sie es und versuchen Sie es "
+        "erneut.",
+    "The server has no room for new data right now (other visitors' files fill its disk): try again in a while, use "
+    "a smaller dataset, or use Oxford-IIIT Pet, which needs no room.":
+        "Der Server hat gerade keinen Platz für neue Daten (die Dateien anderer Besucher füllen seinen Speicher): "
+        "Versuchen Sie es später erneut, verwenden Sie einen kleineren Datensatz oder Oxford-IIIT Pet, das keinen "
+        "Platz braucht.",
+    "Your sessions on this server already use {used} MB, the limit for one address is {limit} MB: close other tabs "
+    "of this app (their files are deleted an hour after their last use), or use a smaller dataset.":
+        "Ihre Sitzungen auf diesem Server belegen schon {used} MB, die Grenze für eine Adresse ist {limit} MB: "
+        "Schließen Sie andere Tabs dieser App (ihre Dateien werden eine Stunde nach der letzten Nutzung gelöscht) "
+        "oder verwenden Sie einen kleineren Datensatz.",
+    "This session's data and models already use {used} MB, the limit is {limit} MB: reload the page to start a new "
+    "session, or use a smaller dataset.":
+        "Die Daten und Modelle dieser Sitzung belegen schon {used} MB, die Grenze ist {limit} MB: Laden Sie die Seite "
+        "neu, um eine neue Sitzung zu beginnen, oder verwenden Sie einen kleineren Datensatz.",
     "{archive}: entry '{entry}' is compressed {ratio} times (the limit is {limit}): refused as a possible zip bomb.":
         "{archive}: Der Eintrag '{entry}' ist {ratio}-fach komprimiert (die Grenze ist {limit}): abgelehnt als "
         "mögliche Zip-Bombe.",

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from transfer.data import ENOUGH_PER_CLASS, MAX_CLASS_NAME, MIN_PER_CLASS
+from transfer import InputError
+from transfer.data import ENOUGH_PER_CLASS, MAX_CLASS_NAME, MIN_PER_CLASS, check_class_size
 from ui.common import received_photos
+from ui.evaluation import plain
 
 #: Class cards on the page (a bigger set is easier as a zip of class folders); the first START are shown.
 SLOTS = 8
@@ -41,11 +43,16 @@ def classes_of(used: list[bool], *values) -> list[tuple[str, list[str]]]:
     """(name, photo paths) of the cards in use, from the values of OwnClasses.inputs (galleries raw); the names
     are checked by the library (transfer.data.dataset_from_files)."""
     names, galleries = values[:SLOTS], values[SLOTS:]
-    return [(str(name or "").strip(), received_photos(photos)) for name, photos, on in zip(names, galleries, used)
-            if on]
+    classes = []
+    for name, photos, on in zip(names, galleries, used):
+        if on:
+            name = str(name or "").strip()
+            check_class_size(name, len(photos) if isinstance(photos, list) else 0)  # before each path is resolved
+            classes.append((name, received_photos(photos)))
+    return classes
 
 
-def count(photos: list[str]) -> str:
+def count(photos: list) -> str:
     """A card's photo count, with what is missing."""
     plural = "" if len(photos) == 1 else "s"
     if len(photos) < MIN_PER_CLASS:
@@ -56,13 +63,16 @@ def count(photos: list[str]) -> str:
 def status(used: list[bool], *values) -> list[str]:
     """Each card's photo count, and one line on what is still missing before the classes can be checked."""
     galleries = values[SLOTS:]
-    return [line(used, *values), *(count(received_photos(photos)) for photos in galleries)]
+    return [line(used, *values), *(count(photos if isinstance(photos, list) else []) for photos in galleries)]
 
 
 def line(used: list[bool], *values) -> str:
-    """What is still missing before the classes can be checked."""
-    classes = classes_of(used, *values)
-    missing = [f"{MIN_PER_CLASS - len(photos)} more for {name or '(no name)'}" for name, photos in classes
+    """What is still missing before the classes can be checked (a Markdown line: the names typed show as text)."""
+    try:
+        classes = classes_of(used, *values)
+    except InputError as error:
+        return plain(str(error))
+    missing = [f"{MIN_PER_CLASS - len(photos)} more for {plain(name) or '(no name)'}" for name, photos in classes
                if len(photos) < MIN_PER_CLASS]
     if len(classes) < 2:
         return "Add a second class."
