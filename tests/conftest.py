@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -60,6 +63,28 @@ def app_url():
     _, url, _ = launch(demo, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
     yield url.rstrip("/")
     demo.close()
+    wait_for_app_threads()
+
+
+def wait_for_app_threads(timeout: float = 180) -> None:
+    """Wait until no other thread runs the app's code: a cancelled job still finishes its current step in its worker
+    thread, and torch aborts the process ("terminate called without an active exception") if it exits meanwhile."""
+    app_code = (str(ROOT / "transfer"), str(ROOT / "ui"))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        frames = [frame for thread, frame in sys._current_frames().items() if thread != threading.get_ident()]
+        if not any(_runs(frame, app_code) for frame in frames):
+            return
+        time.sleep(0.2)
+
+
+def _runs(frame, folders: tuple[str, ...]) -> bool:
+    """Whether a thread's stack, from `frame` down, has a frame of a file in one of the folders."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(folders):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def uploaded(path: str | os.PathLike) -> str:
