@@ -45,6 +45,7 @@ from tests import raw_http
 from tests.browser import free_port
 from tests.corpus import bmp_bomb_zip, float_tiff, hostile_shapes, huge_json_body, large_png, zero_files
 from transfer.data import PETS_FOLDER, PETS_MINI
+from ui.hardware import LIMITS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -352,7 +353,11 @@ def short(text: object, length: int = 110) -> str:
 
 
 def verdict(ok: bool, answer: object) -> str:
-    return f"accepted: {short(answer)}" if ok else f"refused: {short(answer)}"
+    """'accepted: ' and the first output (its label, for a classification), or 'refused: ' and the message."""
+    if not ok:
+        return f"refused: {short(answer)}"
+    first = answer[0] if isinstance(answer, list) and answer else answer
+    return f"accepted: {short(first.get('label', first) if isinstance(first, dict) else first)}"
 
 
 def newcomer(server: Server, photo: dict) -> str:
@@ -381,9 +386,9 @@ def own_classes_amplification(server: Server, path: Path, references: int) -> st
 def queue_flood(server: Server, photo: dict, sessions: int, jobs: int, spoofed: bool) -> str:
     """Long ideal-image jobs: `jobs` joins from each of `sessions` sessions, all from one address, each join with a
     different spoofed X-Forwarded-For when `spoofed`; then a newcomer from another address."""
-    accepted, refusals = 0, set()
+    accepted, refusals, names = 0, set(), [uuid.uuid4().hex[:12] for _ in range(sessions)]
     for n in range(sessions * jobs):
-        session = uuid.uuid4().hex[:12] if spoofed else f"attacker{n // jobs:04d}"
+        session = uuid.uuid4().hex[:12] if spoofed else names[n // jobs]
         headers = forwarded(ATTACKER, f"10.{n // 250}.{n % 250}.1" if spoofed else None)
         ok, detail = raw_http.join_as(server.base, server.ideal, LONG_IDEAL, session, headers)
         accepted += ok
@@ -400,7 +405,7 @@ def zip_loads(server: Server, archive: Path, loads: int) -> str:
         data = server.data_request(archive=server.upload(archive))
         joins.append((session, raw_http.join_as(server.base, server.load["id"], data, session)))
     answers = [wait(server, joined, session, ATTACK_SECONDS) for session, joined in joins]
-    return f"{sum(ok for ok, _ in answers)}/{loads} accepted: " + "; ".join(sorted({verdict(*a) for a in answers}))
+    return f"{sum(ok for ok, _ in answers)}/{loads} loads; " + "; ".join(sorted({verdict(*a) for a in answers}))
 
 
 def big_upload(server: Server, files: list[Path]) -> str:
@@ -567,7 +572,9 @@ def main() -> None:
                           help="attack groups to run, each on a fresh server (none: skip the round)")
     security.add_argument("--references", type=int, default=2000, help="1a: references to one photo")
     security.add_argument("--large-references", type=int, default=400, help="1b: references to a 40 MP PNG")
-    security.add_argument("--spoofed", type=int, default=64, help="2: joins with spoofed X-Forwarded-For")
+    security.add_argument("--spoofed", type=int, default=LIMITS.queue_size + 1,
+                          help="2: joins with spoofed X-Forwarded-For (default: the queue's size, plus one for the "
+                               "job that may already run)")
     security.add_argument("--sessions", type=int, default=8, help="3: sessions from one address")
     security.add_argument("--jobs", type=int, default=4, help="3: long jobs each session joins")
     security.add_argument("--bomb-mb", type=int, default=1810, help="4: MB the zip of BMPs unpacks to")
