@@ -1,7 +1,7 @@
 """Hostile images and attacks against the running app: the server's time, CPU, memory and disk for each, side by side.
 
     python -m benchmarks.bench_abuse [--endpoints classify explain adversarial] [--ideal-jobs 40] [--skip-images]
-                                     [--attacks 1 2 3 4 5 6 7] [--references 2000] [--bomb-mb 1810] ...
+                                     [--attacks 1 2 3 4 5 6 7] [--references 2000] [--bomb-mb MB] ...
 
 For each image, starts a fresh `python app.py` on a free localhost port, warms it up with an ordinary photo on
 every endpoint, then uploads the hostile image with plain HTTP and calls each endpoint once, sampling the server's
@@ -43,7 +43,7 @@ import psutil
 
 from tests import raw_http
 from tests.browser import free_port
-from tests.corpus import bmp_bomb_zip, float_tiff, hostile_shapes, huge_json_body, large_png, zero_files
+from tests.corpus import BOMB_BYTES, bmp_bomb_zip, float_tiff, hostile_shapes, huge_json_body, large_png, zero_files
 from transfer.data import PETS_FOLDER, PETS_MINI
 from ui.hardware import LIMITS
 
@@ -209,16 +209,20 @@ class Server:
         self.base = f"http://127.0.0.1:{port}"
         folders = {"TMPDIR": str(self.tmp), "GRADIO_TEMP_DIR": str(self.tmp / "gradio")}
         self.process = start_app(port, {**PROXY_ENV, **folders})
-        config = httpx.get(f"{self.base}/config", timeout=60).json()
-        self.components = {c["id"]: c for c in config["components"]}
-        self.events = config["dependencies"]
-        self.classify = self.event(api_name="classify")["id"]
-        self.ideal = self.event(api_name="ideal")["id"]
-        self.load = self.event(writes="finetune-report")
-        self.train = self.event(writes="finetune-status")
-        self.models = next(e for e in self.events if e.get("queue") is False and len(e["inputs"]) == 1
-                           and self.kind(e["inputs"][0]) == "state" and len(e["outputs"]) > 1
-                           and all(self.kind(i) == "dropdown" for i in e["outputs"]))["id"]
+        try:
+            config = httpx.get(f"{self.base}/config", timeout=60).json()
+            self.components = {c["id"]: c for c in config["components"]}
+            self.events = config["dependencies"]
+            self.classify = self.event(api_name="classify")["id"]
+            self.ideal = self.event(api_name="ideal")["id"]
+            self.load = self.event(writes="finetune-report")
+            self.train = self.event(writes="finetune-status")
+            self.models = next(e for e in self.events if e.get("queue") is False and len(e["inputs"]) == 1
+                               and self.kind(e["inputs"][0]) == "state" and len(e["outputs"]) > 1
+                               and all(self.kind(i) == "dropdown" for i in e["outputs"]))["id"]
+        except BaseException:
+            self.__exit__()
+            raise
 
     def __enter__(self) -> Server:
         return self
@@ -308,8 +312,9 @@ def wait(server: Server, joined: tuple[bool, str], session: str,
 
 
 def victim_setup(server: Server, photos: list[Path], steps: int) -> Victim:
-    """Load the victim's 2 x 4 photos as own classes, train the default model, find it, classify with it, and
-    measure its queued job once (which also warms the server up)."""
+    """Load the victim's 2 x 4 photos as own classes, train the page's default model and method, find the model in
+    the session's model list (as the page does after training), classify with it, and measure its queued job (which
+    also warms the server up)."""
     session, headers = uuid.uuid4().hex[:12], forwarded(VICTIM)
     uploaded = [server.upload(path) for path in photos]
     data = server.data_request(own=[("cats", gallery(uploaded[:4])), ("dogs", gallery(uploaded[4:]))])
@@ -319,7 +324,7 @@ def victim_setup(server: Server, photos: list[Path], steps: int) -> Victim:
         if not ok:
             raise SystemExit(f"the victim's {'training' if event is server.train else 'data'} failed: {answer}")
     ok, updates = raw_http.run_as(server.base, server.models, [None], session)
-    runs = [value for _, value in (updates[0].get("choices") or []) if "run-" in str(value)] if ok else []
+    runs = [value for _, value in (updates[0].get("choices") or []) if "run-" in str(value)] if ok else []  # folders
     if not runs:
         raise SystemExit(f"the victim's model is not in its model list: {updates}")
     victim = Victim(session, runs[0], uploaded[0], ["zebra", "robust", steps, 0.5, 0.05, 0, MODEL, None], 0.0)
@@ -577,7 +582,7 @@ def main() -> None:
                                "job that may already run)")
     security.add_argument("--sessions", type=int, default=8, help="3: sessions from one address")
     security.add_argument("--jobs", type=int, default=4, help="3: long jobs each session joins")
-    security.add_argument("--bomb-mb", type=int, default=1810, help="4: MB the zip of BMPs unpacks to")
+    security.add_argument("--bomb-mb", type=int, default=BOMB_BYTES // MB, help="4: MB the zip of BMPs unpacks to")
     security.add_argument("--bomb-loads", type=int, default=3, help="4: sessions that load it")
     security.add_argument("--upload-files", type=int, default=5, help="5a: files in one upload request")
     security.add_argument("--upload-mb", type=int, default=95, help="5a: MB per file")

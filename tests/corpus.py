@@ -7,6 +7,7 @@ import json
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -168,10 +169,14 @@ def hostile_shapes(folder: Path, large: bool = True) -> dict[str, Path]:
 
 # --- Costly inputs for benchmarks/bench_abuse.py's security round (issue 19) ---------------------------------------
 
-def bmp_bomb_zip(path: Path, unpacked_bytes: int = 1_900_000_000, side: int = 2048, noise_rows: int = 10) -> Path:
-    """A zip of two class folders of side x side 24-bit BMPs that unpacks to about `unpacked_bytes` (default just under
-    transfer.data's 2 GiB cap) from a file about 170 times smaller (~11 MB): each image is one colour but for
-    `noise_rows` rows of random pixels, which keep every entry's ratio below the per-entry zip-bomb limit (200)."""
+#: What bmp_bomb_zip unpacks to by default: just under transfer.data.MAX_ZIP_BYTES (2 GiB).
+BOMB_BYTES = 1_900_000_000
+
+
+def bmp_bomb_zip(path: Path, unpacked_bytes: int = BOMB_BYTES, side: int = 2048, noise_rows: int = 10) -> Path:
+    """A zip of two class folders of side x side 24-bit BMPs that unpacks to about `unpacked_bytes` from a file
+    about 170 times smaller (~11 MB for the default): each image is one colour but for `noise_rows` rows of random
+    pixels, which keep every entry's ratio below transfer.data's per-entry zip-bomb limit (200)."""
     rng = np.random.default_rng(0)
     count = max(6, round(unpacked_bytes / (side * side * 3)))  # at least 3 per class: a dataset that loads
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -206,7 +211,7 @@ def zero_files(folder: Path, count: int, size: int) -> list[Path]:
     return paths
 
 
-def huge_json_body(size: int, fields: dict, chunk: int = 1 << 20):
+def huge_json_body(size: int, fields: dict, chunk: int = 1 << 20) -> Iterator[bytes]:
     """A JSON object of about `size` bytes, yielded in `chunk`-byte pieces (the sender holds one piece at a time):
     `fields`, plus "data": one string of "A"s that makes up the size."""
     head = json.dumps(fields)[:-1].encode() + (b', "data": ["' if fields else b'{"data": ["')
