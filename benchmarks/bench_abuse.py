@@ -26,6 +26,7 @@ import functools
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -589,6 +590,7 @@ def main() -> None:
     security.add_argument("--body-mb", type=int, default=300, help="5b: MB of the JSON body")
     security.add_argument("--victim-steps", type=int, default=8, help="steps of the victim's queued job")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))  # so that `finally` kills the servers
     if not args.skip_images:
         hostile_images(args.endpoints)
         if args.ideal_jobs:

@@ -49,7 +49,6 @@ def test_float_tiff_is_a_small_file_of_the_largest_accepted_size(tmp_path):
     assert tiff.stat().st_size < 2 * 2**20
 
 
-@pytest.mark.slow
 def test_large_png_is_a_small_file_of_the_largest_accepted_size(tmp_path):
     png = large_png(tmp_path / "large.png")
     with Image.open(png) as image:
