@@ -218,9 +218,12 @@ class Server:
             self.ideal = self.event(api_name="ideal")["id"]
             self.load = self.event(writes="finetune-report")
             self.train = self.event(writes="finetune-status")
-            self.models = next(e for e in self.events if e.get("queue") is False and len(e["inputs"]) == 1
-                               and self.kind(e["inputs"][0]) == "state" and len(e["outputs"]) > 1
-                               and all(self.kind(i) == "dropdown" for i in e["outputs"]))["id"]
+            models = [e["id"] for e in self.events if e.get("queue") is False and len(e["inputs"]) == 1
+                      and self.kind(e["inputs"][0]) == "state" and len(e["outputs"]) > 1
+                      and all(self.kind(i) == "dropdown" for i in e["outputs"])]
+            if not models:
+                raise SystemExit("no event in the app's config refreshes the model lists from the session")
+            self.models = models[0]
         except BaseException:
             self.__exit__()
             raise
