@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -163,3 +165,60 @@ def hostile_shapes(folder: Path, large: bool = True) -> dict[str, Path]:
         paths[name] = folder / file_name
         paths[name].write_bytes(_encoded(image, fmt, **options))
     return paths
+
+
+# --- Costly inputs for benchmarks/bench_abuse.py's security round (issue 19) ---------------------------------------
+
+#: What bmp_bomb_zip unpacks to by default: just under transfer.data.MAX_ZIP_BYTES (2 GiB).
+BOMB_BYTES = 1_900_000_000
+
+
+def bmp_bomb_zip(path: Path, unpacked_bytes: int = BOMB_BYTES, side: int = 2048, noise_rows: int = 10) -> Path:
+    """A zip of two class folders of side x side 24-bit BMPs that unpacks to about `unpacked_bytes` from a file
+    about 170 times smaller (~11 MB for the default): each image is one colour but for `noise_rows` rows of random
+    pixels, which keep every entry's ratio below transfer.data's per-entry zip-bomb limit (200)."""
+    rng = np.random.default_rng(0)
+    count = max(6, round(unpacked_bytes / (side * side * 3)))  # at least 3 per class: a dataset that loads
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for i in range(count):
+            pixels = np.empty((side, side, 3), dtype=np.uint8)
+            pixels[:] = (i * 37 % 256, i * 91 % 256, 128)  # a colour per image: no two are duplicates
+            pixels[:noise_rows] = rng.integers(0, 256, (noise_rows, side, 3), dtype=np.uint8)
+            archive.writestr(f"{('cats', 'dogs')[i % 2]}/{i:04d}.bmp", _encoded(Image.fromarray(pixels), "BMP"))
+    return path
+
+
+def float_tiff(path: Path, width: int = 8000, height: int = 5000) -> Path:
+    """A 32-bit float greyscale TIFF of width x height (40 MP: 160 MB decoded), deflated to a small file."""
+    ramp = (np.arange(width, dtype=np.float32) // 500 / 16)[None, :].repeat(height, 0)  # 16 flat bands
+    Image.fromarray(ramp, "F").save(path, "TIFF", compression="tiff_adobe_deflate")
+    return path
+
+
+def large_png(path: Path, width: int = 8000, height: int = 5000) -> Path:
+    """A smooth RGB PNG of width x height (40 MP, the largest accepted), a few MB on disk."""
+    path.write_bytes(_encoded(_gradient(width, height), "PNG", compress_level=1))
+    return path
+
+
+def zero_files(folder: Path, count: int, size: int) -> list[Path]:
+    """`count` sparse files of `size` zero bytes each: instant to make, no disk used until someone writes them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"zeros-{i}.bin" for i in range(count)]
+    for path in paths:
+        with open(path, "wb") as handle:
+            handle.truncate(size)
+    return paths
+
+
+def huge_json_body(size: int, fields: dict, chunk: int = 1 << 20) -> Iterator[bytes]:
+    """A JSON object of about `size` bytes, yielded in `chunk`-byte pieces (the sender holds one piece at a time):
+    `fields`, plus "data": one string of "A"s that makes up the size."""
+    head = json.dumps(fields)[:-1].encode() + (b', "data": ["' if fields else b'{"data": ["')
+    yield head
+    left = max(0, size - len(head) - 3)
+    block = b"A" * chunk
+    while left > 0:
+        yield block[:left]
+        left -= chunk
+    yield b'"]}'

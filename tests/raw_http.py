@@ -7,6 +7,7 @@ Gradio hides an internal error).
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from pathlib import Path
 
@@ -144,3 +145,62 @@ def first_update(base: str, session: str, kinds: tuple[str, ...] = ("estimation"
             if line.startswith("data:") and (message := json.loads(line[5:])).get("msg") in kinds:
                 return message
     return {}
+
+
+# --- Requests in a given session, with extra headers, or with large bodies (benchmarks/bench_abuse.py) ------------
+
+def join_as(base: str, fn_index: int, data: list, session: str, headers: dict | None = None) -> tuple[bool, str]:
+    """join_only with extra request headers (e.g. the X-Forwarded-For a proxy adds): (accepted, event id or text)."""
+    response = httpx.post(f"{base}/gradio_api/queue/join", timeout=TIMEOUT, headers=headers,
+                          json={"data": data, "fn_index": fn_index, "session_hash": session, "event_data": None})
+    if response.status_code != 200:
+        try:
+            return False, response.json().get("detail", response.text)
+        except ValueError:
+            return False, f"HTTP {response.status_code}: {response.text[:200]}"
+    return True, response.json()["event_id"]
+
+
+def result_of(base: str, session: str, event_id: str, timeout: float = TIMEOUT) -> tuple[bool, object]:
+    """Wait at most `timeout` seconds in all for an event the session joined earlier: (success, output data or
+    error). Open no other stream of the session meanwhile: Gradio cancels a session's events when its stream
+    disconnects before they end (as this does after the timeout)."""
+    deadline = time.monotonic() + timeout
+    with httpx.stream("GET", f"{base}/gradio_api/queue/data", params={"session_hash": session},
+                      timeout=timeout) as stream:
+        for line in stream.iter_lines():  # Gradio sends a heartbeat every few seconds: the deadline is checked
+            if time.monotonic() > deadline:
+                return False, f"no result within {timeout:.0f} s"
+            if not line.startswith("data:"):
+                continue
+            message = json.loads(line[5:])
+            if message.get("msg") == "process_completed" and message.get("event_id") == event_id:
+                output = message.get("output") or {}
+                return (True, output.get("data")) if message.get("success") else (False, output.get("error"))
+    return False, "stream ended without a result"
+
+
+def run_as(base: str, fn_index: int, data: list, session: str) -> tuple[bool, object]:
+    """An event outside the queue (queue=False) in a given session, so that it reads that session's state."""
+    response = httpx.post(f"{base}/gradio_api/run/predict", timeout=TIMEOUT,
+                          json={"data": data, "fn_index": fn_index, "session_hash": session})
+    if response.status_code != 200:
+        return False, response.json().get("error", response.text)
+    return True, response.json().get("data")
+
+
+def upload_many(base: str, paths: list[Path], timeout: float = TIMEOUT) -> httpx.Response:
+    """Several files in one upload request, each streamed from disk (the client holds one chunk at a time)."""
+    handles = [open(path, "rb") for path in paths]
+    try:
+        return httpx.post(f"{base}/gradio_api/upload", timeout=timeout,
+                          files=[("files", (Path(path).name, handle)) for path, handle in zip(paths, handles)])
+    finally:
+        for handle in handles:
+            handle.close()
+
+
+def post_streamed(base: str, route: str, chunks, headers: dict | None = None,
+                  timeout: float = TIMEOUT) -> httpx.Response:
+    """POST a body from an iterator of bytes (sent chunked, never held whole)."""
+    return httpx.post(f"{base}{route}", content=chunks, headers=headers, timeout=timeout)
