@@ -10,7 +10,7 @@ peak resident memory above the warmed-up server's. Then, on one more fresh serve
 jobs one after another (16 robust steps each) and prints its resident memory as they go: memory a job does not give
 back adds up (--skip-images skips both).
 
-Then the security round of issue 19: each attack group on a fresh server (FORWARDED_ALLOW_IPS=*, as behind a proxy;
+Then the security round of issue 19: each attack group on a fresh server (behind a proxy, as on a Space: PROXY_ENV;
 its own TMPDIR, so that its session folders, Gradio's upload folder and its outputs folder are one folder to measure).
 Before the attacks a victim session (its own session_hash, so the server keeps its gr.State) loads 2 x 4 photos as
 own classes and trains the default model; before each attack it queues a short ideal-image job. Per attack: the
@@ -170,9 +170,9 @@ def repeated_ideal_jobs(jobs: int) -> list[tuple[int, float]]:
 
 #: Bars each attack must stay within, above the warmed-up server: peak memory (MB), disk (MB), server CPU (s).
 BARS = {"memory": 500, "disk": 200, "cpu": 10}
-#: As the README advises behind a reverse proxy: uvicorn then takes the client address from X-Forwarded-For, and
-#: 127.0.0.1 (this benchmark) plays the proxy, which appends each client's real address.
-PROXY_ENV = {"FORWARDED_ALLOW_IPS": "*"}
+#: A Space's setting: one trusted proxy, 127.0.0.1 (this benchmark), which appends each client's real address to
+#: X-Forwarded-For (ui/clients.py). FORWARDED_ALLOW_IPS=*, the README's earlier advice, stays set: it must not help.
+PROXY_ENV = {"TRANSFER_TRUSTED_HOPS": "1", "FORWARDED_ALLOW_IPS": "*"}
 VICTIM, NEWCOMER, ATTACKER = "203.0.113.9", "203.0.113.50", "198.51.100.7"  # documentation addresses (RFC 5737)
 LONG_IDEAL = ["Siamese cat, Siamese", "robust", 512, 0.5, 0.05, 0, MODEL, None]  # minutes of work each
 HUB_NAME = "eva_giant_patch14_224"  # a timm name outside the catalog: weights of about 4 GB from the Hub
@@ -549,7 +549,7 @@ def attack_groups(args: argparse.Namespace, folder: Path) -> dict[str, list[tupl
 def security_round(args: argparse.Namespace) -> None:
     """Every chosen attack group on a fresh server with a victim session; prints the table as rows come in."""
     print(f"\n## Security round 3 (issue 19)\n\nload: {os.getloadavg()[0]:.1f}. Each group on a fresh server "
-          f"(FORWARDED_ALLOW_IPS=*) with a victim session that trained the default model on 2 x 4 photos and "
+          f"(TRANSFER_TRUSTED_HOPS=1 and FORWARDED_ALLOW_IPS=*: 127.0.0.1 plays a Space's proxy) with a victim session that trained the default model on 2 x 4 photos and "
           f"queues a {args.victim_steps}-step ideal-image job just before each attack. Server CPU: from the attack's "
           "start until the victim's job ended, less that job's own cost; memory: peak resident above the server's "
           "before the attack; disk: bytes in the server's temporary folder (sessions, Gradio uploads, outputs) "
