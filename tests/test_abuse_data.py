@@ -41,7 +41,7 @@ def session_folders() -> set[Path]:
 
 def written(before: set[Path]) -> int:
     """Bytes in the session folders made since `before`."""
-    return sum(sessions._bytes(folder) for folder in session_folders() - before)
+    return sum(sessions.folder_bytes(folder) for folder in session_folders() - before)
 
 
 def check_data(app_url: str, source: str, classes: dict[str, list[str]] | None = None,
@@ -153,7 +153,7 @@ def test_a_full_server_refuses_new_data_and_keeps_an_idle_visitors_model(tmp_pat
     (victim.folder / "runs" / "model.safetensors").parent.mkdir()
     (victim.folder / "runs" / "model.safetensors").write_bytes(b"weights")  # stands for a fine-tuned model
     victim.last_used -= sessions.SESSION_LIFETIME / 2  # idle, well within its lifetime
-    full = sessions._bytes(SESSIONS_ROOT)  # session folders alone: the server's other files only add to it
+    full = sessions.folder_bytes(SESSIONS_ROOT)  # session folders alone: the server's other files only add to it
     for name in ("SERVER_MAX_BYTES", "SESSIONS_MAX_BYTES"):  # the cap's name after and before the fix
         monkeypatch.setattr(sessions, name, full, raising=False)
     with pytest.raises(gr.Error, match="no room for new data"):

@@ -68,7 +68,7 @@ def test_beyond_the_disk_caps_a_new_load_is_refused_and_nobody_is_evicted(tmp_pa
         load(wizard, ZIP, str(archive))
     assert all(session.folder.exists() and session.data is not None for session in made)
     monkeypatch.setattr(sessions, "SERVER_MAX_BYTES", 10**15)
-    monkeypatch.setattr(sessions, "ADDRESS_MAX_BYTES", sessions._bytes(made[0].folder) + 1)  # tests share address ""
+    monkeypatch.setattr(sessions, "ADDRESS_MAX_BYTES", sessions.folder_bytes(made[0].folder) + 1)  # tests share address ""
     with pytest.raises(gr.Error, match="Your sessions on this server already use"):
         load(wizard, ZIP, str(archive))
     assert all(session.folder.exists() for session in made)

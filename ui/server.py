@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ui import clients, i18n
+from ui.sessions import folder_bytes
 
 TESTED_GRADIO = "6.31.0"  # the Gradio whose private API the queue hook uses
 #: Routes whose bodies are file uploads (multipart); every other body is a small JSON event.
@@ -225,18 +226,6 @@ def multipart_boundary(content_type: str) -> bytes | None:
         if name.lower() == "boundary" and value:
             return value.strip('"').encode("latin-1")
     return None
-
-
-def folder_bytes(folder: Path) -> int:
-    """The bytes of every file under `folder` (0 when it does not exist)."""
-    total = 0
-    for root, _, files in os.walk(folder):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(root, name)).st_size
-            except OSError:  # deleted meanwhile
-                continue
-    return total
 
 
 def refusal(scope: Scope, status: int, message: str, upload: bool) -> Response:

@@ -103,9 +103,9 @@ def room(session, address: str) -> tuple[int, str]:
     dataset that needs more: the tightest of the session's, the address's and the server's room."""
     with _lock:
         _sweep_expired(keep=session)
-        replaced = _bytes(session.folder / "data")
-        own = _bytes(session.folder) - replaced
-        by_address = own + sum(_bytes(other.folder) for other in _sessions.values()
+        replaced = folder_bytes(session.folder / "data")
+        own = folder_bytes(session.folder) - replaced
+        by_address = own + sum(folder_bytes(other.folder) for other in _sessions.values()
                                if other is not session and getattr(other, "address", None) == address)
         server = disk_in_use() - replaced
     mb = 2**20
@@ -118,7 +118,7 @@ def room(session, address: str) -> tuple[int, str]:
 def disk_in_use() -> int:
     """Bytes of the app's files on disk: every session folder, Gradio's upload cache and the download outputs."""
     outputs = Path(tempfile.gettempdir()).glob(f"{OUTPUTS_PREFIX}*")
-    return sum(_bytes(folder) for folder in (SESSIONS_ROOT, Path(get_upload_folder()), *outputs))
+    return sum(folder_bytes(folder) for folder in (SESSIONS_ROOT, Path(get_upload_folder()), *outputs))
 
 
 def _sweep_expired(keep) -> None:
@@ -177,7 +177,8 @@ def _changed(folder: Path) -> float:
         return 0.0
 
 
-def _bytes(folder: Path) -> int:
+def folder_bytes(folder: Path) -> int:
+    """The bytes of every file under `folder` (0 when it does not exist)."""
     total = 0
     for root, _, files in os.walk(folder):
         for name in files:
