@@ -1,11 +1,13 @@
 """English and German: every text a visitor can read is translated, and the UI edge answers in the visitor's language.
 
-When a test here fails it lists the English texts to add to ui/i18n.py's GERMAN (a text, or a template with {holes}).
+When a test here fails it lists the English texts to add to ui/locales/<language>.json (a text, or a template with
+{holes}; a library message by its template, as raised).
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import itertools
 from pathlib import Path
 
@@ -15,12 +17,17 @@ import pytest
 from gradio.context import LocalContext
 
 import transfer
+from transfer.render import confusion_image
 from ui import i18n
 from ui.common import model_choices
+from ui.i18n import engine
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_TEXT = {"help", "description"}  # argparse's words for the command line, not the page
-MESSAGE_CALLS = {"Info", "Warning", "Success", "Error", "InputError", "TransferError", "ModelUnavailableError"}
+PROGRAMMER_ERRORS = {"RuntimeError", "TypeError"}  # for whoever changes the code, never shown to a visitor
+#: Calls whose first argument is a library message's template: found in the catalog as it is, then filled.
+TEMPLATE_CALLS = {"InputError", "TransferError", "ModelUnavailableError", "DatasetTooLarge", "Message"}
+MESSAGE_CALLS = {"Info", "Warning", "Success", "Error", *TEMPLATE_CALLS}
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +42,7 @@ def test_every_visible_text_of_the_app_is_translated(app, language):
     texts = list(i18n.static_keys(app))
     assert len(texts) > 80, f"only {len(texts)} visitor-visible texts found: is localize() still applied?"
     missing = i18n.untranslated(app, language)
-    assert not missing, f"Add these texts to ui/i18n.py's catalog for {language!r}:\n" + "\n".join(missing)
+    assert not missing, f"Add these texts to ui/locales/{language}.json:\n" + "\n".join(missing)
 
 
 def test_german_of_the_page_is_plain_text_for_the_browser(app):
@@ -47,13 +54,13 @@ def test_german_of_the_page_is_plain_text_for_the_browser(app):
     assert german["Classify"] == "Klassifizieren"
 
 
-def test_each_english_text_is_in_a_catalog_once():
-    """A dict literal keeps the last of two equal keys without a word: with several people adding texts, say so."""
-    tree = ast.parse((ROOT / "ui" / "i18n.py").read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Dict):
-            keys = [ast.literal_eval(key) for key in node.value.keys]
-            assert len(keys) == len(set(keys)), f"{node.target.id}: {[k for k in set(keys) if keys.count(k) > 1]}"
+def test_each_english_text_is_in_a_catalog_once(tmp_path):
+    """JSON keeps the last of two equal keys without a word: with several people adding texts, the loader says so."""
+    assert sorted(i18n.CATALOGS) == sorted(path.stem for path in engine.LOCALES.glob("*.json"))
+    twice = tmp_path / "xx.json"
+    twice.write_text('{"texts": {"Classify": "A", "Classify": "B"}, "parts": {}}')
+    with pytest.raises(ValueError, match="Classify"):
+        engine.load_catalog(twice)
 
 
 def _variants(node: ast.AST, holes: itertools.count) -> list[str]:
@@ -80,8 +87,8 @@ def _choices(node: ast.AST) -> list[str]:
 
 
 def _messages(path: Path, everything: bool):
-    """(line, text) of the texts in a module the visitor may read: messages passed to errors and gr.Info & co.;
-    with `everything`, every string of two or more words except docstrings."""
+    """(line, text, is_template) of the texts in a module the visitor may read: messages passed to errors and
+    gr.Info & co.; with `everything`, every string of two or more words except docstrings."""
     tree = ast.parse(path.read_text())
     docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                   if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and node.body
@@ -89,36 +96,42 @@ def _messages(path: Path, everything: bool):
     inner = {id(child) for node in ast.walk(tree) if isinstance(node, (ast.JoinedStr, ast.BinOp, ast.IfExp))
              for child in ast.iter_child_nodes(node)}
     inner |= {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.keyword) and node.arg in CLI_TEXT}
+    inner |= {id(arg) for node in ast.walk(tree) if isinstance(node, ast.Call)
+              and getattr(node.func, "id", None) in PROGRAMMER_ERRORS for arg in node.args}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and not everything:
             name = getattr(node.func, "id", getattr(node.func, "attr", ""))
             if name in MESSAGE_CALLS and node.args:
                 for text in _variants(node.args[0], itertools.count()):
-                    yield node.lineno, text
+                    yield node.lineno, text, name in TEMPLATE_CALLS
         elif everything and isinstance(node, (ast.Constant, ast.JoinedStr, ast.BinOp, ast.IfExp)) \
                 and id(node) not in inner and id(node) not in docstrings:
             for text in _variants(node, itertools.count()):
                 if len(i18n.LETTERS.findall(text)) >= 2 and " " in text:
-                    yield node.lineno, text
+                    yield node.lineno, text, False
 
 
 @pytest.mark.parametrize("language", sorted(i18n.CATALOGS))
 def test_every_message_in_the_source_is_translated(language):
-    """Library errors the app shows, and every phrase app.py and the tab modules write, found by reading the source."""
+    """Library errors the app shows (by their templates: the catalog must have each as it is raised), and every
+    phrase app.py and the tab modules write, found by reading the source."""
     names = set(transfer.imagenet_labels())
     sources = [(path, False) for path in sorted((ROOT / "transfer").glob("*.py")) if path.name != "cli.py"]
-    sources += [(path, True) for path in [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py"))] if path.name != "i18n.py"]
+    sources += [(path, True) for path in [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py"))]]
     found, missing = 0, []
     for path, everything in sources:
-        for line, text in _messages(path, everything):
-            if text.strip() in names:  # ImageNet class names are data
+        for line, text, is_template in _messages(path, everything):
+            if text.strip() in names or not text.strip():  # ImageNet class names are data
                 continue
             found += 1
-            if i18n.lookup(text, language) is None and i18n.lookup_part(text, language) is None:
+            if is_template:
+                if i18n.template(text, language) is None:
+                    missing.append(f"{path.relative_to(ROOT)}:{line}: template {text!r}")
+            elif i18n.lookup(text, language) is None and i18n.lookup_part(text, language) is None:
                 missing.append(f"{path.relative_to(ROOT)}:{line}: {text!r}")
     assert found > 100, f"only {found} messages found in the source"
-    assert not missing, f"Add these (a text, or a template with {{holes}}) to ui/i18n.py's catalog for " \
-        f"{language!r}:\n" + "\n".join(missing)
+    assert not missing, f"Add these (a text, or a template with {{holes}}) to ui/locales/{language}.json:\n" + \
+        "\n".join(missing)
 
 
 def test_templates_fill_numbers_names_and_nested_messages_in_german():
@@ -156,6 +169,16 @@ def test_the_request_says_which_language_the_page_shows(request_, language):
     assert i18n.request_language(request_) == language
 
 
+@contextlib.contextmanager
+def _requested_by(request: gr.Request):
+    """Run as Gradio runs an event of `request`."""
+    token = LocalContext.request.set(request)
+    try:
+        yield
+    finally:
+        LocalContext.request.reset(token)
+
+
 def _handler(app: gr.Blocks, api_name: str):
     return next(block_fn for block_fn in app.fns.values() if block_fn.api_name == api_name).fn
 
@@ -165,12 +188,9 @@ def _handler(app: gr.Blocks, api_name: str):
     ("en-US", "No image given: upload a photo"),
 ])
 def test_a_library_error_reaches_the_visitor_in_their_language(app, accept, message):
-    token = LocalContext.request.set(gr.Request(headers={"accept-language": accept}))
-    try:
+    with _requested_by(gr.Request(headers={"accept-language": accept})):
         with pytest.raises(gr.Error) as error:
             _handler(app, "classify")(None, transfer.DEFAULT_MODEL, None)
-    finally:
-        LocalContext.request.reset(token)
     assert error.value.message.startswith(message)
 
 
