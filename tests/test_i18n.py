@@ -17,7 +17,9 @@ import pytest
 from gradio.context import LocalContext
 
 import transfer
-from transfer.render import confusion_image
+from transfer.checks import check_float
+from transfer.render import CONFUSION_WORDS, confusion_image
+from transfer.targets import resolve_target
 from ui import i18n
 from ui.common import model_choices
 from ui.i18n import engine
@@ -218,3 +220,48 @@ def test_handler_results_are_translated_by_the_component_they_go_to(app):
     assert kept is session
     assert ("EfficientNet-Lite0 (4,7 Mio. Parameter, 224 px)", "tf_efficientnet_lite0") in choices["choices"]
     assert i18n.translate_result(result, outputs, "en") is result
+
+
+HOSTILE = "<img src=x>"  # a class, file or target name a visitor chose: Gradio renders a gr.Error's message as HTML
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_library_message_is_translated_by_its_template_then_filled_with_escaped_values(language):
+    error = transfer.InputError("Class '{name}' has {count} photos; the limit is {limit} per class: for more, upload a "
+                                ".zip of class folders.", name=HOSTILE, count=12, limit="2.5")
+    shown = i18n.message_text(error, language)
+    assert "&lt;img src=x&gt;" in shown and "<" not in shown
+    assert shown.startswith("Die Klasse" if language == "de" else "Class")
+    assert ("2,5 pro Klasse" if language == "de" else "2.5 per class") in shown  # numbers in the visitor's form
+    assert str(error) == "Class '<img src=x>' has 12 photos; the limit is 2.5 per class: for more, upload a .zip of " \
+        "class folders."  # the CLI and API still read the plain English text
+
+
+def test_nested_messages_and_listings_are_translated_in_their_places():
+    with pytest.raises(transfer.InputError) as error:
+        resolve_target(transfer.imagenet_labels(), "tabbi")
+    assert str(error.value) == "Unknown target class 'tabbi'. Did you mean: 'tabby', 'taxi'?"
+    assert i18n.message_text(error.value, "de") == "Unbekannte Zielklasse 'tabbi'. Meinten Sie: 'tabby', 'taxi'?"
+    with pytest.raises(transfer.InputError) as error:
+        check_float("learning rate", 2, 1e-5, 0.5)
+    assert i18n.message_text(error.value, "de") == \
+        "Der Wert „Lernrate“ muss eine Zahl von 1e-05 bis höchstens 0,5 sein, nicht 2."
+    listing = transfer.Message(" after leaving out {what}", what=transfer.Listing(
+        [transfer.Message("{count} exact duplicate(s)", count=2), "x.jpg"], "and"))
+    assert i18n.message_text(listing, "de") == " nach dem Weglassen von 2 exakte(s) Duplikat(e) und x.jpg"
+
+
+def test_a_visitor_value_in_a_library_error_reaches_the_page_as_text(app):
+    with _requested_by(gr.Request(headers={"accept-language": "de-DE"})), pytest.raises(gr.Error) as error:
+        list(_handler(app, "ideal")(HOSTILE, "natural", 1, 0.0, 0.05, 0, transfer.DEFAULT_MODEL, None))
+    assert error.value.message.startswith("Unbekannte Zielklasse '&lt;img src=x&gt;'.")
+
+
+def test_the_words_drawn_into_the_confusion_matrix_follow_the_visitor(app):
+    assert all(i18n.template(text, "de") for text in CONFUSION_WORDS)
+    pictures = {}
+    for accept in ("en-US", "de-DE"):
+        with _requested_by(gr.Request(headers={"accept-language": accept})):
+            pictures[accept] = i18n.confusion_image(["cats", "dogs"], [[3, 1], [0, 4]]).tobytes()
+    assert pictures["en-US"] == confusion_image(["cats", "dogs"], [[3, 1], [0, 4]]).tobytes()
+    assert pictures["de-DE"] != pictures["en-US"]

@@ -14,8 +14,8 @@ def check_int(name: str, value, low: int, high: int) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InputError("{name} must be a whole number from {low} to {high}, got {value}.", name=Message(name), low=low,
-                         high=high, value=repr(value))
+        raise InputError("{name} must be a whole number from {low} to {high}, got {value}.", name=Message(name),
+                         low=low, high=high, value=repr(value))
     return value
 
 

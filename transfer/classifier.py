@@ -87,8 +87,8 @@ class Preprocessing:
             values = data[key]
             if (not isinstance(values, (list, tuple)) or len(values) != 3 or not all(map(_is_number, values))
                     or (key == "std" and not all(value > 0 for value in values))):
-                raise InputError("preprocessing {key} must be 3 numbers (one per RGB channel{above}), got {value}.", key=key,
-                                 above=Message(", each above 0" if key == "std" else ""), value=repr(values))
+                raise InputError("preprocessing {key} must be 3 numbers (one per RGB channel{above}), got {value}.",
+                                 key=key, above=Message(", each above 0" if key == "std" else ""), value=repr(values))
         return cls(size, float(crop), interpolation, tuple(map(float, data["mean"])), tuple(map(float, data["std"])))
 
 

@@ -180,8 +180,8 @@ def open_dataset(source: str | os.PathLike, task: str = DEFAULT_TASK, per_class:
     if path.is_file():
         raise InputError("{name} is not a zip file: give a .zip of class folders, or a folder.", name=path.name)
     if not path.is_dir():
-        raise InputError("Dataset not found at '{path}'. Give an existing folder or .zip (or ask for the Oxford-IIIT Pet "
-                         "download, about {megabytes} MB).", path=path, megabytes=PETS_DOWNLOAD_MB)
+        raise InputError("Dataset not found at '{path}'. Give an existing folder or .zip (or ask for the Oxford-IIIT "
+                         "Pet download, about {megabytes} MB).", path=path, megabytes=PETS_DOWNLOAD_MB)
     pets_root = find_pets_root(path)
     if pets_root is not None:
         return _pets_splits(pets_root, task, per_class, val_fraction, seed, deadline)
@@ -252,8 +252,8 @@ def _folder_splits(folder: Path, kind: str, per_class: int | None, val_fraction:
     empty = [c for i, c in enumerate(images.classes) if counts[i] == 0]
     classes = [c for i, c in enumerate(images.classes) if counts[i] > 0]
     if len(classes) < 2:
-        raise InputError("Found {count} class folder(s) with images in '{folder}': a classifier needs at least 2 classes, "
-                         "each a sub-folder of JPEG/PNG/WebP images.", count=len(classes), folder=folder.name)
+        raise InputError("Found {count} class folder(s) with images in '{folder}': a classifier needs at least 2 "
+                         "classes, each a sub-folder of JPEG/PNG/WebP images.", count=len(classes), folder=folder.name)
     if len(classes) > MAX_CLASSES:
         raise InputError("Found {count} classes; the limit is {limit}.", count=len(classes), limit=MAX_CLASSES)
     index = {images.classes.index(c): i for i, c in enumerate(classes)}
@@ -286,8 +286,8 @@ def dataset_from_files(classes: ClassFiles, per_class: int | None = None, val_fr
     if repeated:
         raise InputError("Two classes are named '{name}': give each class its own name.", name=repeated[0])
     if len(names) < 2:
-        raise InputError(f"A classifier needs at least 2 classes; there {'is' if len(names) == 1 else 'are'} {{count}}: "
-                         "add another class with its photos.", count=len(names))
+        raise InputError(f"A classifier needs at least 2 classes; there {'is' if len(names) == 1 else 'are'} "
+                         "{count}: add another class with its photos.", count=len(names))
     if len(names) > MAX_CLASSES:
         raise InputError("{count} classes; the limit is {limit}.", count=len(names), limit=MAX_CLASSES)
     for name, (_, paths) in zip(names, pairs):
@@ -300,8 +300,8 @@ def dataset_from_files(classes: ClassFiles, per_class: int | None = None, val_fr
         need = Message("Each class needs at least {least} photos ({enough} or more works much better): {short}.",
                        least=MIN_PER_CLASS, enough=ENOUGH_PER_CLASS, short=Listing(short))
         if duplicates:
-            raise InputError("{count} photo(s) were given more than once and count once. {need}",
-                             count=len(duplicates), need=need)
+            raise InputError("{count} photo(s) were given more than once and count once. {need}", count=len(duplicates),
+                             need=need)
         raise InputError(need.template, **need.values)
     _check_count(sum(len(paths) for paths in files.values()))
     if workdir is not None:
@@ -327,8 +327,8 @@ def dataset_from_files(classes: ClassFiles, per_class: int | None = None, val_fr
 def check_class_size(name: str, photos: int) -> None:
     """Refuse a class given more than MAX_PHOTOS_PER_CLASS photos, before any of them is looked at."""
     if photos > MAX_PHOTOS_PER_CLASS:
-        raise InputError("Class '{name}' has {count} photos; the limit is {limit} per class: for more, upload a .zip of "
-                         "class folders.", name=name, count=photos, limit=MAX_PHOTOS_PER_CLASS)
+        raise InputError("Class '{name}' has {count} photos; the limit is {limit} per class: for more, upload a .zip "
+                         "of class folders.", name=name, count=photos, limit=MAX_PHOTOS_PER_CLASS)
 
 
 def _distinct_files(files: dict[str, list[Path]], max_bytes: int,
@@ -389,8 +389,8 @@ def _class_name(name: object) -> str:
         raise InputError("The class name '{name}...' is longer than {limit} characters: use a shorter one.",
                          name=text[:MAX_CLASS_NAME], limit=MAX_CLASS_NAME)
     if not CLASS_NAME.fullmatch(text):
-        raise InputError("The class name '{name}' may use only letters, digits, spaces and - _ ' . ( ) &, and must start "
-                         "with a letter or digit.", name=text)
+        raise InputError("The class name '{name}' may use only letters, digits, spaces and - _ ' . ( ) &, and must "
+                         "start with a letter or digit.", name=text)
     return text
 
 
@@ -407,9 +407,10 @@ def _checked_splits(root: Path, classes: list[str], samples: list[Sample], names
     counts = Counter(y for _, y in unique)
     small = [f"{classes[y]} ({counts[y]})" for y in range(len(classes)) if counts[y] < MIN_PER_CLASS]
     if small:
-        left_out = ([Message("{count} file(s) that are not a readable image ({files}{more})", count=len(skipped),
-                             files=Listing(skipped[:3]), more=", ..." if len(skipped) > 3 else "")] if skipped else []) \
-            + ([Message("{count} exact duplicate(s)", count=len(duplicates))] if duplicates else [])
+        unreadable = Message("{count} file(s) that are not a readable image ({files}{more})", count=len(skipped),
+                             files=Listing(skipped[:3]), more=", ..." if len(skipped) > 3 else "")
+        left_out = ([unreadable] if skipped else []) + \
+            ([Message("{count} exact duplicate(s)", count=len(duplicates))] if duplicates else [])
         because = Message(" after leaving out {what}", what=Listing(left_out, "and")) if left_out else ""
         raise InputError("Class(es) {classes} have fewer than {least} images{because}: add at least {least} per class "
                          "({enough} or more works much better).", classes=Listing(small), least=MIN_PER_CLASS,
@@ -535,8 +536,8 @@ def _extract_zip(archive: Path, target: Path, max_bytes: int, deadline: Deadline
                 deadline.check()
                 destination = (root / entry.filename).resolve()
                 if not destination.is_relative_to(root):
-                    raise InputError("{archive}: entry '{entry}' points outside the archive folder.", archive=archive.name,
-                                     entry=entry.filename)
+                    raise InputError("{archive}: entry '{entry}' points outside the archive folder.",
+                                     archive=archive.name, entry=entry.filename)
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(entry) as source, open(destination, "wb") as sink:
                     _copy_limited(source, sink, entry.file_size, archive.name, entry.filename)
@@ -563,8 +564,8 @@ def _checked_members(zf: zipfile.ZipFile, name: str, archive_bytes: int, max_byt
         raw = info.filename.replace("\\", "/")
         path = PurePosixPath(raw)
         if raw.startswith("/") or (path.parts and ":" in path.parts[0]):
-            raise InputError("{archive}: entry '{entry}' has an absolute path; zip the class folders only.", archive=name,
-                             entry=info.filename)
+            raise InputError("{archive}: entry '{entry}' has an absolute path; zip the class folders only.",
+                             archive=name, entry=info.filename)
         if ".." in path.parts:
             raise InputError("{archive}: entry '{entry}' tries to leave the archive folder ('..').", archive=name,
                              entry=info.filename)
@@ -573,16 +574,17 @@ def _checked_members(zf: zipfile.ZipFile, name: str, archive_bytes: int, max_byt
                              entry=info.filename)
         if info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
             ratio = info.file_size // max(info.compress_size, 1)
-            raise InputError("{archive}: entry '{entry}' is compressed {ratio} times (the limit is {limit}): refused as a "
-                             "possible zip bomb.", archive=name, entry=info.filename, ratio=ratio, limit=MAX_ZIP_RATIO)
+            raise InputError("{archive}: entry '{entry}' is compressed {ratio} times (the limit is {limit}): refused "
+                             "as a possible zip bomb.", archive=name, entry=info.filename, ratio=ratio,
+                             limit=MAX_ZIP_RATIO)
         total += info.file_size
         if total > max_bytes:
             raise DatasetTooLarge("{name} would unpack to more than {limit} MB, the limit here: use fewer or smaller "
                                   "images (JPEG, not BMP), or give a folder instead.", name=name,
                                   limit=f"{max_bytes / 2**20:.0f}")
         if total > MAX_ZIP_RATIO * archive_bytes:
-            raise InputError("{name} unpacks to over {limit} times its own size: refused as a possible zip bomb.", name=name,
-                             limit=MAX_ZIP_RATIO)
+            raise InputError("{name} unpacks to over {limit} times its own size: refused as a possible zip bomb.",
+                             name=name, limit=MAX_ZIP_RATIO)
         if not info.is_dir() and _is_image_name(path.name) and "__MACOSX" not in path.parts:
             members.append(info)
     if not members:
@@ -614,7 +616,7 @@ def _download_pets(path: Path) -> Path:
         path.mkdir(parents=True, exist_ok=True)
         OxfordIIITPet(path, split="trainval", download=True)
     except (OSError, RuntimeError) as error:
-        raise InputError("Downloading Oxford-IIIT Pet failed ({reason}). Check the connection and free disk space (about "
-                         "{megabytes} MB needed), then try again.", reason=error,
+        raise InputError("Downloading Oxford-IIIT Pet failed ({reason}). Check the connection and free disk space "
+                         "(about {megabytes} MB needed), then try again.", reason=error,
                          megabytes=2 * PETS_DOWNLOAD_MB) from None
     return path

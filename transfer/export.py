@@ -171,8 +171,8 @@ def _load_version_1(folder: Path, config: dict) -> Classifier:
     path = folder / CONFIG_FILE
     if config.get("format_version") != 1:
         raise ModelUnavailableError("'{folder}' uses format version {version}; this version of Transfer Lab reads "
-                                    "versions 1 and {supported}.", folder=folder,
-                                    version=config.get("format_version"), supported=FORMAT_VERSION)
+                                    "versions 1 and {supported}.", folder=folder, version=config.get("format_version"),
+                                    supported=FORMAT_VERSION)
     labels = _check_labels(config.get("labels"), path, "labels")
     architecture = _check_architecture(config.get("architecture"), path)
     preprocessing = _preprocessing(config.get("preprocessing"), path)

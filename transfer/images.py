@@ -119,15 +119,15 @@ def _readable(name: str, max_pixels: int) -> Iterator[None]:
 def _check_size(image: Image.Image, max_pixels: int) -> Image.Image:
     width, height = image.size
     if width * height > max_pixels:
-        raise InputError("Image is {width}x{height} = {megapixels} megapixels; the limit is {limit} megapixels. Resize it "
-                         "and try again.", width=width, height=height, megapixels=f"{width * height / 1e6:.0f}",
+        raise InputError("Image is {width}x{height} = {megapixels} megapixels; the limit is {limit} megapixels. Resize "
+                         "it and try again.", width=width, height=height, megapixels=f"{width * height / 1e6:.0f}",
                          limit=f"{max_pixels / 1e6:.0f}")
     if width < 1 or height < 1:
         raise InputError("Image has no pixels.")
     if decoded_bytes(image) > MAX_DECODED_BYTES:
-        raise InputError("Image is {width}x{height} pixels of mode {mode}: decoded it would take {size} MB; the limit is "
-                         "{limit} MB. Save it as an 8-bit RGB JPEG or PNG, or resize it, and try again.", width=width,
-                         height=height, mode=image.mode, size=f"{decoded_bytes(image) / 1e6:.0f}",
+        raise InputError("Image is {width}x{height} pixels of mode {mode}: decoded it would take {size} MB; the limit "
+                         "is {limit} MB. Save it as an 8-bit RGB JPEG or PNG, or resize it, and try again.",
+                         width=width, height=height, mode=image.mode, size=f"{decoded_bytes(image) / 1e6:.0f}",
                          limit=f"{MAX_DECODED_BYTES / 1e6:.0f}")
     return image
 

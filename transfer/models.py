@@ -211,16 +211,14 @@ def _load_embedded(entry: CatalogEntry) -> Classifier:
     network = timm.create_model(entry.name, pretrained=False)
     target = network.state_dict()
     if len(source) != len(target):
-        raise ModelUnavailableError(
-            "{model} has {count} tensors but {architecture} expects {expected}: the installed weights package does not "
-            "match this architecture.", model=entry.package, count=len(source), architecture=entry.name,
-            expected=len(target))
+        raise ModelUnavailableError("{model} has {count} tensors but {architecture} expects {expected}: the installed "
+                                    "weights package does not match this architecture.", model=entry.package,
+                                    count=len(source), architecture=entry.name, expected=len(target))
     mapped = {}
     for (source_key, tensor), (target_key, expected) in zip(source.items(), target.items()):
         if tensor.shape != expected.shape:
             raise ModelUnavailableError("Weight {name} {shape} does not fit {target} {expected}.", name=source_key,
-                                        shape=tuple(tensor.shape), target=target_key,
-                                        expected=tuple(expected.shape))
+                                        shape=tuple(tensor.shape), target=target_key, expected=tuple(expected.shape))
         mapped[target_key] = tensor
     network.load_state_dict(mapped)
     return _classifier_from_timm(entry.name, network, source="catalog")
@@ -238,20 +236,20 @@ def _load_from_hub(name: str) -> Classifier:
     fails within seconds when the Hub is out of reach."""
     if not is_model_name(name):
         known = Listing(offline_models())
-        raise ModelUnavailableError(
-            "Unknown model '{model}'. Use a timm model name such as 'resnet50.a1_in1k' (see "
-            "timm.list_models(pretrained=True)) or an offline model: {models}.", model=name[:100], models=known)
+        raise ModelUnavailableError("Unknown model '{model}'. Use a timm model name such as 'resnet50.a1_in1k' (see "
+                                    "timm.list_models(pretrained=True)) or an offline model: {models}.",
+                                    model=name[:100], models=known)
     repo_id = get_pretrained_cfg(name).hf_hub_id
     if not repo_id:
         raise ModelUnavailableError("'{model}' has no weights on the Hugging Face Hub, the only source this program "
                                     "downloads from: use another timm model or an offline model ({models}).",
                                     model=name, models=Listing(offline_models()))
     if not hub_offline_mode() and not reachable(HUB_HOST):
-        raise ModelUnavailableError(
-            "'{model}' needs its weights from the Hugging Face Hub, which cannot be reached from here: use an "
-            "offline model ({models}).", model=name, models=Listing(offline_models()),
-            operator="Connect this machine to the internet, or, if the weights were downloaded before, set "
-                     "HF_HUB_OFFLINE=1 to use the local cache.")
+        raise ModelUnavailableError("'{model}' needs its weights from the Hugging Face Hub, which cannot be reached "
+                                    "from here: use an offline model ({models}).", model=name,
+                                    models=Listing(offline_models()),
+                                    operator="Connect this machine to the internet, or, if the weights were "
+                                             "downloaded before, set HF_HUB_OFFLINE=1 to use the local cache.")
     _check_size(name, repo_id)
     folder = _hub_folder(repo_id)
     with _downloads_lock:
@@ -296,7 +294,8 @@ def _check_size(name: str, repo_id: str) -> None:
     try:
         files = model_info(repo, revision=revision or None, files_metadata=True, timeout=HUB_TIMEOUT).siblings or []
     except Exception as error:  # huggingface_hub raises many types (HTTP, timeout, missing repo)
-        raise ModelUnavailableError("Could not read the size of '{model}' on the Hugging Face Hub: {reason}", model=name,
+        raise ModelUnavailableError("Could not read the size of '{model}' on the Hugging Face Hub: {reason}",
+                                    model=name,
                                     reason=str(error).splitlines()[0] if str(error) else type(error).__name__) \
             from error
     size = max((file.size or 0 for file in files if file.rfilename == filename or (

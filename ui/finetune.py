@@ -17,7 +17,6 @@ from transfer.data import (DEFAULT_TASK, MAX_DATASET_BYTES, PETS_DOWNLOAD_MB, Da
 from transfer.evaluate import read_curves
 from transfer.onnx_export import MAX_CHECK_IMAGES, export_onnx
 from transfer.progress import TrainingProgress, drain
-from transfer.render import confusion_image
 from transfer import train as training
 from transfer.train import (DEFAULT_METHOD, METHODS, CurvePoint, EpochMetrics, Finished, FineTuneResult, TrainConfig,
                             data_size_curve)
@@ -28,6 +27,7 @@ from ui.clients import client_address
 from ui.common import (Run, Session, label_scores, model_choices, received_file, release_memory, session_model,
                        user_errors)
 from ui.hardware import LIMITS, on_gpu
+from ui.i18n import confusion_image
 
 OWN, PETS, ZIP, DOWNLOAD = "own", "pets", "zip", "download"
 SOURCES = {

@@ -260,7 +260,8 @@ def refusal(scope: Scope, status: int, message: str, upload: bool) -> Response:
 
 def missing_hooks(demo: gr.Blocks) -> list[str]:
     """The private attributes this module uses that the installed Gradio lacks (none when the hooks still fit)."""
-    wanted = {"Blocks._queue": getattr(demo, "_queue", None), "Blocks.get_api_info": getattr(demo, "get_api_info", None),
+    wanted = {"Blocks._queue": getattr(demo, "_queue", None),
+              "Blocks.get_api_info": getattr(demo, "get_api_info", None),
               "LocalContext.request": getattr(LocalContext, "request", None),
               "LocalContext.blocks": getattr(LocalContext, "blocks", None)}
     queue = wanted["Blocks._queue"]

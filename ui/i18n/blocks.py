@@ -21,10 +21,12 @@ from dataclasses import dataclass
 
 import gradio as gr
 import pandas as pd
+from PIL import Image
 from gradio.blocks import Block
 from gradio.i18n import I18nData
 
 import transfer
+from transfer import render
 from ui import server
 from ui.i18n.engine import CATALOGS, LETTERS, SOURCE, lookup, message_text, translate
 
@@ -66,6 +68,12 @@ def request_language(request: gr.Request | None = None) -> str:
     wanted = cookies.get(COOKIE) or (getattr(request, "headers", None) or {}).get("accept-language", "")
     code = wanted.split(",")[0].split(";")[0].strip().split("-")[0].lower()
     return code if code in CATALOGS else SOURCE
+
+
+def confusion_image(classes: list[str], confusion: list[list[int]]) -> Image.Image:
+    """transfer.render.confusion_image with the words drawn into it in the visitor's language."""
+    language = request_language()
+    return render.confusion_image(classes, confusion, words=lambda text: translate(text, language))
 
 
 # --- Static texts: gr.I18n keys in the built Blocks ------------------------------------------------------------

@@ -49,7 +49,8 @@ def load_catalog(path: Path) -> dict[str, dict[str, str]]:
 
 
 #: Language code (as the browser's Settings offer it) -> {"texts": ..., "parts": ...}; "parts" only fill holes.
-CATALOGS: dict[str, dict[str, dict[str, str]]] = {path.stem: load_catalog(path) for path in sorted(LOCALES.glob("*.json"))}
+CATALOGS: dict[str, dict[str, dict[str, str]]] = {path.stem: load_catalog(path)
+                                                  for path in sorted(LOCALES.glob("*.json"))}
 
 
 @dataclass(frozen=True)
