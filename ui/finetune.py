@@ -187,7 +187,7 @@ def _open_data(source: str, dataset: str | None, datasets: dict[str, Path], task
         upload = received_file(archive) if source == ZIP else None
         space, full = sessions.room(session, address)
         if space <= 0:
-            raise transfer.InputError(full)
+            raise transfer.InputError(full.template, **full.values)
         limit = min(space, MAX_DATASET_BYTES)
         try:
             if source == OWN:
@@ -197,7 +197,7 @@ def _open_data(source: str, dataset: str | None, datasets: dict[str, Path], task
                                 seconds=seconds)
         except DatasetTooLarge:
             if limit < MAX_DATASET_BYTES:  # too large for the room left, not for the dataset limit
-                raise transfer.InputError(full) from None
+                raise transfer.InputError(full.template, **full.values) from None
             raise
     elif source == DOWNLOAD:  # always into the app's own cache folder, never a path typed in the browser
         gr.Info(f"Downloading Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB): this takes several minutes.")
