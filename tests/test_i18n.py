@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import itertools
+import pickle
 from pathlib import Path
 
 import gradio as gr
@@ -265,3 +266,13 @@ def test_the_words_drawn_into_the_confusion_matrix_follow_the_visitor(app):
             pictures[accept] = i18n.confusion_image(["cats", "dogs"], [[3, 1], [0, 4]]).tobytes()
     assert pictures["en-US"] == confusion_image(["cats", "dogs"], [[3, 1], [0, 4]]).tobytes()
     assert pictures["de-DE"] != pictures["en-US"]
+
+
+def test_a_library_error_keeps_its_template_and_values_when_pickled():
+    """A ZeroGPU worker or a training process sends errors back pickled: they must still translate."""
+    error = transfer.ModelUnavailableError("{path}: {reason}", operator="advice", path=Path("/x"), reason=OSError(
+        "disk <full>"))
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is transfer.ModelUnavailableError and back.operator == "advice"
+    assert (back.template, str(back)) == ("{path}: {reason}", "/x: disk <full>")
+    assert i18n.message_text(back, "de") == "/x: disk &lt;full&gt;"

@@ -39,6 +39,11 @@ class TransferError(Exception):
         super().__init__(str(self.message))
         self.operator = operator
 
+    def __reduce__(self):
+        """Pickled with its template and values (a ZeroGPU worker or a training process sends it back), every value
+        that is data as its text."""
+        return _rebuilt, (type(self), self.template, self.operator, _as_text(self.values))
+
     @property
     def template(self) -> str:
         return self.message.template
@@ -70,3 +75,18 @@ class Listing:
 
     def __repr__(self) -> str:
         return f"Listing({self.items!r}, {self.conjunction!r})"
+
+
+def _as_text(value: object) -> object:
+    """`value` with its data (numbers, paths, exceptions) as text and its messages and listings kept: picklable."""
+    if isinstance(value, dict):
+        return {name: _as_text(item) for name, item in value.items()}
+    if isinstance(value, Message):
+        return Message(value.template, **_as_text(value.values))
+    if isinstance(value, Listing):
+        return Listing([_as_text(item) for item in value.items], value.conjunction)
+    return str(value)
+
+
+def _rebuilt(kind: type[TransferError], template: str, operator: str | None, values: dict) -> TransferError:
+    return kind(template, operator, **values)
