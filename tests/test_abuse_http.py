@@ -86,6 +86,17 @@ def upload_folder_mb() -> float:
 
 def test_the_hooks_were_read_in_the_installed_gradio():
     assert gradio.__version__ == server.TESTED_GRADIO, "Gradio changed: check ui/server.py's hooks, then update it"
+    with gradio.Blocks() as demo:
+        gradio.Markdown("a block")
+    demo.queue()
+    assert server.missing_hooks(demo) == [], "Gradio changed its private API: update ui/server.py's hooks"
+
+
+def test_a_name_the_visitor_chose_comes_back_in_an_error_as_text(app_url):
+    """Gradio shows a gr.Error's message as HTML: a name in it must arrive escaped, not as markup."""
+    ok, error = raw_http.call(app_url, "ideal", ["<img src=x>", "natural", 1, 0.0, 0.05, 0, transfer.DEFAULT_MODEL])
+    assert not ok
+    assert "Unknown target class '&lt;img src=x&gt;'." in error and "<img" not in error
 
 
 @pytest.mark.parametrize("peer, forwarded, hops, client", [

@@ -1,12 +1,15 @@
 """English and German: every text a visitor can read is translated, and the UI edge answers in the visitor's language.
 
-When a test here fails it lists the English texts to add to ui/i18n.py's GERMAN (a text, or a template with {holes}).
+When a test here fails it lists the English texts to add to ui/locales/<language>.json (a text, or a template with
+{holes}; a library message by its template, as raised).
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import itertools
+import pickle
 from pathlib import Path
 
 import gradio as gr
@@ -15,12 +18,19 @@ import pytest
 from gradio.context import LocalContext
 
 import transfer
+from transfer.checks import check_float
+from transfer.render import CONFUSION_WORDS, confusion_image
+from transfer.targets import resolve_target
 from ui import i18n
 from ui.common import model_choices
+from ui.i18n import engine
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_TEXT = {"help", "description"}  # argparse's words for the command line, not the page
-MESSAGE_CALLS = {"Info", "Warning", "Success", "Error", "InputError", "TransferError", "ModelUnavailableError"}
+PROGRAMMER_ERRORS = {"RuntimeError", "TypeError"}  # for whoever changes the code, never shown to a visitor
+#: Calls whose first argument is a library message's template: found in the catalog as it is, then filled.
+TEMPLATE_CALLS = {"InputError", "TransferError", "ModelUnavailableError", "DatasetTooLarge", "Message"}
+MESSAGE_CALLS = {"Info", "Warning", "Success", "Error", *TEMPLATE_CALLS}
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +45,7 @@ def test_every_visible_text_of_the_app_is_translated(app, language):
     texts = list(i18n.static_keys(app))
     assert len(texts) > 80, f"only {len(texts)} visitor-visible texts found: is localize() still applied?"
     missing = i18n.untranslated(app, language)
-    assert not missing, f"Add these texts to ui/i18n.py's catalog for {language!r}:\n" + "\n".join(missing)
+    assert not missing, f"Add these texts to ui/locales/{language}.json:\n" + "\n".join(missing)
 
 
 def test_german_of_the_page_is_plain_text_for_the_browser(app):
@@ -47,13 +57,13 @@ def test_german_of_the_page_is_plain_text_for_the_browser(app):
     assert german["Classify"] == "Klassifizieren"
 
 
-def test_each_english_text_is_in_a_catalog_once():
-    """A dict literal keeps the last of two equal keys without a word: with several people adding texts, say so."""
-    tree = ast.parse((ROOT / "ui" / "i18n.py").read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Dict):
-            keys = [ast.literal_eval(key) for key in node.value.keys]
-            assert len(keys) == len(set(keys)), f"{node.target.id}: {[k for k in set(keys) if keys.count(k) > 1]}"
+def test_each_english_text_is_in_a_catalog_once(tmp_path):
+    """JSON keeps the last of two equal keys without a word: with several people adding texts, the loader says so."""
+    assert sorted(i18n.CATALOGS) == sorted(path.stem for path in engine.LOCALES.glob("*.json"))
+    twice = tmp_path / "xx.json"
+    twice.write_text('{"texts": {"Classify": "A", "Classify": "B"}, "parts": {}}')
+    with pytest.raises(ValueError, match="Classify"):
+        engine.load_catalog(twice)
 
 
 def _variants(node: ast.AST, holes: itertools.count) -> list[str]:
@@ -80,8 +90,8 @@ def _choices(node: ast.AST) -> list[str]:
 
 
 def _messages(path: Path, everything: bool):
-    """(line, text) of the texts in a module the visitor may read: messages passed to errors and gr.Info & co.;
-    with `everything`, every string of two or more words except docstrings."""
+    """(line, text, is_template) of the texts in a module the visitor may read: messages passed to errors and
+    gr.Info & co.; with `everything`, every string of two or more words except docstrings."""
     tree = ast.parse(path.read_text())
     docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                   if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and node.body
@@ -89,36 +99,42 @@ def _messages(path: Path, everything: bool):
     inner = {id(child) for node in ast.walk(tree) if isinstance(node, (ast.JoinedStr, ast.BinOp, ast.IfExp))
              for child in ast.iter_child_nodes(node)}
     inner |= {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.keyword) and node.arg in CLI_TEXT}
+    inner |= {id(arg) for node in ast.walk(tree) if isinstance(node, ast.Call)
+              and getattr(node.func, "id", None) in PROGRAMMER_ERRORS for arg in node.args}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and not everything:
             name = getattr(node.func, "id", getattr(node.func, "attr", ""))
             if name in MESSAGE_CALLS and node.args:
                 for text in _variants(node.args[0], itertools.count()):
-                    yield node.lineno, text
+                    yield node.lineno, text, name in TEMPLATE_CALLS
         elif everything and isinstance(node, (ast.Constant, ast.JoinedStr, ast.BinOp, ast.IfExp)) \
                 and id(node) not in inner and id(node) not in docstrings:
             for text in _variants(node, itertools.count()):
                 if len(i18n.LETTERS.findall(text)) >= 2 and " " in text:
-                    yield node.lineno, text
+                    yield node.lineno, text, False
 
 
 @pytest.mark.parametrize("language", sorted(i18n.CATALOGS))
 def test_every_message_in_the_source_is_translated(language):
-    """Library errors the app shows, and every phrase app.py and the tab modules write, found by reading the source."""
+    """Library errors the app shows (by their templates: the catalog must have each as it is raised), and every
+    phrase app.py and the tab modules write, found by reading the source."""
     names = set(transfer.imagenet_labels())
     sources = [(path, False) for path in sorted((ROOT / "transfer").glob("*.py")) if path.name != "cli.py"]
-    sources += [(path, True) for path in [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py"))] if path.name != "i18n.py"]
+    sources += [(path, True) for path in [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py"))]]
     found, missing = 0, []
     for path, everything in sources:
-        for line, text in _messages(path, everything):
-            if text.strip() in names:  # ImageNet class names are data
+        for line, text, is_template in _messages(path, everything):
+            if text.strip() in names or not text.strip():  # ImageNet class names are data
                 continue
             found += 1
-            if i18n.lookup(text, language) is None and i18n.lookup_part(text, language) is None:
+            if is_template:
+                if i18n.template(text, language) is None:
+                    missing.append(f"{path.relative_to(ROOT)}:{line}: template {text!r}")
+            elif i18n.lookup(text, language) is None and i18n.lookup_part(text, language) is None:
                 missing.append(f"{path.relative_to(ROOT)}:{line}: {text!r}")
     assert found > 100, f"only {found} messages found in the source"
-    assert not missing, f"Add these (a text, or a template with {{holes}}) to ui/i18n.py's catalog for " \
-        f"{language!r}:\n" + "\n".join(missing)
+    assert not missing, f"Add these (a text, or a template with {{holes}}) to ui/locales/{language}.json:\n" + \
+        "\n".join(missing)
 
 
 def test_templates_fill_numbers_names_and_nested_messages_in_german():
@@ -156,6 +172,16 @@ def test_the_request_says_which_language_the_page_shows(request_, language):
     assert i18n.request_language(request_) == language
 
 
+@contextlib.contextmanager
+def _requested_by(request: gr.Request):
+    """Run as Gradio runs an event of `request`."""
+    token = LocalContext.request.set(request)
+    try:
+        yield
+    finally:
+        LocalContext.request.reset(token)
+
+
 def _handler(app: gr.Blocks, api_name: str):
     return next(block_fn for block_fn in app.fns.values() if block_fn.api_name == api_name).fn
 
@@ -165,12 +191,9 @@ def _handler(app: gr.Blocks, api_name: str):
     ("en-US", "No image given: upload a photo"),
 ])
 def test_a_library_error_reaches_the_visitor_in_their_language(app, accept, message):
-    token = LocalContext.request.set(gr.Request(headers={"accept-language": accept}))
-    try:
+    with _requested_by(gr.Request(headers={"accept-language": accept})):
         with pytest.raises(gr.Error) as error:
             _handler(app, "classify")(None, transfer.DEFAULT_MODEL, None)
-    finally:
-        LocalContext.request.reset(token)
     assert error.value.message.startswith(message)
 
 
@@ -198,3 +221,58 @@ def test_handler_results_are_translated_by_the_component_they_go_to(app):
     assert kept is session
     assert ("EfficientNet-Lite0 (4,7 Mio. Parameter, 224 px)", "tf_efficientnet_lite0") in choices["choices"]
     assert i18n.translate_result(result, outputs, "en") is result
+
+
+HOSTILE = "<img src=x>"  # a class, file or target name a visitor chose: Gradio renders a gr.Error's message as HTML
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_library_message_is_translated_by_its_template_then_filled_with_escaped_values(language):
+    error = transfer.InputError("Class '{name}' has {count} photos; the limit is {limit} per class: for more, upload a "
+                                ".zip of class folders.", name=HOSTILE, count=12, limit="2.5")
+    shown = i18n.message_text(error, language)
+    assert "&lt;img src=x&gt;" in shown and "<" not in shown
+    assert shown.startswith("Die Klasse" if language == "de" else "Class")
+    assert ("2,5 pro Klasse" if language == "de" else "2.5 per class") in shown  # numbers in the visitor's form
+    assert str(error) == "Class '<img src=x>' has 12 photos; the limit is 2.5 per class: for more, upload a .zip of " \
+        "class folders."  # the CLI and API still read the plain English text
+
+
+def test_nested_messages_and_listings_are_translated_in_their_places():
+    with pytest.raises(transfer.InputError) as error:
+        resolve_target(transfer.imagenet_labels(), "tabbi")
+    assert str(error.value) == "Unknown target class 'tabbi'. Did you mean: 'tabby', 'taxi'?"
+    assert i18n.message_text(error.value, "de") == "Unbekannte Zielklasse 'tabbi'. Meinten Sie: 'tabby', 'taxi'?"
+    with pytest.raises(transfer.InputError) as error:
+        check_float("learning rate", 2, 1e-5, 0.5)
+    assert i18n.message_text(error.value, "de") == \
+        "Der Wert „Lernrate“ muss eine Zahl von 1e-05 bis höchstens 0,5 sein, nicht 2."
+    listing = transfer.Message(" after leaving out {what}", what=transfer.Listing(
+        [transfer.Message("{count} exact duplicate(s)", count=2), "x.jpg"], "and"))
+    assert i18n.message_text(listing, "de") == " nach dem Weglassen von 2 exakte(s) Duplikat(e) und x.jpg"
+
+
+def test_a_visitor_value_in_a_library_error_reaches_the_page_as_text(app):
+    with _requested_by(gr.Request(headers={"accept-language": "de-DE"})), pytest.raises(gr.Error) as error:
+        list(_handler(app, "ideal")(HOSTILE, "natural", 1, 0.0, 0.05, 0, transfer.DEFAULT_MODEL, None))
+    assert error.value.message.startswith("Unbekannte Zielklasse '&lt;img src=x&gt;'.")
+
+
+def test_the_words_drawn_into_the_confusion_matrix_follow_the_visitor(app):
+    assert all(i18n.template(text, "de") for text in CONFUSION_WORDS)
+    pictures = {}
+    for accept in ("en-US", "de-DE"):
+        with _requested_by(gr.Request(headers={"accept-language": accept})):
+            pictures[accept] = i18n.confusion_image(["cats", "dogs"], [[3, 1], [0, 4]]).tobytes()
+    assert pictures["en-US"] == confusion_image(["cats", "dogs"], [[3, 1], [0, 4]]).tobytes()
+    assert pictures["de-DE"] != pictures["en-US"]
+
+
+def test_a_library_error_keeps_its_template_and_values_when_pickled():
+    """A ZeroGPU worker or a training process sends errors back pickled: they must still translate."""
+    error = transfer.ModelUnavailableError("{path}: {reason}", operator="advice", path=Path("/x"), reason=OSError(
+        "disk <full>"))
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is transfer.ModelUnavailableError and back.operator == "advice"
+    assert (back.template, str(back)) == ("{path}: {reason}", "/x: disk <full>")
+    assert i18n.message_text(back, "de") == "/x: disk &lt;full&gt;"

@@ -10,7 +10,7 @@ import os
 #: process on a small shared CPU made each network call up to 50x slower (benchmarks/bench_threads.py).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from .errors import InputError, ModelUnavailableError, TransferError
+from .errors import InputError, Listing, Message, ModelUnavailableError, TransferError
 from .explain import Analysis, analyse, feature_layers, feature_maps, gradcam
 from .images import load_image
 from .classifier import Classifier, Preprocessing
@@ -27,8 +27,8 @@ from .ideal import IdealImage, ideal_image, iter_ideal_image
 from .targets import Target, resolve_target
 
 __all__ = [
-    "CATALOG", "DEFAULT_FINETUNE_MODEL", "DEFAULT_MODEL", "Classifier", "InputError", "ModelUnavailableError",
-    "Prediction", "Preprocessing", "TransferError",
+    "CATALOG", "DEFAULT_FINETUNE_MODEL", "DEFAULT_MODEL", "Classifier", "InputError", "Listing", "Message",
+    "ModelUnavailableError", "Prediction", "Preprocessing", "TransferError",
     "Analysis", "analyse", "feature_layers", "feature_maps", "gradcam", "imagenet_labels", "list_models", "load_image", "load_model",
     "predict", "predict_batch",
     "DatasetSplits", "EpochMetrics", "Evaluation", "FineTuneResult", "TrainConfig", "evaluate", "finetune",

@@ -6,7 +6,7 @@ import math
 import socket
 import threading
 
-from .errors import InputError
+from .errors import InputError, Message
 
 
 def check_int(name: str, value, low: int, high: int) -> int:
@@ -14,7 +14,8 @@ def check_int(name: str, value, low: int, high: int) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InputError(f"{name} must be a whole number from {low} to {high}, got {value!r}.")
+        raise InputError("{name} must be a whole number from {low} to {high}, got {value}.", name=Message(name),
+                         low=low, high=high, value=repr(value))
     return value
 
 
@@ -22,7 +23,8 @@ def check_float(name: str, value, low: float, high: float) -> float:
     """A finite number in [low, high], or InputError saying which range to use."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
             or not low <= value <= high:
-        raise InputError(f"{name} must be a number from {low:g} up to {high:g}, got {value!r}.")
+        raise InputError("{name} must be a number from {low} up to {high}, got {value}.", name=Message(name),
+                         low=f"{low:g}", high=f"{high:g}", value=repr(value))
     return float(value)
 
 

@@ -15,7 +15,7 @@ from timm.data import resolve_data_config
 from timm.models import PretrainedCfg
 from torch import nn
 
-from .errors import InputError
+from .errors import InputError, Listing, Message
 from .images import shrink, to_tensor
 
 #: Resize filters the differentiable preprocessing implements; timm's others (e.g. "bicubic_aa") map to bilinear.
@@ -70,23 +70,25 @@ class Preprocessing:
             raise InputError("preprocessing must be a mapping of input_size, crop_pct, interpolation, mean and std.")
         missing = [key for key in ("input_size", "crop_pct", "interpolation", "mean", "std") if key not in data]
         if missing:
-            raise InputError(f"preprocessing lacks {', '.join(missing)}.")
+            raise InputError("preprocessing lacks {keys}.", keys=Listing(missing))
         size, crop, interpolation = data["input_size"], data["crop_pct"], data["interpolation"]
         low, high = INPUT_SIZE_RANGE
         if isinstance(size, bool) or not isinstance(size, int) or not low <= size <= high:
-            raise InputError(f"preprocessing input_size must be a whole number from {low} to {high}, got {size!r}.")
+            raise InputError("preprocessing input_size must be a whole number from {low} to {high}, got {value}.",
+                             low=low, high=high, value=repr(size))
         low, high = CROP_PCT_RANGE
         if not _is_number(crop) or not low <= crop <= high:
-            raise InputError(f"preprocessing crop_pct must be a number from {low} to {high}, got {crop!r}.")
+            raise InputError("preprocessing crop_pct must be a number from {low} to {high}, got {value}.", low=low,
+                             high=high, value=repr(crop))
         if interpolation not in INTERPOLATIONS:
-            raise InputError(f"preprocessing interpolation must be one of {', '.join(INTERPOLATIONS)}, "
-                             f"got {interpolation!r}.")
+            raise InputError("preprocessing interpolation must be one of {choices}, got {value}.",
+                             choices=Listing(INTERPOLATIONS), value=repr(interpolation))
         for key in ("mean", "std"):
             values = data[key]
             if (not isinstance(values, (list, tuple)) or len(values) != 3 or not all(map(_is_number, values))
                     or (key == "std" and not all(value > 0 for value in values))):
-                raise InputError(f"preprocessing {key} must be 3 numbers (one per RGB channel"
-                                 f"{', each above 0' if key == 'std' else ''}), got {values!r}.")
+                raise InputError("preprocessing {key} must be 3 numbers (one per RGB channel{above}), got {value}.",
+                                 key=key, above=Message(", each above 0" if key == "std" else ""), value=repr(values))
         return cls(size, float(crop), interpolation, tuple(map(float, data["mean"])), tuple(map(float, data["std"])))
 
 

@@ -128,14 +128,15 @@ def _output_path(out: str, folder: bool = False) -> Path:
     """--out checked before any work: not a folder where a file goes (nor a file for a folder), in a writable place."""
     path = Path(out).expanduser()
     if folder and path.exists() and not path.is_dir():
-        raise InputError(f"--out {out} is an existing file: give a folder to save the model in.")
+        raise InputError("--out {path} is an existing file: give a folder to save the model in.", path=out)
     if not folder and path.is_dir():
-        raise InputError(f"--out {out} is a folder: give a file name, e.g. {path / 'image.png'}.")
+        raise InputError("--out {path} is a folder: give a file name, e.g. {example}.", path=out,
+                         example=path / "image.png")
     parent = next((p for p in [path, *path.parents] if p.exists()), Path.cwd()) if folder else path.parent
     if not parent.is_dir():
-        raise InputError(f"Folder {parent} does not exist: create it or choose another --out path.")
+        raise InputError("Folder {folder} does not exist: create it or choose another --out path.", folder=parent)
     if not os.access(parent, os.W_OK):
-        raise InputError(f"Cannot write to {parent}: choose another --out path.")
+        raise InputError("Cannot write to {folder}: choose another --out path.", folder=parent)
     return path
 
 

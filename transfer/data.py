@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from torchvision.datasets import ImageFolder, OxfordIIITPet
 
 from .checks import reachable
-from .errors import InputError
+from .errors import InputError, Listing, Message
 from .images import MAX_FILE_BYTES, check_image, decode_cost
 
 TASKS = ("breeds", "species")
@@ -72,8 +72,8 @@ class Deadline:
 
     def check(self) -> None:
         if self.seconds is not None and time.monotonic() - self.start > self.seconds:
-            raise InputError(f"Checking the data took longer than {self.seconds:g} s, the limit here: use fewer or "
-                             "smaller images.")
+            raise InputError("Checking the data took longer than {seconds} s, the limit here: use fewer or smaller "
+                             "images.", seconds=f"{self.seconds:g}")
 
 
 @dataclass
@@ -159,7 +159,7 @@ def open_dataset(source: str | os.PathLike, task: str = DEFAULT_TASK, per_class:
     """
     deadline = Deadline(seconds)
     if task not in TASKS:
-        raise InputError(f"Unknown task '{task}': use one of {', '.join(TASKS)}.")
+        raise InputError("Unknown task '{task}': use one of {choices}.", task=task, choices=Listing(TASKS))
     _check_options(per_class, val_fraction, test_fraction)
     if source is None or not str(source).strip():
         raise InputError("No dataset given: give the Oxford-IIIT Pet folder, a folder of class folders, or a .zip.")
@@ -178,10 +178,10 @@ def open_dataset(source: str | os.PathLike, task: str = DEFAULT_TASK, per_class:
             shutil.rmtree(folder, ignore_errors=True)  # an unusable upload leaves nothing behind
             raise
     if path.is_file():
-        raise InputError(f"{path.name} is not a zip file: give a .zip of class folders, or a folder.")
+        raise InputError("{name} is not a zip file: give a .zip of class folders, or a folder.", name=path.name)
     if not path.is_dir():
-        raise InputError(f"Dataset not found at '{path}'. Give an existing folder or .zip "
-                         f"(or ask for the Oxford-IIIT Pet download, about {PETS_DOWNLOAD_MB} MB).")
+        raise InputError("Dataset not found at '{path}'. Give an existing folder or .zip (or ask for the Oxford-IIIT "
+                         "Pet download, about {megabytes} MB).", path=path, megabytes=PETS_DOWNLOAD_MB)
     pets_root = find_pets_root(path)
     if pets_root is not None:
         return _pets_splits(pets_root, task, per_class, val_fraction, seed, deadline)
@@ -190,11 +190,11 @@ def open_dataset(source: str | os.PathLike, task: str = DEFAULT_TASK, per_class:
 
 def _check_options(per_class: int | None, val_fraction: float, test_fraction: float) -> None:
     if per_class is not None and (isinstance(per_class, bool) or not isinstance(per_class, int) or per_class < 2):
-        raise InputError(f"Images per class must be a whole number of at least 2 (or empty for all), "
-                         f"got {per_class!r}.")
+        raise InputError("Images per class must be a whole number of at least 2 (or empty for all), got {value}.",
+                         value=repr(per_class))
     for name, value in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
         if not isinstance(value, (int, float)) or not 0 <= value < 0.9:
-            raise InputError(f"{name} must be a fraction from 0 to 0.9, got {value!r}.")
+            raise InputError("{name} must be a fraction from 0 to 0.9, got {value}.", name=name, value=repr(value))
 
 
 def find_pets_root(path: Path) -> Path | None:
@@ -214,7 +214,8 @@ def _pets_splits(root: Path, task: str, per_class: int | None, val_fraction: flo
         trainval = OxfordIIITPet(root, split="trainval", target_types=target)
         test = OxfordIIITPet(root, split="test", target_types=target)
     except (RuntimeError, OSError, ValueError) as error:
-        raise InputError(f"'{root}' looks like Oxford-IIIT Pet but cannot be read ({error}).") from None
+        raise InputError("'{path}' looks like Oxford-IIIT Pet but cannot be read ({reason}).", path=root,
+                         reason=error) from None
     classes = trainval.classes if task == "breeds" else trainval.bin_classes
     # torchvision keeps paths and targets in these attributes; reading them avoids decoding every image.
     labels = trainval._labels if task == "breeds" else trainval._bin_labels
@@ -223,7 +224,8 @@ def _pets_splits(root: Path, task: str, per_class: int | None, val_fraction: flo
     test_samples = [(str(p), y) for p, y in zip(test._images, test_labels)]
     missing = [str(p) for p, _ in pool[:1] + test_samples[:1] if not Path(p).is_file()]
     if missing:
-        raise InputError(f"Image {missing[0]} listed in the annotations is missing: the dataset is incomplete.")
+        raise InputError("Image {name} listed in the annotations is missing: the dataset is incomplete.",
+                         name=missing[0])
     rng = random.Random(seed)
     pool, test_samples = _cap(pool, per_class, rng), _cap(test_samples, per_class, rng)
     _check_count(len(pool) + len(test_samples))
@@ -231,7 +233,8 @@ def _pets_splits(root: Path, task: str, per_class: int | None, val_fraction: flo
     (pool, test_samples), skipped = _readable([pool, test_samples], lambda path: os.path.relpath(path, images),
                                               deadline)
     if not pool or not test_samples:
-        raise InputError(f"No readable images left in '{root}' ({len(skipped)} unreadable): the dataset is damaged.")
+        raise InputError("No readable images left in '{root}' ({count} unreadable): the dataset is damaged.", root=root,
+                         count=len(skipped))
     train, val = _stratified_split(pool, val_fraction, rng)
     return DatasetSplits(list(classes), train, val, test_samples, PETS_FOLDER, task, str(root), skipped=skipped,
                          per_class=per_class)
@@ -243,16 +246,16 @@ def _folder_splits(folder: Path, kind: str, per_class: int | None, val_fraction:
     try:
         images = ImageFolder(str(folder), is_valid_file=_is_image_name, allow_empty=True)
     except (FileNotFoundError, OSError) as error:
-        raise InputError(f"No class folders in '{folder.name}': put each class's images in a sub-folder named "
-                         f"after the class, e.g. cats/1.jpg, dogs/2.jpg ({error}).") from None
+        raise InputError("No class folders in '{folder}': put each class's images in a sub-folder named after the "
+                         "class, e.g. cats/1.jpg, dogs/2.jpg ({reason}).", folder=folder.name, reason=error) from None
     counts = Counter(y for _, y in images.samples)
     empty = [c for i, c in enumerate(images.classes) if counts[i] == 0]
     classes = [c for i, c in enumerate(images.classes) if counts[i] > 0]
     if len(classes) < 2:
-        raise InputError(f"Found {len(classes)} class folder(s) with images in '{folder.name}': a classifier needs at "
-                         "least 2 classes, each a sub-folder of JPEG/PNG/WebP images.")
+        raise InputError("Found {count} class folder(s) with images in '{folder}': a classifier needs at least 2 "
+                         "classes, each a sub-folder of JPEG/PNG/WebP images.", count=len(classes), folder=folder.name)
     if len(classes) > MAX_CLASSES:
-        raise InputError(f"Found {len(classes)} classes; the limit is {MAX_CLASSES}.")
+        raise InputError("Found {count} classes; the limit is {limit}.", count=len(classes), limit=MAX_CLASSES)
     index = {images.classes.index(c): i for i, c in enumerate(classes)}
     samples = [(path, index[y]) for path, y in images.samples]
     names = {path: str(Path(path).relative_to(folder)) for path, _ in samples}
@@ -281,23 +284,25 @@ def dataset_from_files(classes: ClassFiles, per_class: int | None = None, val_fr
     names = [_class_name(name) for name, _ in pairs]
     repeated = sorted({name for name in names if [n.casefold() for n in names].count(name.casefold()) > 1})
     if repeated:
-        raise InputError(f"Two classes are named '{repeated[0]}': give each class its own name.")
+        raise InputError("Two classes are named '{name}': give each class its own name.", name=repeated[0])
     if len(names) < 2:
         raise InputError(f"A classifier needs at least 2 classes; there {'is' if len(names) == 1 else 'are'} "
-                         f"{len(names)}: add another class with its photos.")
+                         "{count}: add another class with its photos.", count=len(names))
     if len(names) > MAX_CLASSES:
-        raise InputError(f"{len(names)} classes; the limit is {MAX_CLASSES}.")
+        raise InputError("{count} classes; the limit is {limit}.", count=len(names), limit=MAX_CLASSES)
     for name, (_, paths) in zip(names, pairs):
         check_class_size(name, len(paths))
     given = {name: [Path(path) for path in paths] for name, (_, paths) in zip(names, pairs)}
     files, duplicates = _distinct_files(given, MAX_DATASET_BYTES if max_bytes is None else max_bytes, deadline)
-    short = [f"'{name}' has {len(paths) or 'no'} photo{'' if len(paths) == 1 else 's'}"
-             for name, paths in files.items() if len(paths) < MIN_PER_CLASS]
+    short = [Message("'{name}' has {count} photo{s}", name=name, count=len(paths) or Message("no"),
+                     s="" if len(paths) == 1 else "s") for name, paths in files.items() if len(paths) < MIN_PER_CLASS]
     if short:
-        need = (f"Each class needs at least {MIN_PER_CLASS} photos ({ENOUGH_PER_CLASS} or more works much better): "
-                f"{', '.join(short)}.")
-        raise InputError(f"{len(duplicates)} photo(s) were given more than once and count once. {need}" if duplicates
-                         else need)
+        need = Message("Each class needs at least {least} photos ({enough} or more works much better): {short}.",
+                       least=MIN_PER_CLASS, enough=ENOUGH_PER_CLASS, short=Listing(short))
+        if duplicates:
+            raise InputError("{count} photo(s) were given more than once and count once. {need}", count=len(duplicates),
+                             need=need)
+        raise InputError(need.template, **need.values)
     _check_count(sum(len(paths) for paths in files.values()))
     if workdir is not None:
         Path(workdir).mkdir(parents=True, exist_ok=True)
@@ -322,8 +327,8 @@ def dataset_from_files(classes: ClassFiles, per_class: int | None = None, val_fr
 def check_class_size(name: str, photos: int) -> None:
     """Refuse a class given more than MAX_PHOTOS_PER_CLASS photos, before any of them is looked at."""
     if photos > MAX_PHOTOS_PER_CLASS:
-        raise InputError(f"Class '{name}' has {photos} photos; the limit is {MAX_PHOTOS_PER_CLASS} per class: for "
-                         "more, upload a .zip of class folders.")
+        raise InputError("Class '{name}' has {count} photos; the limit is {limit} per class: for more, upload a .zip "
+                         "of class folders.", name=name, count=photos, limit=MAX_PHOTOS_PER_CLASS)
 
 
 def _distinct_files(files: dict[str, list[Path]], max_bytes: int,
@@ -341,15 +346,16 @@ def _distinct_files(files: dict[str, list[Path]], max_bytes: int,
                 described.append(f"{shown} (same as {first[real]})")
                 continue
             if not os.path.isfile(real):
-                raise InputError(f"Photo '{path.name}' of class '{name}' was not found: add it again.")
+                raise InputError("Photo '{file}' of class '{name}' was not found: add it again.", file=path.name,
+                                 name=name)
             sizes[real] = os.path.getsize(real)
             if sizes[real] > MAX_FILE_BYTES:
-                raise InputError(f"Photo '{path.name}' of class '{name}' is larger than "
-                                 f"{MAX_FILE_BYTES // 2**20} MB: use a smaller image.")
+                raise InputError("Photo '{file}' of class '{name}' is larger than {limit} MB: use a smaller image.",
+                                 file=path.name, name=name, limit=MAX_FILE_BYTES // 2**20)
             total += sizes[real]
             if total > max_bytes:
-                raise DatasetTooLarge(f"The photos add up to more than {max_bytes / 2**20:.0f} MB, the limit here: "
-                                      "use fewer or smaller photos.")
+                raise DatasetTooLarge("The photos add up to more than {limit} MB, the limit here: use fewer or smaller "
+                                      "photos.", limit=f"{max_bytes / 2**20:.0f}")
             first[real] = shown
     same_size = Counter(sizes.values())
     digests: dict[bytes, str] = {}
@@ -380,11 +386,11 @@ def _class_name(name: object) -> str:
     if not text:
         raise InputError("Every class needs a name: type one into its name box.")
     if len(text) > MAX_CLASS_NAME:
-        raise InputError(f"The class name '{text[:MAX_CLASS_NAME]}...' is longer than {MAX_CLASS_NAME} characters: "
-                         "use a shorter one.")
+        raise InputError("The class name '{name}...' is longer than {limit} characters: use a shorter one.",
+                         name=text[:MAX_CLASS_NAME], limit=MAX_CLASS_NAME)
     if not CLASS_NAME.fullmatch(text):
-        raise InputError(f"The class name '{text}' may use only letters, digits, spaces and - _ ' . ( ) &, and must "
-                         "start with a letter or digit.")
+        raise InputError("The class name '{name}' may use only letters, digits, spaces and - _ ' . ( ) &, and must "
+                         "start with a letter or digit.", name=text)
     return text
 
 
@@ -401,12 +407,14 @@ def _checked_splits(root: Path, classes: list[str], samples: list[Sample], names
     counts = Counter(y for _, y in unique)
     small = [f"{classes[y]} ({counts[y]})" for y in range(len(classes)) if counts[y] < MIN_PER_CLASS]
     if small:
-        left_out = ([f"{len(skipped)} file(s) that are not a readable image ({', '.join(skipped[:3])}"
-                     f"{', ...' if len(skipped) > 3 else ''})"] if skipped else []) + \
-                   ([f"{len(duplicates)} exact duplicate(s)"] if duplicates else [])
-        because = f" after leaving out {' and '.join(left_out)}" if left_out else ""
-        raise InputError(f"Class(es) {', '.join(small)} have fewer than {MIN_PER_CLASS} images{because}: add at least "
-                         f"{MIN_PER_CLASS} per class ({ENOUGH_PER_CLASS} or more works much better).")
+        unreadable = Message("{count} file(s) that are not a readable image ({files}{more})", count=len(skipped),
+                             files=Listing(skipped[:3]), more=", ..." if len(skipped) > 3 else "")
+        left_out = ([unreadable] if skipped else []) + \
+            ([Message("{count} exact duplicate(s)", count=len(duplicates))] if duplicates else [])
+        because = Message(" after leaving out {what}", what=Listing(left_out, "and")) if left_out else ""
+        raise InputError("Class(es) {classes} have fewer than {least} images{because}: add at least {least} per class "
+                         "({enough} or more works much better).", classes=Listing(small), least=MIN_PER_CLASS,
+                         because=because, enough=ENOUGH_PER_CLASS)
     rng = random.Random(seed)
     unique = _cap(unique, per_class, rng)
     _check_count(len(unique))
@@ -438,8 +446,8 @@ def _without_duplicates(samples: list[Sample], names: dict[str, str]) -> tuple[l
 
 def _check_count(images: int) -> None:
     if images > MAX_IMAGES:
-        raise InputError(f"The dataset has {images} images; the limit is {MAX_IMAGES}. Set a cap on images per "
-                         "class for a quicker run.")
+        raise InputError("The dataset has {count} images; the limit is {limit}. Set a cap on images per class for a "
+                         "quicker run.", count=images, limit=MAX_IMAGES)
 
 
 def _class_root(folder: Path) -> Path:
@@ -472,8 +480,9 @@ def _readable(groups: list[list[Sample]], name, deadline: Deadline,
             deadline.check()
             pixels += decode_cost(path)
             if pixels > max_pixels:
-                raise InputError(f"The images have more than {max_pixels / 1e6:.0f} megapixels to check, the limit "
-                                 "here: use fewer or smaller images (JPEG photos count 1/64 of their pixels).")
+                raise InputError("The images have more than {limit} megapixels to check, the limit here: use fewer or "
+                                 "smaller images (JPEG photos count 1/64 of their pixels).",
+                                 limit=f"{max_pixels / 1e6:.0f}")
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
         bad = {path for path, ok in zip(paths, pool.map(functools.partial(_decodes, deadline=deadline), paths))
                if not ok}
@@ -527,16 +536,18 @@ def _extract_zip(archive: Path, target: Path, max_bytes: int, deadline: Deadline
                 deadline.check()
                 destination = (root / entry.filename).resolve()
                 if not destination.is_relative_to(root):
-                    raise InputError(f"{archive.name}: entry '{entry.filename}' points outside the archive folder.")
+                    raise InputError("{archive}: entry '{entry}' points outside the archive folder.",
+                                     archive=archive.name, entry=entry.filename)
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(entry) as source, open(destination, "wb") as sink:
                     _copy_limited(source, sink, entry.file_size, archive.name, entry.filename)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as error:
-        raise InputError(f"{archive.name} is not a readable zip file ({error}).") from None
+        raise InputError("{name} is not a readable zip file ({reason}).", name=archive.name, reason=error) from None
     except OSError as error:  # a name too long, a file where a folder must go, a full disk, ...
-        where = f"entry '{entry.filename[:200]}'" if entry is not None else "the archive"
-        raise InputError(f"{archive.name}: {where} cannot be extracted ({error.strerror or error}): use short "
-                         "file names, and no file and folder of the same name.") from None
+        where = Message("entry '{entry}'", entry=entry.filename[:200]) if entry is not None else Message("the archive")
+        raise InputError("{archive}: {where} cannot be extracted ({reason}): use short file names, and no file and "
+                         "folder of the same name.", archive=archive.name, where=where,
+                         reason=error.strerror or error) from None
     return target
 
 
@@ -545,34 +556,40 @@ def _checked_members(zf: zipfile.ZipFile, name: str, archive_bytes: int, max_byt
     and the whole archive's ratio (entries sharing compressed data unpack to more than the file holds)."""
     infos = zf.infolist()
     if len(infos) > MAX_ZIP_ENTRIES:
-        raise InputError(f"{name} has {len(infos)} entries; the limit is {MAX_ZIP_ENTRIES}.")
+        raise InputError("{name} has {count} entries; the limit is {limit}.", name=name, count=len(infos),
+                         limit=MAX_ZIP_ENTRIES)
     total = 0
     members = []
     for info in infos:
         raw = info.filename.replace("\\", "/")
         path = PurePosixPath(raw)
         if raw.startswith("/") or (path.parts and ":" in path.parts[0]):
-            raise InputError(f"{name}: entry '{info.filename}' has an absolute path; zip the class folders only.")
+            raise InputError("{archive}: entry '{entry}' has an absolute path; zip the class folders only.",
+                             archive=name, entry=info.filename)
         if ".." in path.parts:
-            raise InputError(f"{name}: entry '{info.filename}' tries to leave the archive folder ('..').")
+            raise InputError("{archive}: entry '{entry}' tries to leave the archive folder ('..').", archive=name,
+                             entry=info.filename)
         if stat.S_ISLNK(info.external_attr >> 16):
-            raise InputError(f"{name}: entry '{info.filename}' is a symbolic link; links are not accepted.")
+            raise InputError("{archive}: entry '{entry}' is a symbolic link; links are not accepted.", archive=name,
+                             entry=info.filename)
         if info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
             ratio = info.file_size // max(info.compress_size, 1)
-            raise InputError(f"{name}: entry '{info.filename}' is compressed {ratio} times (the limit is "
-                             f"{MAX_ZIP_RATIO}): refused as a possible zip bomb.")
+            raise InputError("{archive}: entry '{entry}' is compressed {ratio} times (the limit is {limit}): refused "
+                             "as a possible zip bomb.", archive=name, entry=info.filename, ratio=ratio,
+                             limit=MAX_ZIP_RATIO)
         total += info.file_size
         if total > max_bytes:
-            raise DatasetTooLarge(f"{name} would unpack to more than {max_bytes / 2**20:.0f} MB, the limit here: use "
-                                  "fewer or smaller images (JPEG, not BMP), or give a folder instead.")
+            raise DatasetTooLarge("{name} would unpack to more than {limit} MB, the limit here: use fewer or smaller "
+                                  "images (JPEG, not BMP), or give a folder instead.", name=name,
+                                  limit=f"{max_bytes / 2**20:.0f}")
         if total > MAX_ZIP_RATIO * archive_bytes:
-            raise InputError(f"{name} unpacks to over {MAX_ZIP_RATIO} times its own size: refused as a possible "
-                             "zip bomb.")
+            raise InputError("{name} unpacks to over {limit} times its own size: refused as a possible zip bomb.",
+                             name=name, limit=MAX_ZIP_RATIO)
         if not info.is_dir() and _is_image_name(path.name) and "__MACOSX" not in path.parts:
             members.append(info)
     if not members:
-        raise InputError(f"{name} contains no images (JPEG, PNG, WebP, ...): zip a folder with one sub-folder of "
-                         "images per class.")
+        raise InputError("{name} contains no images (JPEG, PNG, WebP, ...): zip a folder with one sub-folder of images "
+                         "per class.", name=name)
     return members
 
 
@@ -582,7 +599,8 @@ def _copy_limited(source, sink, declared: int, archive: str, entry: str, chunk: 
     while block := source.read(chunk):
         written += len(block)
         if written > declared:
-            raise InputError(f"{archive}: entry '{entry}' is larger than its header says: refused.")
+            raise InputError("{archive}: entry '{entry}' is larger than its header says: refused.", archive=archive,
+                             entry=entry)
         sink.write(block)
 
 
@@ -591,12 +609,14 @@ def _download_pets(path: Path) -> Path:
     if find_pets_root(path) is not None:
         return find_pets_root(path)
     if not reachable(PETS_HOST, timeout=3.0):
-        raise InputError(f"Cannot reach {PETS_HOST[0]} to download Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB): "
-                         "connect to the internet, or give a local copy / a zip of your own class folders.")
+        raise InputError("Cannot reach {host} to download Oxford-IIIT Pet (about {megabytes} MB): connect to the "
+                         "internet, or give a local copy / a zip of your own class folders.", host=PETS_HOST[0],
+                         megabytes=PETS_DOWNLOAD_MB)
     try:
         path.mkdir(parents=True, exist_ok=True)
         OxfordIIITPet(path, split="trainval", download=True)
     except (OSError, RuntimeError) as error:
-        raise InputError(f"Downloading Oxford-IIIT Pet failed ({error}). Check the connection and free disk space "
-                         f"(about {2 * PETS_DOWNLOAD_MB} MB needed), then try again.") from None
+        raise InputError("Downloading Oxford-IIIT Pet failed ({reason}). Check the connection and free disk space "
+                         "(about {megabytes} MB needed), then try again.", reason=error,
+                         megabytes=2 * PETS_DOWNLOAD_MB) from None
     return path

@@ -47,7 +47,8 @@ class Evaluation:
 def evaluate_logits(logits: torch.Tensor, samples: Sequence[Sample], classes: list[str]) -> Evaluation:
     """An Evaluation from (N, C) logits and the N (path, label) samples they belong to."""
     if len(samples) == 0 or logits.shape != (len(samples), len(classes)):
-        raise InputError(f"Expected logits of shape ({len(samples)}, {len(classes)}), got {tuple(logits.shape)}.")
+        raise InputError("Expected logits of shape ({samples}, {classes}), got {shape}.", samples=len(samples),
+                         classes=len(classes), shape=tuple(logits.shape))
     probabilities = logits.float().softmax(-1)
     confidence, predicted = probabilities.max(-1)
     targets = torch.tensor([y for _, y in samples])

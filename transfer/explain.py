@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from .classifier import Classifier
-from .errors import InputError
+from .errors import InputError, Listing
 from .images import ImageInput, load_image
 from .models import DEFAULT_MODEL
 from .predict import Prediction, resolve, top_predictions
@@ -83,12 +83,13 @@ def _checked_layer(classifier: Classifier, layer: str | None, channels: int) -> 
     """`layer` (default: the first feature layer) after checking it and the channel count."""
     layers = feature_layers(classifier)
     if not layers:
-        raise InputError(f"{classifier.name} does not list its feature layers.")
+        raise InputError("{model} does not list its feature layers.", model=classifier.name)
     layer = layer or layers[0]
     if layer not in layers:
-        raise InputError(f"Unknown layer '{layer}' for {classifier.name}; choose one of: {', '.join(layers)}.")
+        raise InputError("Unknown layer '{layer}' for {model}; choose one of: {choices}.", layer=layer,
+                         model=classifier.name, choices=Listing(layers))
     if not 1 <= channels <= 64:
-        raise InputError(f"channels must be from 1 to 64, got {channels}.")
+        raise InputError("channels must be from 1 to 64, got {value}.", value=channels)
     return layer
 
 
@@ -116,11 +117,13 @@ def _forward(classifier: Classifier, image: Image.Image, layer: str | None) -> _
 def _gradcam(classifier: Classifier, run: _Pass, class_index: int | None = None) -> GradCam:
     """Grad-CAM from a forward pass: the class's gradient on the last features weights their channels."""
     if run.features.ndim != 4:
-        raise InputError(f"Grad-CAM needs a convolutional network; {classifier.name} has no spatial feature map.")
+        raise InputError("Grad-CAM needs a convolutional network; {model} has no spatial feature map.",
+                         model=classifier.name)
     if class_index is None:
         class_index = int(run.logits.argmax(-1))
     if not 0 <= class_index < classifier.num_classes:
-        raise InputError(f"class_index must be from 0 to {classifier.num_classes - 1}, got {class_index}.")
+        raise InputError("class_index must be from 0 to {high}, got {value}.", high=classifier.num_classes - 1,
+                         value=class_index)
     with torch.enable_grad():
         gradient, = torch.autograd.grad(run.logits[0, class_index], run.features)
     weights = gradient.mean(dim=(2, 3), keepdim=True)

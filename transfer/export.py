@@ -132,31 +132,33 @@ def load_finetuned(folder: str | os.PathLike) -> Classifier:
     """Load a folder written by save_finetuned (any format version), validating it; raise ModelUnavailableError."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ModelUnavailableError(f"No fine-tuned model folder at '{folder}'. Use a catalog model name or a folder "
-                                    "written by `python -m transfer finetune --out DIR`.")
+        raise ModelUnavailableError("No fine-tuned model folder at '{folder}'. Use a catalog model name or a folder "
+                                    "written by `python -m transfer finetune --out DIR`.", folder=folder)
     config = _read_json(folder, CONFIG_FILE)
     if config.get("format") == FORMAT:
         return _load_version_1(folder, config)
     if not (folder / EXTRAS_FILE).is_file():
-        raise ModelUnavailableError(f"'{folder}' is not a Transfer Lab model folder: it has no {EXTRAS_FILE} beside "
-                                    f"its {CONFIG_FILE}.")
+        raise ModelUnavailableError("'{folder}' is not a Transfer Lab model folder: it has no {file} beside its "
+                                    "{config}.", folder=folder, file=EXTRAS_FILE, config=CONFIG_FILE)
     extras = _read_json(folder, EXTRAS_FILE)
     if extras.get("format") != FORMAT or extras.get("format_version") != FORMAT_VERSION:
-        raise ModelUnavailableError(f"'{folder}' uses format {extras.get('format')!r} version "
-                                    f"{extras.get('format_version')}; this version of Transfer Lab reads "
-                                    f"{FORMAT!r} versions 1 and {FORMAT_VERSION}.")
+        raise ModelUnavailableError("'{folder}' uses format {format} version {version}; this version of Transfer Lab "
+                                    "reads {expected} versions 1 and {supported}.", folder=folder,
+                                    format=repr(extras.get("format")), version=extras.get("format_version"),
+                                    expected=repr(FORMAT), supported=FORMAT_VERSION)
     labels = _check_labels(config.get("label_names"), folder / CONFIG_FILE, "label_names")
     architecture = _check_architecture(config.get("architecture"), folder / CONFIG_FILE)
     preprocessing = _preprocessing(_from_pretrained_cfg(config.get("pretrained_cfg")), folder / CONFIG_FILE)
     model_args = config.get("model_args", {})
     if (config.get("num_classes") != len(labels) or not isinstance(model_args, dict)
             or model_args.get("in_chans", 3) != 3 or model_args.get("num_classes", len(labels)) != len(labels)):
-        raise ModelUnavailableError(f"{folder / CONFIG_FILE}: 'num_classes' or 'model_args' do not fit "
-                                    f"{len(labels)} RGB classes.")
+        raise ModelUnavailableError("{path}: 'num_classes' or 'model_args' do not fit {classes} RGB classes.",
+                                    path=folder / CONFIG_FILE, classes=len(labels))
     try:  # built from the folder's config as timm builds it for `local-dir:`; the weights are loaded below, checked
         network = timm.create_model(f"local-dir:{folder}", pretrained=False, num_classes=len(labels))
     except Exception as error:  # timm's factories raise many types for arguments they do not take
-        raise ModelUnavailableError(f"{folder / CONFIG_FILE}: timm cannot build the model it describes ({error}).") \
+        raise ModelUnavailableError("{path}: timm cannot build the model it describes ({reason}).",
+                                    path=folder / CONFIG_FILE, reason=error) \
             from None
     _load_weights(network, folder, architecture, len(labels))
     metadata = {key: value for key, value in extras.items() if key not in ("format", "format_version")}
@@ -168,8 +170,9 @@ def _load_version_1(folder: Path, config: dict) -> Classifier:
     """A folder of format version 1: labels, preprocessing and metrics in our own config.json."""
     path = folder / CONFIG_FILE
     if config.get("format_version") != 1:
-        raise ModelUnavailableError(f"'{folder}' uses format version {config.get('format_version')}; "
-                                    f"this version of Transfer Lab reads versions 1 and {FORMAT_VERSION}.")
+        raise ModelUnavailableError("'{folder}' uses format version {version}; this version of Transfer Lab reads "
+                                    "versions 1 and {supported}.", folder=folder, version=config.get("format_version"),
+                                    supported=FORMAT_VERSION)
     labels = _check_labels(config.get("labels"), path, "labels")
     architecture = _check_architecture(config.get("architecture"), path)
     preprocessing = _preprocessing(config.get("preprocessing"), path)
@@ -192,43 +195,49 @@ def _read_json(folder: Path, name: str) -> dict:
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
-        raise ModelUnavailableError(f"'{folder}' has no {name}: it is not a Transfer Lab model folder.") from None
+        raise ModelUnavailableError("'{folder}' has no {file}: it is not a Transfer Lab model folder.", folder=folder,
+                                    file=name) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ModelUnavailableError(f"{path} is not valid JSON ({error}).") from None
+        raise ModelUnavailableError("{path} is not valid JSON ({reason}).", path=path, reason=error) from None
     if not isinstance(data, dict):
-        raise ModelUnavailableError(f"{path} is not a JSON object: it is not a Transfer Lab model folder.")
+        raise ModelUnavailableError("{path} is not a JSON object: it is not a Transfer Lab model folder.", path=path)
     return data
 
 
 def _check_labels(labels, path: Path, key: str) -> list[str]:
     if (not isinstance(labels, list) or not 2 <= len(labels) <= MAX_CLASSES
             or not all(isinstance(label, str) and label for label in labels)):
-        raise ModelUnavailableError(f"{path}: '{key}' must be a list of 2 to {MAX_CLASSES} class names.")
+        raise ModelUnavailableError("{path}: '{key}' must be a list of 2 to {limit} class names.", path=path, key=key,
+                                    limit=MAX_CLASSES)
     return labels
 
 
 def _check_architecture(architecture, path: Path) -> str:
     if not isinstance(architecture, str) or not timm.is_model(architecture):
-        raise ModelUnavailableError(f"{path}: unknown architecture {architecture!r}.")
+        raise ModelUnavailableError("{path}: unknown architecture {architecture}.", path=path,
+                                    architecture=repr(architecture))
     return architecture
 
 
 def _preprocessing(pre, path: Path) -> Preprocessing:
     if isinstance(pre, dict) and pre.get("crop_mode", "center") != "center":
-        raise ModelUnavailableError(f"{path}: crop_mode {pre['crop_mode']!r} is not supported (only 'center').")
+        raise ModelUnavailableError("{path}: crop_mode {mode} is not supported (only 'center').", path=path,
+                                    mode=repr(pre["crop_mode"]))
     try:
         return Preprocessing.from_dict(pre)
     except InputError as error:
-        raise ModelUnavailableError(f"{path}: {error}") from None
+        raise ModelUnavailableError("{path}: {reason}", path=path, reason=error.message) from None
 
 
 def _load_weights(network, folder: Path, architecture: str, classes: int) -> None:
     """Copy model.safetensors into `network`, every tensor present and of the right shape."""
     weights_path = folder / WEIGHTS_FILE
     if not weights_path.is_file():
-        raise ModelUnavailableError(f"'{folder}' has no {WEIGHTS_FILE}: the export is incomplete.")
+        raise ModelUnavailableError("'{folder}' has no {file}: the export is incomplete.", folder=folder,
+                                    file=WEIGHTS_FILE)
     try:
         network.load_state_dict(load_file(str(weights_path)), strict=True)
     except (SafetensorError, RuntimeError, OSError) as error:
-        raise ModelUnavailableError(f"The weights in '{folder}' do not fit a {architecture} with {classes} classes: "
-                                    f"{str(error).splitlines()[0]}") from None
+        raise ModelUnavailableError("The weights in '{folder}' do not fit a {architecture} with {classes} classes: "
+                                    "{reason}", folder=folder, architecture=architecture, classes=classes,
+                                    reason=str(error).splitlines()[0]) from None

@@ -10,7 +10,7 @@ from timm.models import push_to_hf_hub
 from timm.models._hub import generate_readme
 
 from .checks import reachable
-from .errors import InputError, TransferError
+from .errors import InputError, Message, TransferError
 from .export import CARD_FILE, EXTRAS_FILE, extras_of, load_finetuned, model_card, timm_config
 from .models import HUB_HOST, hub_offline_mode
 
@@ -24,12 +24,14 @@ def push_to_hub(folder: str | os.PathLike, repo_id: str, private: bool = False) 
     refreshes the card. Needs internet and a token (HF_TOKEN or `hf auth login`); fails within seconds without them.
     """
     if not isinstance(repo_id, str) or not REPO_ID.match(repo_id):
-        raise InputError(f"The repository must look like USER/NAME (letters, digits, '-', '_', '.'), got {repo_id!r}.")
+        raise InputError("The repository must look like USER/NAME (letters, digits, '-', '_', '.'), got {value}.",
+                         value=repr(repo_id))
     classifier = load_finetuned(folder)
     if hub_offline_mode() or not reachable(HUB_HOST):
-        why = "HF_HUB_OFFLINE is set" if hub_offline_mode() else "huggingface.co cannot be reached from this machine"
-        raise TransferError(f"Cannot upload to the Hugging Face Hub: {why}. Connect to the internet and try again; "
-                            "nothing was uploaded.")
+        why = Message("HF_HUB_OFFLINE is set" if hub_offline_mode() else "huggingface.co cannot be reached from this "
+                                                                          "machine")
+        raise TransferError("Cannot upload to the Hugging Face Hub: {reason}. Connect to the internet and try again; "
+                            "nothing was uploaded.", reason=why)
     from huggingface_hub import CommitOperationAdd, HfApi, get_token
 
     token = get_token()
@@ -46,5 +48,6 @@ def push_to_hub(folder: str | os.PathLike, repo_id: str, private: bool = False) 
             operations=[CommitOperationAdd(EXTRAS_FILE, json.dumps(extras, indent=2).encode()),
                         CommitOperationAdd(CARD_FILE, generate_readme(card, repo_id.split("/")[1]).encode())])
     except Exception as error:  # huggingface_hub raises many types (HTTP, auth, repo): report them in one clear way
-        raise TransferError(f"Upload to {repo_id} failed: {str(error).splitlines()[0]}") from error
+        raise TransferError("Upload to {repo} failed: {reason}", repo=repo_id, reason=str(error).splitlines()[0]) \
+            from error
     return commit.commit_url

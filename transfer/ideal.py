@@ -27,7 +27,7 @@ from torchvision.transforms.v2 import functional as TF
 
 from .checks import check_float, check_int
 from .classifier import Classifier
-from .errors import InputError
+from .errors import InputError, Listing
 from .images import load_image
 from .models import DEFAULT_MODEL
 from .natural import natural_spectrum, recorrelate
@@ -104,7 +104,7 @@ def iter_ideal_image(target: int | str, model: str | Classifier = DEFAULT_MODEL,
     (its `steps` says how many were done).
     """
     if mode not in MODES:
-        raise InputError(f"mode must be one of {', '.join(MODES)}, got {mode!r}.")
+        raise InputError("mode must be one of {choices}, got {value}.", choices=Listing(MODES), value=repr(mode))
     classifier = resolve(model)
     goal = resolve_target(classifier.labels, target)
     defaults, recipe = MODES[mode], RECIPES[mode]

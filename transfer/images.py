@@ -80,11 +80,12 @@ def decoded_bytes(image: Image.Image) -> int:
 def _checked_file(source: str | os.PathLike) -> Path:
     path = Path(source)
     if not path.is_file():
-        raise InputError(f"Image file not found: {path}")
+        raise InputError("Image file not found: {path}", path=path)
     if path.stat().st_size == 0:
-        raise InputError(f"{path.name} is empty (0 bytes): upload a real image file.")
+        raise InputError("{name} is empty (0 bytes): upload a real image file.", name=path.name)
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise InputError(f"{path.name} is larger than {MAX_FILE_BYTES // 2**20} MB: use a smaller image.")
+        raise InputError("{name} is larger than {limit} MB: use a smaller image.", name=path.name,
+                         limit=MAX_FILE_BYTES // 2**20)
     return path
 
 
@@ -105,27 +106,29 @@ def _readable(name: str, max_pixels: int) -> Iterator[None]:
     except InputError:
         raise
     except Image.DecompressionBombError:
-        raise InputError(f"{name} is too large to process safely: it claims far more than {max_pixels / 1e6:.0f} "
-                         "megapixels. Resize it and try again.") from None
+        raise InputError("{name} is too large to process safely: it claims far more than {limit} megapixels. Resize it "
+                         "and try again.", name=name, limit=f"{max_pixels / 1e6:.0f}") from None
     except UnidentifiedImageError:
-        raise InputError(f"{name} is not an image this app can read: use JPEG, PNG, WebP, GIF, BMP or TIFF.") from None
+        raise InputError("{name} is not an image this app can read: use JPEG, PNG, WebP, GIF, BMP or TIFF.",
+                         name=name) from None
     except (OSError, SyntaxError, ValueError) as error:
-        raise InputError(f"{name} is damaged or truncated and cannot be read ({error}).") from None
+        raise InputError("{name} is damaged or truncated and cannot be read ({reason}).", name=name,
+                         reason=error) from None
 
 
 def _check_size(image: Image.Image, max_pixels: int) -> Image.Image:
     width, height = image.size
     if width * height > max_pixels:
-        raise InputError(
-            f"Image is {width}x{height} = {width * height / 1e6:.0f} megapixels; the limit is "
-            f"{max_pixels / 1e6:.0f} megapixels. Resize it and try again."
-        )
+        raise InputError("Image is {width}x{height} = {megapixels} megapixels; the limit is {limit} megapixels. Resize "
+                         "it and try again.", width=width, height=height, megapixels=f"{width * height / 1e6:.0f}",
+                         limit=f"{max_pixels / 1e6:.0f}")
     if width < 1 or height < 1:
         raise InputError("Image has no pixels.")
     if decoded_bytes(image) > MAX_DECODED_BYTES:
-        raise InputError(f"Image is {width}x{height} pixels of mode {image.mode}: decoded it would take "
-                         f"{decoded_bytes(image) / 1e6:.0f} MB; the limit is {MAX_DECODED_BYTES / 1e6:.0f} MB. Save "
-                         "it as an 8-bit RGB JPEG or PNG, or resize it, and try again.")
+        raise InputError("Image is {width}x{height} pixels of mode {mode}: decoded it would take {size} MB; the limit "
+                         "is {limit} MB. Save it as an 8-bit RGB JPEG or PNG, or resize it, and try again.",
+                         width=width, height=height, mode=image.mode, size=f"{decoded_bytes(image) / 1e6:.0f}",
+                         limit=f"{MAX_DECODED_BYTES / 1e6:.0f}")
     return image
 
 
@@ -162,7 +165,7 @@ def _from_array(array: np.ndarray, max_pixels: int) -> Image.Image:
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
-        raise InputError(f"Expected an HxW or HxWx3/4 image array, got shape {array.shape}.")
+        raise InputError("Expected an HxW or HxWx3/4 image array, got shape {shape}.", shape=array.shape)
     if array.dtype != np.uint8:
         array = np.asarray(array, dtype=np.float64)
         if not np.isfinite(array).all():

@@ -24,7 +24,7 @@ from torch import nn
 
 from .checks import reachable
 from .classifier import Classifier, Preprocessing
-from .errors import InputError, ModelUnavailableError
+from .errors import InputError, Listing, ModelUnavailableError
 from .export import load_finetuned
 
 DEFAULT_MODEL = "tf_efficientnet_lite0"
@@ -211,16 +211,14 @@ def _load_embedded(entry: CatalogEntry) -> Classifier:
     network = timm.create_model(entry.name, pretrained=False)
     target = network.state_dict()
     if len(source) != len(target):
-        raise ModelUnavailableError(
-            f"{entry.package} has {len(source)} tensors but {entry.name} expects {len(target)}: "
-            "the installed weights package does not match this architecture."
-        )
+        raise ModelUnavailableError("{model} has {count} tensors but {architecture} expects {expected}: the installed "
+                                    "weights package does not match this architecture.", model=entry.package,
+                                    count=len(source), architecture=entry.name, expected=len(target))
     mapped = {}
     for (source_key, tensor), (target_key, expected) in zip(source.items(), target.items()):
         if tensor.shape != expected.shape:
-            raise ModelUnavailableError(
-                f"Weight {source_key} {tuple(tensor.shape)} does not fit {target_key} {tuple(expected.shape)}."
-            )
+            raise ModelUnavailableError("Weight {name} {shape} does not fit {target} {expected}.", name=source_key,
+                                        shape=tuple(tensor.shape), target=target_key, expected=tuple(expected.shape))
         mapped[target_key] = tensor
     network.load_state_dict(mapped)
     return _classifier_from_timm(entry.name, network, source="catalog")
@@ -237,22 +235,21 @@ def _load_from_hub(name: str) -> Classifier:
     """Any pretrained timm model by name, within MAX_HUB_PARAMS and MAX_HUB_FILE_BYTES, checked before downloading;
     fails within seconds when the Hub is out of reach."""
     if not is_model_name(name):
-        known = ", ".join(offline_models())
-        raise ModelUnavailableError(
-            f"Unknown model '{name[:100]}'. Use a timm model name such as 'resnet50.a1_in1k' "
-            f"(see timm.list_models(pretrained=True)) or an offline model: {known}."
-        )
+        known = Listing(offline_models())
+        raise ModelUnavailableError("Unknown model '{model}'. Use a timm model name such as 'resnet50.a1_in1k' (see "
+                                    "timm.list_models(pretrained=True)) or an offline model: {models}.",
+                                    model=name[:100], models=known)
     repo_id = get_pretrained_cfg(name).hf_hub_id
     if not repo_id:
-        raise ModelUnavailableError(f"'{name}' has no weights on the Hugging Face Hub, the only source this program "
-                                    f"downloads from: use another timm model or an offline model "
-                                    f"({', '.join(offline_models())}).")
+        raise ModelUnavailableError("'{model}' has no weights on the Hugging Face Hub, the only source this program "
+                                    "downloads from: use another timm model or an offline model ({models}).",
+                                    model=name, models=Listing(offline_models()))
     if not hub_offline_mode() and not reachable(HUB_HOST):
-        raise ModelUnavailableError(
-            f"'{name}' needs its weights from the Hugging Face Hub, which cannot be reached from here: use an "
-            f"offline model ({', '.join(offline_models())}).",
-            operator="Connect this machine to the internet, or, if the weights were downloaded before, set "
-                     "HF_HUB_OFFLINE=1 to use the local cache.")
+        raise ModelUnavailableError("'{model}' needs its weights from the Hugging Face Hub, which cannot be reached "
+                                    "from here: use an offline model ({models}).", model=name,
+                                    models=Listing(offline_models()),
+                                    operator="Connect this machine to the internet, or, if the weights were "
+                                             "downloaded before, set HF_HUB_OFFLINE=1 to use the local cache.")
     _check_size(name, repo_id)
     folder = _hub_folder(repo_id)
     with _downloads_lock:
@@ -267,13 +264,15 @@ def _load_from_hub(name: str) -> Classifier:
             _busy[folder] -= 1
         _note_hub_use(folder, downloaded=not was_cached)
     if getattr(network, "num_classes", 1000) != 1000:
-        raise ModelUnavailableError(f"'{name}' is not an ImageNet-1k classifier ({network.num_classes} classes).")
+        raise ModelUnavailableError("'{model}' is not an ImageNet-1k classifier ({classes} classes).", model=name,
+                                    classes=network.num_classes)
     return _classifier_from_timm(name, network, source="hub")
 
 
 def _load_failure(name: str, error: Exception) -> ModelUnavailableError:
     """timm and the Hub raise many types: one clear message, the first line of theirs."""
-    return ModelUnavailableError(f"Could not load pretrained weights for '{name}': {error}".splitlines()[0])
+    reason = str(error).splitlines()[0] if str(error) else ""
+    return ModelUnavailableError("Could not load pretrained weights for '{model}': {reason}", model=name, reason=reason)
 
 
 def _check_size(name: str, repo_id: str) -> None:
@@ -285,8 +284,9 @@ def _check_size(name: str, repo_id: str) -> None:
     except Exception as error:  # an architecture that cannot be built without memory: refused, not downloaded
         raise _load_failure(name, error) from error
     if params > MAX_HUB_PARAMS:
-        raise ModelUnavailableError(f"'{name}' has {params / 1e6:.0f} million parameters, more than the "
-                                    f"{MAX_HUB_PARAMS / 1e6:.0f} million allowed here: choose a smaller model.")
+        raise ModelUnavailableError("'{model}' has {count} million parameters, more than the {limit} million allowed "
+                                    "here: choose a smaller model.", model=name, count=f"{params / 1e6:.0f}",
+                                    limit=f"{MAX_HUB_PARAMS / 1e6:.0f}")
     if hub_offline_mode():
         return
     repo, _, revision = repo_id.partition("@")
@@ -294,13 +294,16 @@ def _check_size(name: str, repo_id: str) -> None:
     try:
         files = model_info(repo, revision=revision or None, files_metadata=True, timeout=HUB_TIMEOUT).siblings or []
     except Exception as error:  # huggingface_hub raises many types (HTTP, timeout, missing repo)
-        raise ModelUnavailableError(f"Could not read the size of '{name}' on the Hugging Face Hub: "
-                                    f"{str(error).splitlines()[0] if str(error) else type(error).__name__}") from error
+        raise ModelUnavailableError("Could not read the size of '{model}' on the Hugging Face Hub: {reason}",
+                                    model=name,
+                                    reason=str(error).splitlines()[0] if str(error) else type(error).__name__) \
+            from error
     size = max((file.size or 0 for file in files if file.rfilename == filename or (
         filename is None and file.rfilename.endswith(WEIGHT_SUFFIXES))), default=0)
     if size > MAX_HUB_FILE_BYTES:
-        raise ModelUnavailableError(f"The weights of '{name}' are {size / 1e6:.0f} MB, more than the "
-                                    f"{MAX_HUB_FILE_BYTES / 1e6:.0f} MB allowed here: choose a smaller model.")
+        raise ModelUnavailableError("The weights of '{model}' are {size} MB, more than the {limit} MB allowed here: "
+                                    "choose a smaller model.", model=name, size=f"{size / 1e6:.0f}",
+                                    limit=f"{MAX_HUB_FILE_BYTES / 1e6:.0f}")
 
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pth", ".pth.tar")  # the weights files timm may download from a repo

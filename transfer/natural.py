@@ -76,8 +76,8 @@ def natural_spectrum(size: int, path: Path = SPECTRUM_FILE) -> torch.Tensor:
     fog. Resizing happens with zero frequency in the middle (fftshift), so negative and positive frequencies stay apart.
     """
     if not path.is_file():
-        raise TransferError(f"The natural-image spectrum {path} is missing: reinstall Transfer Lab or run "
-                            "`python -m scripts.make_spectrum`.")
+        raise TransferError("The natural-image spectrum {path} is missing: reinstall Transfer Lab or run `python -m "
+                            "scripts.make_spectrum`.", path=path)
     magnitude = load_file(str(path))["magnitude"].float()
     magnitude[:, 0, 0] = (magnitude[:, 0, 1] + magnitude[:, 1, 0] + magnitude[:, -1, 0]) / 3
     magnitude = F.interpolate(torch.fft.fftshift(magnitude, dim=-2)[None], size=(size, size // 2 + 1),

@@ -62,9 +62,10 @@ def export_onnx(model: str | os.PathLike | Classifier, out: str | os.PathLike,
     start = time.perf_counter()
     out = Path(out)
     if out.suffix.lower() != ".onnx":
-        raise InputError(f"The ONNX file name must end in .onnx, got '{out.name}'.")
+        raise InputError("The ONNX file name must end in .onnx, got '{name}'.", name=out.name)
     if not out.parent.is_dir():
-        raise InputError(f"Folder {out.parent} does not exist: create it or choose another path for the ONNX file.")
+        raise InputError("Folder {folder} does not exist: create it or choose another path for the ONNX file.",
+                         folder=out.parent)
     classifier = resolve(model)
     batch = _check_batch(classifier, images)
     network = copy.deepcopy(classifier.network).cpu().eval()
@@ -93,8 +94,9 @@ def check_onnx(path: Path, network: torch.nn.Module, batch: torch.Tensor) -> tup
     agreement = float((got.argmax(1) == expected.argmax(1)).mean())
     close = all(np.allclose(a, b, rtol=TOLERANCE, atol=TOLERANCE) for a, b in ((got, expected), (single, expected[:1])))
     if not close or agreement < 1:
-        raise TransferError(f"The ONNX export does not match PyTorch (largest logit difference {max_abs_diff:.2g}, "
-                            f"top-1 agreement {agreement:.0%}): the file was not kept.")
+        raise TransferError("The ONNX export does not match PyTorch (largest logit difference {diff}, top-1 agreement "
+                            "{agreement}): the file was not kept.", diff=f"{max_abs_diff:.2g}",
+                            agreement=f"{agreement:.0%}")
     return max_abs_diff, agreement
 
 
@@ -104,8 +106,8 @@ def _check_batch(classifier: Classifier, images: Sequence[ImageInput] | None) ->
         images = sorted(CHECK_IMAGES.glob("*.png"))
     images = list(images)
     if not 2 <= len(images) <= MAX_CHECK_IMAGES:
-        raise InputError(f"Give 2 to {MAX_CHECK_IMAGES} images to check the ONNX file on (--images), "
-                         f"got {len(images)}.")
+        raise InputError("Give 2 to {limit} images to check the ONNX file on (--images), got {count}.",
+                         limit=MAX_CHECK_IMAGES, count=len(images))
     transform = create_transform(**classifier.preprocessing.to_pretrained_cfg())
     return torch.stack([transform(load_image(image)) for image in images])
 

@@ -44,7 +44,8 @@ def predict_batch(images: list[ImageInput], model: str | Classifier = DEFAULT_MO
     classifier = resolve(model)
     if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int)
                               or not 1 <= top_k <= classifier.num_classes):
-        raise InputError(f"top_k must be a whole number from 1 to {classifier.num_classes}, got {top_k!r}.")
+        raise InputError("top_k must be a whole number from 1 to {high}, got {value}.", high=classifier.num_classes,
+                         value=repr(top_k))
     inputs = torch.cat([classifier.to_input(load_image(image)) for image in images])
     return top_predictions(classifier, classifier.infer(inputs).softmax(-1), top_k)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -18,6 +20,9 @@ _CORRECT = np.array([[255, 255, 255], [199, 210, 254], [129, 140, 248], [79, 70,
 _MISTAKEN = np.array([[255, 255, 255], [254, 215, 170], [251, 146, 60], [234, 88, 12], [154, 52, 18]], dtype=np.float64)
 #: The confusion matrix's cells share about this many pixels (each cell at least 8 and at most 110 px).
 CONFUSION_SIDE = 540
+#: The words confusion_image draws: the axes' titles, then the legend's two lines.
+CONFUSION_WORDS = ("predicted class", "true class", "0 to 100% of the row's test images, answered right",
+                   "0 to 100% of the row's test images, mistaken for the column's class")
 
 
 def colorize(values: np.ndarray, anchors: np.ndarray = _INFERNO, stretch: bool = True) -> np.ndarray:
@@ -59,11 +64,13 @@ def tensor_to_image(tensor) -> Image.Image:
     return Image.fromarray(array, mode="RGB")
 
 
-def confusion_image(classes: list[str], confusion: list[list[int]]) -> Image.Image:
+def confusion_image(classes: list[str], confusion: list[list[int]],
+                    words: Callable[[str], str] = lambda text: text) -> Image.Image:
     """The confusion matrix (rows: true class, columns: predicted) as a picture that reads from 2 to 1000 classes.
 
     Each cell is coloured by its share of the true class's test images, indigo on the diagonal (right) and
     orange-red elsewhere (mistakes); counts are written in when the cells are large enough; a legend explains both.
+    `words` gives each of CONFUSION_WORDS as the reader should see it (English unless a translation is given).
     """
     n = len(classes)
     matrix = np.asarray(confusion, dtype=np.float64).reshape(n, n)
@@ -76,8 +83,7 @@ def confusion_image(classes: list[str], confusion: list[list[int]]) -> Image.Ima
     title = 24
     left, top = title + label, title + label
     side = n * cell
-    legend_texts = ("0 to 100% of the row's test images, answered right",
-                    "0 to 100% of the row's test images, mistaken for the column's class")
+    predicted, true, *legend_texts = (words(text) for text in CONFUSION_WORDS)
     legend_width = 120 + 10 + int(max(text_font.getlength(text) for text in legend_texts))
     canvas = Image.new("RGB", (max(left + side, title + legend_width) + 12, top + side + 70), "white")
     draw = ImageDraw.Draw(canvas)
@@ -101,9 +107,9 @@ def confusion_image(classes: list[str], confusion: list[list[int]]) -> Image.Ima
         strip_draw.text((label - 6, (i + 0.5) * cell), name, anchor="rm", font=name_font, fill=(30, 41, 59))
     canvas.paste(strip, (title, top))  # row labels, right-aligned against the matrix
     canvas.paste(strip.rotate(90, expand=True), (left, title))  # the same names above the columns, reading upwards
-    draw.text((left + side / 2, title / 2), "predicted class", anchor="mm", font=text_font, fill=(71, 85, 105))
+    draw.text((left + side / 2, title / 2), predicted, anchor="mm", font=text_font, fill=(71, 85, 105))
     side_title = Image.new("RGB", (side, title), "white")
-    ImageDraw.Draw(side_title).text((side / 2, title / 2), "true class", anchor="mm", font=text_font,
+    ImageDraw.Draw(side_title).text((side / 2, title / 2), true, anchor="mm", font=text_font,
                                     fill=(71, 85, 105))
     canvas.paste(side_title.rotate(90, expand=True), (0, top))
     ramp = np.linspace(0, 1, 120)[None, :].repeat(10, 0)

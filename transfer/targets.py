@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from .errors import InputError
+from .errors import InputError, Listing, Message
 
 
 @dataclass(frozen=True)
@@ -24,18 +24,19 @@ def synonyms(label: str) -> list[str]:
 def resolve_target(labels: list[str], target: int | str) -> Target:
     """The class given by index (int or digit string) or by any synonym of its label; else InputError with hints."""
     if isinstance(target, bool) or target is None:
-        raise InputError(f"Give a target class by name (e.g. 'tabby cat') or index 0-{len(labels) - 1}, "
-                         f"got {target!r}.")
+        raise InputError("Give a target class by name (e.g. 'tabby cat') or index 0-{high}, got {value}.",
+                         high=len(labels) - 1, value=repr(target))
     if isinstance(target, float) and target.is_integer():
         target = int(target)
     if isinstance(target, str) and target.strip().isdigit():
         target = int(target.strip())
     if isinstance(target, int):
         if not 0 <= target < len(labels):
-            raise InputError(f"Target class index must be from 0 to {len(labels) - 1}, got {target}.")
+            raise InputError("Target class index must be from 0 to {high}, got {value}.", high=len(labels) - 1,
+                             value=target)
         return Target(target, labels[target])
     if not isinstance(target, str):
-        raise InputError(f"Target must be a class name or index, got {type(target).__name__}.")
+        raise InputError("Target must be a class name or index, got {kind}.", kind=type(target).__name__)
     wanted = " ".join(target.split()).casefold()
     if not wanted:
         raise InputError("No target class given: type a class name such as 'tabby cat' or 'zebra'.")
@@ -46,6 +47,6 @@ def resolve_target(labels: list[str], target: int | str) -> Target:
     close = [name for key, name in names.items() if wanted in key.split()]
     close += [names[key] for key in difflib.get_close_matches(wanted, list(names), n=5, cutoff=0.6)]
     close = list(dict.fromkeys(close))[:5]
-    hint = f" Did you mean: {', '.join(repr(name) for name in close)}?" if close else \
-        " Use one of the model's class names (e.g. 'tabby cat', 'zebra') or a class index."
-    raise InputError(f"Unknown target class {target[:60]!r}.{hint}")
+    hint = Message(" Did you mean: {names}?", names=Listing(repr(name) for name in close)) if close else \
+        Message(" Use one of the model's class names (e.g. 'tabby cat', 'zebra') or a class index.")
+    raise InputError("Unknown target class {target}.{hint}", target=repr(target[:60]), hint=hint)

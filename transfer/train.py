@@ -20,7 +20,7 @@ from .checks import check_int
 from .classifier import Classifier
 from .data import DatasetSplits, Sample
 from .distributed import gather, parallel, shard, sum_all, world
-from .errors import InputError
+from .errors import InputError, Listing
 from .evaluate import Evaluation, evaluate_logits
 from .export import SavedModel, save_finetuned, zip_folder
 from .features import SampleImages, extract_features
@@ -85,7 +85,8 @@ class TrainConfig:
     def resolved(self) -> TrainConfig:
         """A validated copy (whole numbers as int); raises InputError on a bad value."""
         if self.method not in METHODS:
-            raise InputError(f"Unknown method '{self.method}': use one of {', '.join(METHODS)}.")
+            raise InputError("Unknown method '{method}': use one of {choices}.", method=self.method,
+                             choices=Listing(METHODS))
         network = [EPOCHS, BATCH_SIZE, LR] if self.method != "head" else []
         params = network + [SEED, UNFREEZE, WEIGHT_DECAY, LABEL_SMOOTHING] + ([L2] if self.l2 is not None else [])
         return replace(self, **{param.name: param.check(getattr(self, param.name)) for param in params})

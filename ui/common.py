@@ -19,14 +19,13 @@ from pathlib import Path
 
 import gradio as gr
 import gradio.media
-from gradio.context import LocalContext
 from gradio.utils import get_upload_folder
 
 from transfer import CATALOG, TransferError, list_models
 from transfer.data import PETS_FOLDER, PETS_MINI, DatasetSplits
 from transfer.models import any_model_allowed, is_model_name
 from transfer.train import CurvePoint, FineTuneResult
-from ui import sessions
+from ui import i18n, server, sessions
 from ui.hardware import StopFlag
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -109,7 +108,8 @@ class Session:
 
 
 def user_errors(fn: Callable) -> Callable:
-    """Show the library's user-facing errors as a readable gr.Error instead of a generic failure.
+    """Show the library's user-facing errors as a readable gr.Error instead of a generic failure, in the visitor's
+    language, the names and paths in them shown as text (Gradio renders a gr.Error's message as HTML).
 
     Visitors of a shared app see only what they can do; advice for whoever runs the server (error.operator: set a
     variable, connect the machine) goes to the server's log.
@@ -117,7 +117,7 @@ def user_errors(fn: Callable) -> Callable:
     def shown(error: TransferError) -> gr.Error:
         if error.operator:
             LOG.warning("%s (operator: %s)", error, error.operator)
-        return gr.Error(str(error), print_exception=False)
+        return i18n.error_for(error)
 
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
@@ -229,7 +229,7 @@ def public_deployment() -> bool:
     link, a host other than loopback (or none known), or a request through a proxy, as Gradio runs the current event."""
     if os.environ.get("SPACE_ID"):
         return True
-    blocks, request = LocalContext.blocks.get(None), LocalContext.request.get(None)
+    blocks, request = server.current_blocks(), server.current_request()
     if blocks is None:  # called outside a served event (a test, a script): local use
         return False
     if getattr(blocks, "share", False) or any(header in (getattr(request, "headers", None) or {})

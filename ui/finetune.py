@@ -17,7 +17,6 @@ from transfer.data import (DEFAULT_TASK, MAX_DATASET_BYTES, PETS_DOWNLOAD_MB, Da
 from transfer.evaluate import read_curves
 from transfer.onnx_export import MAX_CHECK_IMAGES, export_onnx
 from transfer.progress import TrainingProgress, drain
-from transfer.render import confusion_image
 from transfer import train as training
 from transfer.train import (DEFAULT_METHOD, METHODS, CurvePoint, EpochMetrics, Finished, FineTuneResult, TrainConfig,
                             data_size_curve)
@@ -28,6 +27,7 @@ from ui.clients import client_address
 from ui.common import (Run, Session, label_scores, model_choices, received_file, release_memory, session_model,
                        user_errors)
 from ui.hardware import LIMITS, on_gpu
+from ui.i18n import confusion_image
 
 OWN, PETS, ZIP, DOWNLOAD = "own", "pets", "zip", "download"
 SOURCES = {
@@ -187,7 +187,7 @@ def _open_data(source: str, dataset: str | None, datasets: dict[str, Path], task
         upload = received_file(archive) if source == ZIP else None
         space, full = sessions.room(session, address)
         if space <= 0:
-            raise transfer.InputError(full)
+            raise transfer.InputError(full.template, **full.values)
         limit = min(space, MAX_DATASET_BYTES)
         try:
             if source == OWN:
@@ -197,7 +197,7 @@ def _open_data(source: str, dataset: str | None, datasets: dict[str, Path], task
                                 seconds=seconds)
         except DatasetTooLarge:
             if limit < MAX_DATASET_BYTES:  # too large for the room left, not for the dataset limit
-                raise transfer.InputError(full) from None
+                raise transfer.InputError(full.template, **full.values) from None
             raise
     elif source == DOWNLOAD:  # always into the app's own cache folder, never a path typed in the browser
         gr.Info(f"Downloading Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB): this takes several minutes.")

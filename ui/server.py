@@ -1,16 +1,20 @@
 """Every server-side hook into Gradio, Starlette and uvicorn, in one place: who a request is from, how big its body
-may be, how much the upload cache may hold, and who may join the queue.
+may be, how much the upload cache may hold, and who may join the queue; and every use of Gradio's private API.
 
 The HTTP limits are a pure ASGI middleware (installed with `launch(app_kwargs={"middleware": ...})`, Gradio's public
 way to configure its FastAPI app) that counts a body's bytes as they stream in, so neither a missing nor a false
-Content-Length gets more through. The queue limits wrap `demo._queue.push`, Gradio's private API: read in Gradio
-TESTED_GRADIO's source (gradio/queueing.py, routes.py, route_utils.py); tests/test_abuse_http.py fails when the
-installed Gradio is another version, so that these hooks are checked again.
+Content-Length gets more through. Gradio's private API, read in Gradio TESTED_GRADIO's source (gradio/queueing.py,
+routes.py, route_utils.py, blocks.py, context.py), is used only here (section "Gradio's private API"): the queue
+limits wrap `demo._queue.push`; ui/i18n translates gr.Info messages in `demo._queue.log_message`, keeps the API
+description English in `demo.get_api_info`, replaces texts in `block.constructor_args` and reads the running event
+from `gradio.context.LocalContext`. tests/test_abuse_http.py fails when the installed Gradio is another version or
+lacks one of these (`missing_hooks`), so that they are checked again.
 """
 
 from __future__ import annotations
 
 import collections
+import functools
 import os
 import time
 from collections.abc import Callable
@@ -19,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.blocks import Block
+from gradio.context import LocalContext
 from gradio.utils import get_upload_folder
 from starlette.datastructures import Headers
 from starlette.formparsers import MultiPartException
@@ -30,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ui import clients, i18n
 from ui.sessions import folder_bytes
 
-TESTED_GRADIO = "6.31.0"  # the Gradio whose private API the queue hook uses
+TESTED_GRADIO = "6.31.0"  # the Gradio whose private API this module uses
 #: Routes whose bodies are file uploads (multipart); every other body is a small JSON event.
 UPLOAD_ROUTES = ("/gradio_api/upload", "/gradio_api/component_server", "/gradio_api/process_recording")
 MULTIPART_FIELDS = 10  # form fields an upload route takes besides its files (component_server's are 4)
@@ -76,7 +82,11 @@ class Refused(MultiPartException):
 
 def prepare(demo: gr.Blocks, limits: BodyLimits, refuse: Callable[[Job, list[Job]], str | None]) -> dict[str, Any]:
     """Hook the limits into `demo` (queued already); returns the options to pass on to `demo.launch`."""
-    guard_queue(demo._queue, refuse)
+    missing = missing_hooks(demo)
+    if missing:
+        raise RuntimeError(f"Gradio {gr.__version__} lacks {', '.join(missing)}: update ui/server.py's hooks "
+                           f"(read in Gradio {TESTED_GRADIO})")
+    guard_queue(queue_of(demo), refuse)
     # uvicorn would replace the client address by an X-Forwarded-For entry the client may have written (all of them
     # with FORWARDED_ALLOW_IPS=*): ClientAddress below picks the trusted one instead, from the socket peer.
     os.environ["FORWARDED_ALLOW_IPS"] = ""
@@ -233,3 +243,74 @@ def refusal(scope: Scope, status: int, message: str, upload: bool) -> Response:
     JSON {"detail": ...} (as Gradio answers a refused event). uvicorn drops the rest of an unread body as it comes."""
     text = i18n.translate(message, i18n.request_language(HTTPConnection(scope)))
     return PlainTextResponse(text, status) if upload else JSONResponse({"detail": text}, status)
+
+
+# --- Gradio's private API -----------------------------------------------------------------------------------------
+
+def missing_hooks(demo: gr.Blocks) -> list[str]:
+    """The private attributes this module uses that the installed Gradio lacks (none when the hooks still fit)."""
+    wanted = {"Blocks._queue": getattr(demo, "_queue", None),
+              "Blocks.get_api_info": getattr(demo, "get_api_info", None),
+              "LocalContext.request": getattr(LocalContext, "request", None),
+              "LocalContext.blocks": getattr(LocalContext, "blocks", None)}
+    queue = wanted["Blocks._queue"]
+    wanted |= {f"Queue.{name}": getattr(queue, name, None)
+               for name in ("push", "log_message", "blocks", "event_ids_to_events")}
+    block = next(iter(demo.blocks.values()), None)
+    wanted |= {"Block.constructor_args": getattr(block, "constructor_args", None),
+               "Block._id": getattr(block, "_id", None)}
+    return [name for name, value in wanted.items() if value is None]
+
+
+def queue_of(demo: gr.Blocks) -> Any:
+    """The Blocks' queue (made by `demo.queue()`; a new one each call)."""
+    return demo._queue
+
+
+def current_request() -> gr.Request | None:
+    """The request of the event Gradio is running in this thread or task, if any."""
+    return LocalContext.request.get(None)
+
+
+def current_blocks() -> gr.Blocks | None:
+    """The Blocks whose event Gradio is running in this thread or task (None outside a served event)."""
+    return LocalContext.blocks.get(None)
+
+
+def block_id(block: Block) -> int:
+    """The number Gradio gives a block in its config."""
+    return block._id
+
+
+def set_block_prop(block: Block, prop: str, value: object) -> None:
+    """Replace a built block's property, also where Gradio rebuilds the block from on updates."""
+    setattr(block, prop, value)
+    args = block.constructor_args
+    if prop in args:
+        args[prop] = value
+
+
+def update_props(component: Block) -> dict[str, Any]:
+    """The properties a component returned by a handler as an update was given (only those are sent)."""
+    return dict(component.constructor_args)
+
+
+def transform_api_info(demo: gr.Blocks, transform: Callable[[Any], Any]) -> None:
+    """Pass the API description (the API page, gradio_client) through `transform`."""
+    api_info = demo.get_api_info
+
+    def transformed(*args, **kwargs):
+        return transform(api_info(*args, **kwargs))
+    demo.get_api_info = functools.wraps(api_info)(transformed)
+
+
+def transform_log_messages(demo: gr.Blocks, transform: Callable[[str], str]) -> None:
+    """Pass gr.Info / gr.Warning / gr.Success messages through `transform`. Gradio sends them through the queue from
+    the handler's thread, so the event's request is still known there. Call after `demo.queue(...)`."""
+    queue = queue_of(demo)
+    send = queue.log_message
+
+    def log_message(event_id: str, log: str, title: str, level, duration=10, visible=True):
+        return send(event_id=event_id, log=transform(log), title=title, level=level, duration=duration,
+                    visible=visible)
+    queue.log_message = log_message

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from gradio.utils import get_upload_folder
 
+from transfer import Message
+
 #: Each session's data and models live in one folder here, named after the process that made it.
 SESSIONS_ROOT = Path(tempfile.gettempdir()) / "transfer-lab-sessions"
 #: Seconds a session's state and files live after its last use (browser tabs and API clients alike).
@@ -98,7 +100,7 @@ def claim(session, address: str | None = None) -> None:
         _sweep_expired(keep=session)
 
 
-def room(session, address: str) -> tuple[int, str]:
+def room(session, address: str) -> tuple[int, Message]:
     """Bytes a new dataset of `session` may take on disk (its current data is replaced), and the message for a
     dataset that needs more: the tightest of the session's, the address's and the server's room."""
     with _lock:
@@ -109,10 +111,10 @@ def room(session, address: str) -> tuple[int, str]:
                                if other is not session and getattr(other, "address", None) == address)
         server = disk_in_use() - replaced
     mb = 2**20
-    return min((SESSION_MAX_BYTES - own, SESSION_FULL.format(used=round(own / mb), limit=SESSION_MAX_BYTES // mb)),
+    return min((SESSION_MAX_BYTES - own, Message(SESSION_FULL, used=round(own / mb), limit=SESSION_MAX_BYTES // mb)),
                (ADDRESS_MAX_BYTES - by_address,
-                ADDRESS_FULL.format(used=round(by_address / mb), limit=ADDRESS_MAX_BYTES // mb)),
-               (SERVER_MAX_BYTES - server, SERVER_FULL))
+                Message(ADDRESS_FULL, used=round(by_address / mb), limit=ADDRESS_MAX_BYTES // mb)),
+               (SERVER_MAX_BYTES - server, Message(SERVER_FULL)), key=lambda room_and_message: room_and_message[0])
 
 
 def disk_in_use() -> int:

@@ -1,0 +1,21 @@
+"""English and German for every text a visitor sees; the tab modules and the library keep plain English.
+
+- `engine`: catalogs (ui/locales/<language>.json: "texts", and "parts" that only fill other texts' holes) and the
+  lookups: a library message by its template, then its values; a text the UI composed as it is or by a template.
+- `blocks`: the engine in the Gradio app: static texts as gr.I18n keys, handler results, errors, gr.Info messages
+  and progress in the visitor's language (Gradio's private API only through ui/server.py).
+
+Adding a language: ui/locales/<code>.json with the English texts as keys (code as Gradio's Settings -> Language
+offers it); tests/test_i18n.py lists what the new language lacks.
+"""
+
+from ui.i18n.engine import (CATALOGS, LETTERS, SOURCE, catalog, lookup, lookup_part, message_text, template,
+                            translate)
+from ui.i18n.blocks import (COOKIE, HEAD, TranslatedError, confusion_image, error_for, localize, request_language,
+                            static_keys, static_texts, translate_messages, translate_result, translations,
+                            untranslated)
+
+__all__ = ["CATALOGS", "COOKIE", "HEAD", "LETTERS", "SOURCE", "TranslatedError", "catalog", "confusion_image",
+           "error_for", "localize", "lookup", "lookup_part", "message_text", "request_language", "static_keys",
+           "static_texts", "template", "translate", "translate_messages", "translate_result", "translations",
+           "untranslated"]

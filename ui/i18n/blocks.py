@@ -1,0 +1,331 @@
+"""The engine in a Gradio app: static texts become gr.I18n keys, handlers answer in the visitor's language.
+
+Static texts (tab and step names, Markdown, labels, info, buttons, choices, plot and example titles): `localize()`
+turns each of them into a `gr.I18n` key, the English text itself, once the Blocks are built, and `translations()`
+gives the browser their translations; the page picks its language from the browser's, or from the one chosen under
+Settings -> Language at the foot of the page.
+Dynamic texts (handler results, gr.Error / gr.Info messages including the library's errors, progress
+descriptions) are translated on the server at the UI edge, into the language the page shows: a script in the page
+keeps it in a cookie (the request's Accept-Language when there is none). Gradio's private API is used only through
+ui/server.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import gradio as gr
+import pandas as pd
+from PIL import Image
+from gradio.blocks import Block
+from gradio.i18n import I18nData
+
+import transfer
+from transfer import render
+from ui import server
+from ui.i18n.engine import CATALOGS, LETTERS, SOURCE, lookup, message_text, translate
+
+COOKIE = "transfer_lab_language"
+#: Keeps the page's language (<html lang>, set by Gradio from the browser or from Settings -> Language) in COOKIE.
+HEAD = f"""<script>
+(() => {{
+  const remember = () => {{
+    document.cookie = "{COOKIE}=" + (document.documentElement.lang || "{SOURCE}") + "; path=/; SameSite=Lax";
+  }};
+  remember();
+  new MutationObserver(remember).observe(document.documentElement, {{attributes: true, attributeFilter: ["lang"]}});
+}})();
+</script>"""
+#: Properties that hold visitor-visible text, wherever a component or layout has them.
+TEXT_PROPS = ("label", "info", "placeholder", "title", "x_title", "y_title", "color_title", "caption")
+#: Components whose `value` is visitor text (elsewhere a value is data: a path, a model name, a class).
+TEXT_VALUES = (gr.Markdown, gr.Button, gr.HTML)
+KEY_PREFIX = "__i18n__"  # how gr.I18n keys travel in the config (gradio.i18n.I18nData)
+
+
+class TranslatedError(gr.Error):
+    """A gr.Error whose message is in the visitor's language already (not translated again on its way out)."""
+
+
+def error_for(error: transfer.TransferError) -> gr.Error:
+    """A library error as the gr.Error its visitor reads: in their language, names and paths shown as text."""
+    return TranslatedError(message_text(error, request_language()), print_exception=False)
+
+
+# --- The language of a request ------------------------------------------------------------------------------------
+
+def request_language(request: gr.Request | None = None) -> str:
+    """The language the visitor's page shows: the cookie the page keeps, else Accept-Language, else English."""
+    request = request or server.current_request()
+    if request is None:
+        return SOURCE
+    cookies = getattr(request, "cookies", None) or {}
+    wanted = cookies.get(COOKIE) or (getattr(request, "headers", None) or {}).get("accept-language", "")
+    code = wanted.split(",")[0].split(";")[0].strip().split("-")[0].lower()
+    return code if code in CATALOGS else SOURCE
+
+
+def confusion_image(classes: list[str], confusion: list[list[int]]) -> Image.Image:
+    """transfer.render.confusion_image with the words drawn into it in the visitor's language."""
+    language = request_language()
+    return render.confusion_image(classes, confusion, words=lambda text: translate(text, language))
+
+
+# --- Static texts: gr.I18n keys in the built Blocks ------------------------------------------------------------
+
+@dataclass
+class StaticText:
+    """One visitor-visible text of a built app: where it is (for messages) and how to replace it."""
+
+    block: Block
+    prop: str
+    text: str
+    replace: Callable[[str], None]
+
+    @property
+    def where(self) -> str:
+        return f"{type(self.block).__name__} #{self.block.elem_id or server.block_id(self.block)} .{self.prop}"
+
+
+def _setter(block: Block, prop: str) -> Callable[[object], None]:
+    return functools.partial(server.set_block_prop, block, prop)
+
+
+def static_texts(demo: gr.Blocks) -> Iterator[StaticText]:
+    """Every text of the built app that a visitor can read, except data (model, class and layer names, paths)."""
+    for block in demo.blocks.values():
+        params = inspect.signature(type(block).__init__).parameters
+        props = [prop for prop in TEXT_PROPS if prop in params]
+        if isinstance(block, TEXT_VALUES):
+            props.append("value")
+        for prop in props:
+            text = getattr(block, prop, None)
+            if isinstance(text, str) and LETTERS.search(text) and not _is_key(text):
+                yield StaticText(block, prop, text, _setter(block, prop))
+        if isinstance(block, gr.Dataset) and block.headers:  # not sample_labels: Gradio shows them untranslated
+            yield from _list_texts(block, "headers", block.headers)
+        if isinstance(getattr(block, "choices", None), list) and "choices" in params:
+            yield from _choice_texts(block)
+
+
+def _list_texts(block: Block, prop: str, texts: list) -> Iterator[StaticText]:
+    for index, text in enumerate(texts):
+        if isinstance(text, str) and LETTERS.search(text) and not _is_key(text):
+            def replace(value, index=index):
+                texts[index] = value
+            yield StaticText(block, f"{prop}[{index}]", text, replace)
+
+
+def _choice_texts(block: Block) -> Iterator[StaticText]:
+    """Choice labels: all of (label, value) pairs; of plain choices those with words that are not an ImageNet class
+    (a plain choice such as 'blocks.1' or 'tabby, tabby cat' is data, shown as it is)."""
+    choices = block.choices
+    for index, (label, value) in enumerate(choices):
+        if not isinstance(label, str) or _is_key(label) or not LETTERS.search(label):
+            continue
+        if label == value and (" " not in label or label in _imagenet_labels()):
+            continue
+        def replace(new, index=index, value=value):
+            choices[index] = (new, value)
+        yield StaticText(block, f"choices[{index}]", label, replace)
+
+
+@functools.cache
+def _imagenet_labels() -> frozenset[str]:
+    return frozenset(transfer.imagenet_labels())
+
+
+def _is_key(text: str) -> bool:
+    return text.startswith(KEY_PREFIX)
+
+
+def _key(text: str) -> str:
+    return str(I18nData(text))
+
+
+def localize(demo: gr.Blocks) -> gr.Blocks:
+    """Make every static text of the built app a gr.I18n key and every event handler answer in the page's language.
+
+    Call once the Blocks are built and before launch; launch with `i18n=translations(demo)`.
+    """
+    for text in list(static_texts(demo)):
+        text.replace(_key(text.text))
+    for block_fn in demo.fns.values():
+        if block_fn.fn is not None:
+            block_fn.fn = _answering_in_language(block_fn.fn, block_fn.outputs)
+    server.transform_api_info(demo, _english)  # the API page and gradio_client show labels: English, not keys
+    return demo
+
+
+def _english(value):
+    """`value` (nested dicts and lists) with every gr.I18n key replaced by its English text."""
+    if isinstance(value, str) and _is_key(value):
+        return _key_text(value)
+    if isinstance(value, dict):
+        return {key: _english(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_english(item) for item in value]
+    return value
+
+
+def _key_text(key: str) -> str:
+    return json.loads(key[len(KEY_PREFIX):])["key"]
+
+
+def translations(demo: gr.Blocks) -> gr.I18n:
+    """The browser's catalog for the app's static texts (English needs none: the keys are the English texts)."""
+    keys = {text.text for text in static_keys(demo)}
+    return gr.I18n(**{language: {key: translate(key, language) for key in keys} for language in CATALOGS})
+
+
+def static_keys(demo: gr.Blocks) -> Iterator[StaticText]:
+    """The static texts `localize` made keys of, with `text` the English key."""
+    for block in demo.blocks.values():
+        for prop, value in _props(block):
+            if isinstance(value, str) and _is_key(value):
+                yield StaticText(block, prop, _key_text(value), lambda _: None)
+
+
+def _props(block: Block) -> Iterator[tuple[str, object]]:
+    for prop in (*TEXT_PROPS, "value"):
+        yield prop, getattr(block, prop, None)
+    for name in ("headers", "choices"):
+        for index, item in enumerate(getattr(block, name, None) or []):
+            yield f"{name}[{index}]", item[0] if isinstance(item, (tuple, list)) else item
+
+
+def untranslated(demo: gr.Blocks, language: str) -> list[str]:
+    """'where: text' of each static text of a localized app that `language` lacks (what to add to its catalog)."""
+    missing = {text.text: text.where for text in static_keys(demo) if lookup(text.text, language) is None}
+    return [f"{where}: {text!r}" for text, where in missing.items()]
+
+
+# --- Dynamic texts: translated at the UI edge -------------------------------------------------------------------
+
+class _TranslatedProgress:
+    """A gr.Progress whose descriptions appear in the visitor's language."""
+
+    def __init__(self, progress: gr.Progress, language: str):
+        self._progress, self._language = progress, language
+
+    def __call__(self, progress, desc: str | None = None, *args, **kwargs):
+        return self._progress(progress, translate(desc, self._language), *args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._progress, name)
+
+
+def _answering_in_language(fn: Callable, outputs: list) -> Callable:
+    """`fn` with its results, errors and progress in the language of the request that calls it."""
+    def prepare(args, kwargs) -> tuple[str, list, dict]:
+        language = request_language()
+        if language != SOURCE:
+            args = [_TranslatedProgress(a, language) if isinstance(a, gr.Progress) else a for a in args]
+            kwargs = {k: _TranslatedProgress(v, language) if isinstance(v, gr.Progress) else v
+                      for k, v in kwargs.items()}
+        return language, args, kwargs
+
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def generator(*args, **kwargs):
+            language, args, kwargs = prepare(args, kwargs)
+            with _errors_in(language):
+                for result in fn(*args, **kwargs):
+                    yield translate_result(result, outputs, language)
+        return generator
+    if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
+        raise TypeError(f"{fn!r}: async handlers are not translated yet; add them to ui/i18n/blocks.py")
+
+    @functools.wraps(fn)
+    def function(*args, **kwargs):
+        language, args, kwargs = prepare(args, kwargs)
+        with _errors_in(language):
+            return translate_result(fn(*args, **kwargs), outputs, language)
+    return function
+
+
+@contextlib.contextmanager
+def _errors_in(language: str):
+    """Translate the message of a gr.Error raised inside (Gradio titles a toast by its kind, not by its title)."""
+    try:
+        yield
+    except TranslatedError:
+        raise
+    except gr.Error as error:
+        error.message = translate(error.message, language)
+        raise
+
+
+def translate_result(result, outputs: list, language: str):
+    """A handler's result with its visitor texts in `language`: Markdown, component updates, tables, plot series."""
+    if language == SOURCE:
+        return result
+    if isinstance(result, dict) and result and all(isinstance(key, Block) for key in result):
+        return {block: _translate_value(value, block, language) for block, value in result.items()}
+    if len(outputs) == 1:
+        return _translate_value(result, outputs[0], language)
+    if isinstance(result, (tuple, list)):
+        return type(result)(_translate_value(value, block, language) for value, block in zip(result, outputs))
+    return result
+
+
+def _translate_value(value, block: Block, language: str):
+    if isinstance(value, Block):  # a component returned as an update: only the props it was given
+        update = {**server.update_props(value), "__type__": "update"}
+        translated = _translate_update(update, block, language)
+        return translated if any(translated[key] is not update[key] for key in update) else value
+    if isinstance(value, dict) and value.get("__type__") == "update":
+        return _translate_update(value, block, language)
+    if isinstance(value, str) and isinstance(block, TEXT_VALUES):
+        return translate(value, language)
+    if isinstance(value, pd.DataFrame):
+        return _translate_table(value, block, language)
+    if isinstance(value, list) and isinstance(block, gr.Gallery):  # captions
+        return [(item[0], translate(item[1], language)) if isinstance(item, tuple) and len(item) == 2 else item
+                for item in value]
+    return value
+
+
+def _translate_update(update: dict, block: Block, language: str) -> dict:
+    update = dict(update)
+    for prop in TEXT_PROPS:
+        if isinstance(update.get(prop), str):
+            update[prop] = translate(update[prop], language)
+    if update.get("choices"):
+        pairs = [tuple(choice) if isinstance(choice, (tuple, list)) else (choice, choice)
+                 for choice in update["choices"]]
+        labels = [translate(label, language) if isinstance(label, str) else label for label, _ in pairs]
+        if labels != [label for label, _ in pairs]:
+            update["choices"] = [(label, value) for label, (_, value) in zip(labels, pairs)]
+    if "value" in update:
+        update["value"] = _translate_value(update["value"], block, language)
+    return update
+
+
+def _translate_table(table: pd.DataFrame, block: Block, language: str):
+    """A table's column names and texts (names and numbers stay); for a plot, which reads its columns by name, the
+    series names and legend title."""
+    rename = lambda name: translate(name, language) if isinstance(name, str) else name  # noqa: E731
+    series = getattr(block, "color", None)
+    if not isinstance(block, gr.components.NativePlot):
+        return table.rename(columns=rename).map(rename)
+    if not isinstance(series, str) or series not in table.columns:
+        return table
+    table = table.assign(**{series: table[series].map(rename)})
+    return {"__type__": "update", "value": table, "color_title": rename(block.color_title or series)}
+
+
+def translate_messages(demo: gr.Blocks) -> None:
+    """gr.Info / gr.Warning / gr.Success messages of `demo`'s handlers in the visitor's language.
+
+    Gradio sends them through the app's queue, from the handler's thread, so the request is still known there.
+    Call after `demo.queue(...)`, which makes a new queue.
+    """
+    server.transform_log_messages(demo, lambda log: translate(log, request_language()))
+
+
