@@ -16,13 +16,13 @@ import torch
 import transfer
 from conftest import ROOT
 from transfer.train import TrainConfig, run
-from ui import classify, finetune, hardware, synthesis
+from ui import adversarial, classify, finetune, hardware, ideal
 from ui.common import Session, label_scores
 from ui.sessions import cleanup
 
 #: The handlers that run a network: ZeroGPU functions on ZeroGPU, the plain functions everywhere else.
-GPU_HANDLERS = ["classify.classify", "classify.analyse", "classify.maps_for", "synthesis.run_ideal",
-                "synthesis.run_adversarial", "finetune.train"]
+GPU_HANDLERS = ["classify.classify", "classify.analysis", "classify.feature_maps", "ideal.run_ideal",
+                "adversarial.run_adversarial", "finetune.train"]
 
 
 def test_spaces_changes_nothing_outside_a_space():
@@ -39,7 +39,7 @@ def test_spaces_changes_nothing_outside_a_space():
     for job in hardware.ZERO_GPU.gpu_seconds:
         assert hardware.on_gpu(job)(handler) is handler
         assert hardware.on_gpu(job)(streaming) is streaming
-    modules = {"classify": classify, "finetune": finetune, "synthesis": synthesis}
+    modules = {"classify": classify, "finetune": finetune, "ideal": ideal, "adversarial": adversarial}
     for name in GPU_HANDLERS:
         module, function = name.split(".")
         assert not hasattr(getattr(modules[module], function), "zerogpu"), name  # spaces marks its wrappers so
@@ -78,7 +78,7 @@ def test_zero_gpu_jobs_stop_within_their_gpu_time():
 
 ZERO_GPU_CHECK = f"""
 import torch, app
-from ui import classify, finetune, hardware, synthesis
+from ui import adversarial, classify, finetune, hardware, ideal
 import transfer
 assert hardware.LIMITS is hardware.ZERO_GPU and torch.cuda.is_available()
 for name in {GPU_HANDLERS!r}:
