@@ -6,6 +6,7 @@ their handlers; own_classes.py the class cards of step 1; views.py what the step
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import gradio as gr
@@ -20,6 +21,11 @@ from ui.tabs import bind
 
 __all__ = ["DATA_LOADING", "DOWNLOAD", "DOWNLOAD_FOLDER", "OWN", "PETS", "TRAINING", "ZIP", "Wizard", "build",
            "layout", "load_data", "local_datasets", "show_source", "train", "wire"]
+
+
+def go_to(w: Wizard, step: int) -> dict:
+    """Open one of the wizard's steps (a "Next" button)."""
+    return {w.steps: gr.Walkthrough(selected=step)}
 
 
 def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.Dependency:
@@ -40,7 +46,7 @@ def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.D
                     [data.report, data.counts, data.samples, data.to_model, session], concurrency_limit=2,
                     concurrency_id=DATA_LOADING, show_progress_on=[data.report], preprocess=False, **private)
     for button, step in ((data.to_model, 2), (model.to_train, 3), (training.to_evaluate, 4), (evaluate.to_use, 5)):
-        button.click(lambda step=step: gr.Walkthrough(selected=step), None, w.steps, queue=False, **private)
+        button.click(functools.partial(bind(go_to, w), step), None, [w.steps], queue=False, **private)
     run_views = [evaluate.runs, evaluate.run, evaluate.score, evaluate.confusion, evaluate.table, evaluate.data_curve,
                  evaluate.curve_note, evaluate.mistakes, evaluate.no_mistakes, evaluate.to_use, use.examples,
                  use.answer, use.photo, use.download, use.make_onnx, use.onnx, use.use_help]

@@ -13,8 +13,7 @@ from transfer.data import (MAX_DATASET_BYTES, PETS_DOWNLOAD_MB, DatasetSplits, D
 from ui import sessions
 from ui.clients import client_address
 from ui.common import Session, received_file, user_errors
-from ui.finetune import own_classes
-from ui.finetune import views
+from ui.finetune import own_classes, views
 from ui.finetune.layout import DOWNLOAD, DOWNLOAD_FOLDER, OWN, PETS, ZIP, Wizard
 from ui.hardware import LIMITS
 
