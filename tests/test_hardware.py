@@ -111,3 +111,22 @@ def test_stop_reaches_a_session_that_has_no_folder_yet():
         assert not session.stop.is_set()
     finally:
         cleanup(session)
+
+
+def test_handlers_send_the_zero_gpu_worker_only_what_pickles(wizard, monkeypatch):
+    """On ZeroGPU a GPU function's arguments and results are pickled to and from its worker process; the page's
+    components cannot be, so the handlers keep them in the app's process and the GPU functions answer by name."""
+    import gradio as gr
+
+    def in_worker(*args, **kwargs):
+        ForkingPickler.dumps((args, kwargs))  # what spaces does with a GPU function's arguments
+        yield ForkingPickler.loads(ForkingPickler.dumps({"status": "done"}))
+
+    monkeypatch.setattr(finetune.training, "train", in_worker)
+    trained = finetune.training.start_training(wizard, Session(), transfer.DEFAULT_FINETUNE_MODEL, "head", 1, 0.1, 8,
+                                               False, 0, progress=None)
+    assert list(trained) == [{wizard.train.status: "done"}]
+    monkeypatch.setattr(ideal, "run_ideal", lambda *args: in_worker(*args))
+    with gr.Blocks():
+        tab = ideal.layout()
+    assert list(ideal.create(tab, "zebra", "robust", 1, 0, 0.05, 0, transfer.DEFAULT_MODEL)) == [{tab.status: "done"}]
