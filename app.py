@@ -13,7 +13,7 @@ from pathlib import Path
 import gradio as gr
 
 from transfer.data import PETS_MINI
-from ui import classify, finetune, i18n, server, sessions, synthesis
+from ui import adversarial, classify, finetune, i18n, ideal, server, sessions, synthesis
 from ui.common import model_list
 from ui.hardware import LIMITS
 from ui.server import Job
@@ -27,8 +27,8 @@ MAX_UPLOAD = f"{MAX_UPLOAD_MB}mb"  # the same as Gradio's max_file_size
 JOBS_PER_SESSION = 4  # jobs one browser tab or API client may have waiting or running at once
 JOBS_PER_ADDRESS = LIMITS.queue_size // 2  # the same for one client address (people behind one router share it)
 #: Long jobs, by concurrency group: training (and its ONNX export), loading a dataset, ideal image and adversarial.
-#: "finetune-data" is ui/finetune.py's group for loading data; tests/test_abuse_http.py checks that each exists.
-LONG_JOBS = (finetune.TRAINING, "finetune-data", synthesis.CONCURRENCY_ID)
+#: tests/test_abuse_http.py checks that each exists.
+LONG_JOBS = (finetune.TRAINING, finetune.DATA_LOADING, synthesis.CONCURRENCY_ID)
 #: Long jobs one client address may have waiting or running at once: one visitor cannot hold the training or image
 #: queue for hours (a training may take LIMITS.training_seconds). Classify requests do not count. A class behind one
 #: school router shares one address: its teacher raises this with TRANSFER_LONG_JOBS_PER_ADDRESS (README: Limits).
@@ -61,20 +61,21 @@ def default_data_roots() -> list[Path]:
 
 def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
     """The whole app: one tab per lesson step, sharing one per-browser-session fine-tuning state; every text in
-    the visitor's language (ui/i18n.py)."""
+    the visitor's language (ui/i18n/)."""
     with gr.Blocks(title=TITLE, delete_cache=CACHE_CLEANUP) as demo:
         gr.Markdown(INTRO)
         session = gr.State(None, time_to_live=sessions.SESSION_LIFETIME, delete_callback=sessions.cleanup)
         with gr.Tabs(overflow_behavior="wrap"):  # every tab reachable at phone width, no "..." menu
             with gr.Tab("Classify", id="classify"):
-                classify_models = classify.build(session)
+                classify_tab = classify.build(session)
             with gr.Tab("Fine-tune", id="finetune"):
                 trained = finetune.build(session, data_roots or default_data_roots())
             with gr.Tab("Ideal image", id="ideal"):
-                ideal_models = synthesis.build_ideal(session)
+                ideal_tab = ideal.build(session)
             with gr.Tab("Adversarial", id="adversarial"):
-                adversarial_models = synthesis.build_adversarial(session)
-        model_boxes = [classify_models, ideal_models, adversarial_models]  # each offers the session's own runs
+                adversarial_tab = adversarial.build(session)
+        # Each tab's model dropdown offers the session's own runs too.
+        model_boxes = [tab.model for tab in (classify_tab, ideal_tab, adversarial_tab)]
         trained.then(lambda state: [model_list(state)] * len(model_boxes), session, model_boxes, queue=False,
                      api_visibility="private")
     return i18n.localize(demo)
@@ -82,7 +83,7 @@ def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
 
 def launch(demo: gr.Blocks, **options) -> tuple:
     """Queue and serve the app with the deployment limits above and the hardware's (ui/hardware.py), in English or
-    German (ui/i18n.py), after deleting earlier runs' stale session files."""
+    German (ui/i18n/), after deleting earlier runs' stale session files."""
     sessions.sweep_stale()
     demo.queue(max_size=LIMITS.queue_size, default_concurrency_limit=LIMITS.quick_jobs)
     hooks = server.prepare(demo, BODY_LIMITS, queue_refusal)

@@ -148,7 +148,7 @@ def load(wizard, source: str, archive: str | None = None, own: dict[str, list[st
     """The wizard's 'Check the data' handler as the page calls it: files uploaded first (see uploaded), own classes
     as raw gallery values."""
     from ui import finetune
-    from ui.own_classes import SLOTS
+    from ui.finetune.own_classes import SLOTS
 
     own = own or {}
     names = list(own) + [""] * (SLOTS - len(own))

@@ -214,7 +214,7 @@ def test_a_training_on_a_pickled_session_keeps_it_from_the_sweep(tmp_path, wizar
         yield from ()
 
     monkeypatch.setattr(transfer, "finetune", training)
-    for _ in finetune.train(wizard, in_worker, transfer.DEFAULT_FINETUNE_MODEL, "head", 1, 0.1, 8, False, 0):
+    for _ in finetune.train(in_worker, transfer.DEFAULT_FINETUNE_MODEL, "head", 1, 0.1, 8, False, 0):
         pass
     assert trained.folder.exists() and trained.data is not None
     for session in (trained, other):

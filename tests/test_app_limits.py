@@ -11,6 +11,8 @@ import app
 import raw_http
 import transfer
 from transfer import adversarial
+from ui import adversarial as adversarial_tab
+from ui import ideal as ideal_tab
 from ui import synthesis
 
 MODEL = transfer.DEFAULT_MODEL
@@ -57,7 +59,7 @@ def test_one_client_cannot_fill_the_queue(app_url, monkeypatch, same_session, li
     ("lr", 9, "learning rate must be a number from 0.05 up to 8"),
     ("sure", 100, "sure must be a number from 0 up to 99")])
 def test_adversarial_api_enforces_the_sliders_ranges(app_url, name, value, message):
-    spec = synthesis.SURE if name == "sure" else getattr(adversarial, name.upper())
+    spec = adversarial_tab.SURE if name == "sure" else getattr(adversarial, name.upper())
     assert spec.high < value
     arguments = {"steps": 1, "tv_weight": 0, "eps": 2, "lr": 0.5, "sure": 0} | {name: value}
     photo = {"path": raw_http.upload(app_url, LION), "meta": raw_http.FILE_META}
@@ -71,9 +73,10 @@ def test_adversarial_api_enforces_the_sliders_ranges(app_url, name, value, messa
 def test_synthesis_jobs_stop_at_their_time_limit_and_release_memory(monkeypatch, as_upload):
     released = []
     monkeypatch.setattr(synthesis, "MAX_SYNTHESIS_SECONDS", 0)
-    monkeypatch.setattr(synthesis, "release_memory", lambda: released.append(True))
-    *_, final = synthesis.run_ideal("zebra", "robust", 50, 0.5, 0.05, 0, MODEL)
-    assert final[1] is not None and final[6].endswith(".png")  # the image after its first step
+    for tab in (ideal_tab, adversarial_tab):
+        monkeypatch.setattr(tab, "release_memory", lambda: released.append(True))
+    *_, final = ideal_tab.run_ideal("zebra", "robust", 50, 0.5, 0.05, 0, MODEL)
+    assert final["final"] is not None and final["download"].endswith(".png")  # the image after its first step
     assert released == [True]
-    outputs = synthesis.run_adversarial(as_upload(LION), "tabby, tabby cat", 50, 0, 2, 0.5, MODEL)
-    assert "after 0 steps" in outputs[4] and released == [True, True]
+    outputs = adversarial_tab.run_adversarial(as_upload(LION), "tabby, tabby cat", 50, 0, 2, 0.5, MODEL)
+    assert "after 0 steps" in outputs["figures"] and released == [True, True]

@@ -165,8 +165,8 @@ def test_upload_zip_gets_its_own_session_folder(wizard, tmp_path):
     first = load(wizard, finetune.ZIP, str(archive))
     second = load(wizard, finetune.ZIP, str(archive))
     session = first[wizard.session]
-    assert "**2 classes**" in first[wizard.report]
-    assert [item["caption"] for item in first[wizard.samples].value] == ["blue", "red"]
+    assert "**2 classes**" in first[wizard.data.report]
+    assert [item["caption"] for item in first[wizard.data.samples].value] == ["blue", "red"]
     assert session.folder != second[wizard.session].folder, "each browser session gets its own folder"
     assert all(str(path).startswith(str(session.folder)) for path, _ in session.data.train)
     with pytest.raises(gr.Error, match="Choose where the images are"):  # a dataset name the server does not offer
@@ -193,13 +193,13 @@ def test_own_classes_are_checked_by_the_library(wizard, tmp_path):
     data = update[wizard.session].data
     assert data.classes == ["cats", "dogs"], "the classes keep the order they were made in"
     assert sum(map(sum, data.counts().values())) == 8
-    assert "not a readable image: cats/broken.jpg" in update[wizard.report]
-    assert "1 exact duplicate" in update[wizard.report]
+    assert "not a readable image: cats/broken.jpg" in update[wizard.data.report]
+    assert "1 exact duplicate" in update[wizard.data.report]
     cleanup(update[wizard.session])
 
 
 def test_source_shows_only_its_own_inputs(wizard):
-    for source, box in ((finetune.OWN, wizard.own_box), (finetune.ZIP, wizard.zip_box)):
+    for source, box in ((finetune.OWN, wizard.data.own_box), (finetune.ZIP, wizard.data.zip_box)):
         update = finetune.show_source(wizard, source)
         visible = [component for component, change in update.items() if change.visible]
         assert visible == [box], source

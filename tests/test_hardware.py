@@ -16,13 +16,13 @@ import torch
 import transfer
 from conftest import ROOT
 from transfer.train import TrainConfig, run
-from ui import classify, finetune, hardware, synthesis
+from ui import adversarial, classify, finetune, hardware, ideal
 from ui.common import Session, label_scores
 from ui.sessions import cleanup
 
 #: The handlers that run a network: ZeroGPU functions on ZeroGPU, the plain functions everywhere else.
-GPU_HANDLERS = ["classify.classify", "classify.analyse", "classify.maps_for", "synthesis.run_ideal",
-                "synthesis.run_adversarial", "finetune.train"]
+GPU_HANDLERS = ["classify.classify", "classify.analysis", "classify.feature_maps", "ideal.run_ideal",
+                "adversarial.run_adversarial", "finetune.train"]
 
 
 def test_spaces_changes_nothing_outside_a_space():
@@ -39,7 +39,7 @@ def test_spaces_changes_nothing_outside_a_space():
     for job in hardware.ZERO_GPU.gpu_seconds:
         assert hardware.on_gpu(job)(handler) is handler
         assert hardware.on_gpu(job)(streaming) is streaming
-    modules = {"classify": classify, "finetune": finetune, "synthesis": synthesis}
+    modules = {"classify": classify, "finetune": finetune, "ideal": ideal, "adversarial": adversarial}
     for name in GPU_HANDLERS:
         module, function = name.split(".")
         assert not hasattr(getattr(modules[module], function), "zerogpu"), name  # spaces marks its wrappers so
@@ -78,7 +78,7 @@ def test_zero_gpu_jobs_stop_within_their_gpu_time():
 
 ZERO_GPU_CHECK = f"""
 import torch, app
-from ui import classify, finetune, hardware, synthesis
+from ui import adversarial, classify, finetune, hardware, ideal
 import transfer
 assert hardware.LIMITS is hardware.ZERO_GPU and torch.cuda.is_available()
 for name in {GPU_HANDLERS!r}:
@@ -111,3 +111,22 @@ def test_stop_reaches_a_session_that_has_no_folder_yet():
         assert not session.stop.is_set()
     finally:
         cleanup(session)
+
+
+def test_handlers_send_the_zero_gpu_worker_only_what_pickles(wizard, monkeypatch):
+    """On ZeroGPU a GPU function's arguments and results are pickled to and from its worker process; the page's
+    components cannot be, so the handlers keep them in the app's process and the GPU functions answer by name."""
+    import gradio as gr
+
+    def in_worker(*args, **kwargs):
+        ForkingPickler.dumps((args, kwargs))  # what spaces does with a GPU function's arguments
+        yield ForkingPickler.loads(ForkingPickler.dumps({"status": "done"}))
+
+    monkeypatch.setattr(finetune.training, "train", in_worker)
+    trained = finetune.training.start_training(wizard, Session(), transfer.DEFAULT_FINETUNE_MODEL, "head", 1, 0.1, 8,
+                                               False, 0, progress=None)
+    assert list(trained) == [{wizard.train.status: "done"}]
+    monkeypatch.setattr(ideal, "run_ideal", lambda *args: in_worker(*args))
+    with gr.Blocks():
+        tab = ideal.layout()
+    assert list(ideal.create(tab, "zebra", "robust", 1, 0, 0.05, 0, transfer.DEFAULT_MODEL)) == [{tab.status: "done"}]

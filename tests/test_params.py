@@ -14,7 +14,9 @@ from transfer import adversarial, ideal, train
 from transfer.cli import build_parser
 from transfer.errors import InputError
 from transfer.params import Param
-from ui import finetune, synthesis
+from ui import adversarial as adversarial_tab
+from ui import finetune
+from ui import ideal as ideal_tab
 
 #: The settings of each command, as the library specifies them.
 SETTINGS = {
@@ -57,8 +59,8 @@ def inputs(build) -> dict[str, gr.components.Component]:
 
 @pytest.mark.parametrize("build, command, extra, not_settings", [
     (lambda session: finetune.layout(session, {}), "finetune", [], {"Images per class (0 = all)"}),
-    (synthesis.build_ideal, "ideal", [], set()),
-    (synthesis.build_adversarial, "adversarial", [synthesis.SURE], set()),
+    (ideal_tab.build, "ideal", [], set()),
+    (adversarial_tab.build, "adversarial", [adversarial_tab.SURE], set()),
 ], ids=["finetune", "ideal", "adversarial"])
 def test_the_apps_inputs_are_the_library_settings(build, command, extra, not_settings):
     """Every slider and number box of a tab is a library setting with its range, default, label and info; the
@@ -81,7 +83,7 @@ def test_the_apps_inputs_are_the_library_settings(build, command, extra, not_set
         else:
             assert block.precision == (0 if param.integer else None)
     if command == "adversarial":
-        assert (synthesis.SURE.low, synthesis.SURE.high) == (100 * adversarial.CONFIDENCE.low,
+        assert (adversarial_tab.SURE.low, adversarial_tab.SURE.high) == (100 * adversarial.CONFIDENCE.low,
                                                               100 * adversarial.CONFIDENCE.high)
 
 

@@ -13,7 +13,7 @@ from .checks import check_float, check_int
 class Param:
     """A setting users and API callers choose: a whole number or a number in [low, high].
 
-    `title` is the app's label, `help` its info line (both English: ui/i18n.py translates them); the command line's
+    `title` is the app's label, `help` its info line (both English: ui/i18n translates them); the command line's
     help is made of both. A default of None depends on a mode or method, or is computed: its owner documents it.
     """
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
@@ -10,6 +11,7 @@ import transfer
 from ui.common import (example_photos, ideal_examples, label_scores, model_choices, received_file, session_model,
                        user_errors)
 from ui.hardware import on_gpu
+from ui.tabs import bind
 
 EXPLANATION = """
 **What is happening?** A *convolutional neural network* trained on ImageNet (1.2 million photos of 1000 kinds of
@@ -36,7 +38,7 @@ def classify(image: dict | str | None, model: str, session=None) -> dict[str, fl
 
 @on_gpu("quick")
 @user_errors
-def analyse(image: dict | str | None, model: str, layer: str | None, session=None):
+def analysis(image: dict | str | None, model: str, layer: str | None, session=None):
     """Top-5 as {label: probability}, Grad-CAM overlay and feature-map grid of `layer`, from one forward pass."""
     image = received_file(image)
     classifier = transfer.load_model(session_model(model, session))
@@ -44,17 +46,10 @@ def analyse(image: dict | str | None, model: str, layer: str | None, session=Non
     return label_scores(result.predictions), result.gradcam.overlay, result.feature_maps
 
 
-def explain(image: dict | str | None, model: str, layer: str | None, session=None):
-    """Grad-CAM overlay for the top class and a grid of the strongest feature maps of `layer` (the API's /explain)."""
-    return analyse(image, model, layer, session)[1:]
-
-
 @on_gpu("quick")
 @user_errors
-def maps_for(image: dict | str | None, model: str, layer: str | None, session=None):
-    """The feature maps of the newly chosen layer for the photo on show (nothing to do before a photo is given)."""
-    if image is None:
-        return gr.skip()
+def feature_maps(image: dict | str | None, model: str, layer: str | None, session=None):
+    """The feature-map grid of `layer` for a photo."""
     classifier = transfer.load_model(session_model(model, session))
     return transfer.feature_maps(received_file(image), classifier, layer or None)
 
@@ -65,20 +60,56 @@ def layer_choices(layers: list[str]) -> list[tuple[str, str]]:
     return [(f"{DEPTHS[round(index / last * (len(DEPTHS) - 1))]} ({name})", name) for index, name in enumerate(layers)]
 
 
-@user_errors
-def layers_for(model: str, session=None):
-    """The feature-layer dropdown for the chosen model."""
-    layers = transfer.feature_layers(session_model(model, session))
-    return gr.Dropdown(choices=layer_choices(layers), value=layers[0] if layers else None)
-
-
 def ideal_caption(path: str) -> str:
     """'Siamese cat' for examples/ideal_siamese_cat.png: a class name, shown as it is in every language."""
     return Path(path).stem.removeprefix("ideal_").replace("_", " ").capitalize()
 
 
-def build(session: gr.State) -> gr.Dropdown:
-    """Build the Classify tab; `session` holds this browser's fine-tuned model. Returns the model dropdown."""
+@dataclass(frozen=True)
+class Components:
+    """The Classify tab's components."""
+
+    image: gr.Image
+    model: gr.Dropdown
+    layer: gr.Dropdown
+    button: gr.Button
+    label: gr.Label
+    heatmap: gr.Image
+    features: gr.Image
+    examples: list[gr.Examples]
+
+
+def top_classes(c: Components, image: dict | str | None, model: str, session=None) -> dict:
+    """The top-5 classes (the API's /classify)."""
+    return {c.label: classify(image, model, session)}
+
+
+def analyse(c: Components, image: dict | str | None, model: str, layer: str | None, session=None) -> dict:
+    """Top-5, Grad-CAM overlay and feature maps of `layer`, from one forward pass."""
+    label, heatmap, features = analysis(image, model, layer, session)
+    return {c.label: label, c.heatmap: heatmap, c.features: features}
+
+
+def explain(c: Components, image: dict | str | None, model: str, layer: str | None, session=None) -> dict:
+    """Grad-CAM overlay for the top class and a grid of the strongest feature maps of `layer` (the API's /explain)."""
+    _, heatmap, features = analysis(image, model, layer, session)
+    return {c.heatmap: heatmap, c.features: features}
+
+
+def maps_for(c: Components, image: dict | str | None, model: str, layer: str | None, session=None) -> dict:
+    """The feature maps of the newly chosen layer for the photo on show (nothing to do before a photo is given)."""
+    return {c.features: gr.skip() if image is None else feature_maps(image, model, layer, session)}
+
+
+@user_errors
+def layers_for(c: Components, model: str, session=None) -> dict:
+    """The feature-layer dropdown for the chosen model."""
+    layers = transfer.feature_layers(session_model(model, session))
+    return {c.layer: gr.Dropdown(choices=layer_choices(layers), value=layers[0] if layers else None)}
+
+
+def layout() -> Components:
+    """The Classify tab's components (`wire` adds the events)."""
     gr.Markdown(EXPLANATION)
     with gr.Row():
         with gr.Column(scale=2):
@@ -104,16 +135,32 @@ def build(session: gr.State) -> gr.Dropdown:
     sets = [(example_photos(), None, "Example photos (click one)"),
             (ideal, [ideal_caption(path) for path in ideal],
              "Ideal images: what the network dreamt up from noise in the Ideal image tab (click one)")]
-    for photos, captions, title in sets:
-        examples = gr.Examples([[photo] for photo in photos], inputs=[image], example_labels=captions, label=title)
+    examples = [gr.Examples([[photo] for photo in photos], inputs=[image], example_labels=captions, label=title)
+                for photos, captions, title in sets]
+    return Components(image=image, model=model, layer=layer, button=button, label=label, heatmap=heatmap,
+                      features=features, examples=examples)
+
+
+def wire(c: Components, session: gr.State) -> None:
+    """The Classify tab's events; `session` holds this browser's fine-tuned model."""
+    for examples in c.examples:
         # Not run_on_click: its event would let Gradio's own preprocessing open the file before received_file checks it.
-        examples.load_input_event.then(analyse, [image, model, layer], [label, heatmap, features], preprocess=False,
+        examples.load_input_event.then(bind(analyse, c), [c.image, c.model, c.layer],
+                                       [c.label, c.heatmap, c.features], preprocess=False,
                                        api_visibility="undocumented")
-    model.change(layers_for, [model, session], layer, api_visibility="private")
-    layer.input(maps_for, [image, model, layer, session], features, preprocess=False, api_visibility="private")
-    button.click(analyse, [image, model, layer, session], [label, heatmap, features], api_visibility="private",
-                 preprocess=False)
+    c.model.change(bind(layers_for, c), [c.model, session], [c.layer], api_visibility="private")
+    c.layer.input(bind(maps_for, c), [c.image, c.model, c.layer, session], [c.features], preprocess=False,
+                  api_visibility="private")
+    c.button.click(bind(analyse, c), [c.image, c.model, c.layer, session], [c.label, c.heatmap, c.features],
+                   api_visibility="private", preprocess=False)
     # The API keeps one endpoint per question: no trigger on the page, callable by API clients only.
-    gr.on([], classify, [image, model, session], label, api_name="classify", preprocess=False)
-    gr.on([], explain, [image, model, layer, session], [heatmap, features], api_name="explain", preprocess=False)
-    return model
+    gr.on([], bind(top_classes, c), [c.image, c.model, session], [c.label], api_name="classify", preprocess=False)
+    gr.on([], bind(explain, c), [c.image, c.model, c.layer, session], [c.heatmap, c.features], api_name="explain",
+          preprocess=False)
+
+
+def build(session: gr.State) -> Components:
+    """Build the Classify tab; `session` holds this browser's fine-tuned model."""
+    c = layout()
+    wire(c, session)
+    return c

@@ -10,7 +10,8 @@ import gradio as gr
 from transfer import InputError
 from transfer.data import ENOUGH_PER_CLASS, MAX_CLASS_NAME, MIN_PER_CLASS, check_class_size
 from ui.common import received_photos
-from ui.evaluation import plain
+from ui.finetune.views import plain
+from ui.tabs import bind
 
 #: Class cards on the page (a bigger set is easier as a zip of class folders); the first START are shown.
 SLOTS = 8
@@ -22,7 +23,7 @@ take **webcam snapshots** (the camera icon under each box). At least {MIN_PER_CL
 {ENOUGH_PER_CLASS} or more work better."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class OwnClasses:
     """The class cards: which are in use, and each one's name box, photo count and photo gallery."""
 
@@ -31,6 +32,8 @@ class OwnClasses:
     names: list[gr.Textbox]
     counts: list[gr.Markdown]
     photos: list[gr.Gallery]
+    removes: list[gr.Button]
+    add: gr.Button
     status: gr.Markdown
 
     @property
@@ -60,10 +63,11 @@ def count(photos: list) -> str:
     return f"**{len(photos)}** photo{plural}"
 
 
-def status(used: list[bool], *values) -> list[str]:
+def status(own: OwnClasses, used: list[bool], *values) -> dict:
     """Each card's photo count, and one line on what is still missing before the classes can be checked."""
     galleries = values[SLOTS:]
-    return [line(used, *values), *(count(photos if isinstance(photos, list) else []) for photos in galleries)]
+    return {own.status: line(used, *values)} | {counted: count(photos if isinstance(photos, list) else [])
+                                                 for counted, photos in zip(own.counts, galleries)}
 
 
 def line(used: list[bool], *values) -> str:
@@ -85,25 +89,25 @@ def line(used: list[bool], *values) -> str:
     return "Ready to check."
 
 
-def add_class(used: list[bool]) -> list:
-    """Show the first unused card with a fresh name (an update per card's group and name box)."""
+def add_class(own: OwnClasses, used: list[bool]) -> dict:
+    """Show the first unused card with a fresh name."""
     if all(used):
         gr.Warning(f"Up to {SLOTS} classes here: for more, put one folder per class in a .zip and upload it.")
-        return [used] + [gr.skip()] * (2 * SLOTS)
+        return {own.used: used}
     slot = used.index(False)
     used = [on or i == slot for i, on in enumerate(used)]
-    groups = [gr.Group(visible=True) if i == slot else gr.skip() for i in range(SLOTS)]
-    names = [gr.Textbox(value=f"Class {sum(used)}") if i == slot else gr.skip() for i in range(SLOTS)]
-    return [used, *groups, *names]
+    return {own.used: used, own.groups[slot]: gr.Group(visible=True),
+            own.names[slot]: gr.Textbox(value=f"Class {sum(used)}")}
 
 
-def remove_class(slot: int, used: list[bool]) -> tuple:
+def remove_class(own: OwnClasses, slot: int, used: list[bool]) -> dict:
     """Hide a card and forget its name and photos."""
-    return [on and i != slot for i, on in enumerate(used)], gr.Group(visible=False), "", None
+    return {own.used: [on and i != slot for i, on in enumerate(used)], own.groups[slot]: gr.Group(visible=False),
+            own.names[slot]: "", own.photos[slot]: None}
 
 
-def build() -> OwnClasses:
-    """The class cards, an 'Add a class' button and the status line, with their events."""
+def layout() -> OwnClasses:
+    """The class cards, an 'Add a class' button and the status line (`wire` adds their events)."""
     used = gr.State([i < START for i in range(SLOTS)])
     groups, names, counts, photos, removes = [], [], [], [], []
     with gr.Column(elem_id="own-classes"):
@@ -126,12 +130,18 @@ def build() -> OwnClasses:
                 items.append(item)
         add = gr.Button("+ Add a class", size="sm")
         status_line = gr.Markdown(elem_id="own-status")
-    own = OwnClasses(used, groups, names, counts, photos, status_line)
-    add.click(add_class, used, [used, *groups, *names], queue=False, api_visibility="private")
-    for slot, remove in enumerate(removes):
-        remove.click(functools.partial(remove_class, slot), used, [used, groups[slot], names[slot], photos[slot]],
-                     queue=False, api_visibility="private")
-    gr.on([used.change, *(name.change for name in names), *(gallery.change for gallery in photos)], status,
-          own.inputs, [status_line, *counts], queue=False, preprocess=False, api_visibility="private",
-          show_progress="hidden")
-    return own
+    return OwnClasses(used=used, groups=groups, names=names, counts=counts, photos=photos, removes=removes, add=add,
+                      status=status_line)
+
+
+def wire(own: OwnClasses) -> None:
+    """Adding and removing cards; the counts and the status line follow every change."""
+    own.add.click(bind(add_class, own), own.used, [own.used, *own.groups, *own.names], queue=False,
+                  api_visibility="private")
+    for slot, remove in enumerate(own.removes):
+        remove.click(functools.partial(bind(remove_class, own), slot), own.used,
+                     [own.used, own.groups[slot], own.names[slot], own.photos[slot]], queue=False,
+                     api_visibility="private")
+    gr.on([own.used.change, *(name.change for name in own.names), *(gallery.change for gallery in own.photos)],
+          bind(status, own), own.inputs, [own.status, *own.counts], queue=False, preprocess=False,
+          api_visibility="private", show_progress="hidden")

@@ -1,0 +1,76 @@
+"""Fine-tune tab: a five-step wizard from a dataset to a trained, evaluated and downloadable classifier.
+
+layout.py holds the wizard's components by step; data.py (step 1), training.py (steps 2-3) and runs.py (steps 4-5)
+their handlers; own_classes.py the class cards of step 1; views.py what the steps show about data and runs.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import gradio as gr
+
+from ui.finetune import own_classes
+from ui.finetune.data import load_data, local_datasets, show_source
+from ui.finetune.layout import DATA_LOADING, DOWNLOAD, DOWNLOAD_FOLDER, OWN, PETS, TRAINING, ZIP, Wizard, layout
+from ui.finetune.runs import choose_run, onnx_download, try_example, try_photo
+from ui.finetune.training import new_run, start_training, stop_training, train
+from ui.hardware import LIMITS
+from ui.tabs import bind
+
+__all__ = ["DATA_LOADING", "DOWNLOAD", "DOWNLOAD_FOLDER", "OWN", "PETS", "TRAINING", "ZIP", "Wizard", "build",
+           "layout", "load_data", "local_datasets", "show_source", "train", "wire"]
+
+
+def go_to(w: Wizard, step: int) -> dict:
+    """Open one of the wizard's steps (a "Next" button)."""
+    return {w.steps: gr.Walkthrough(selected=step)}
+
+
+def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.Dependency:
+    """The wizard's events; `datasets` are the server's copies of Oxford-IIIT Pet by name. Returns the training
+    event, after which the other tabs refresh their model lists."""
+    private = {"api_visibility": "private"}
+    data, model, training, evaluate, use = w.data, w.model, w.train, w.evaluate, w.use
+    own_classes.wire(data.own)
+    data.source.change(bind(show_source, w), data.source,
+                       [data.own_box, data.pets_box, data.zip_box, data.download_box, data.dataset], queue=False,
+                       **private)
+
+    def check_data(request: gr.Request, *values) -> dict:  # Gradio passes the request to a parameter so typed
+        return load_data(w, datasets, *values, request=request)
+
+    data.load.click(check_data, [data.source, data.dataset, data.task, data.per_class, data.archive, session,
+                                 *data.own.inputs],
+                    [data.report, data.counts, data.samples, data.to_model, session], concurrency_limit=2,
+                    concurrency_id=DATA_LOADING, show_progress_on=[data.report], preprocess=False, **private)
+    for button, step in ((data.to_model, 2), (model.to_train, 3), (training.to_evaluate, 4), (evaluate.to_use, 5)):
+        button.click(functools.partial(bind(go_to, w), step), None, [w.steps], queue=False, **private)
+    run_views = [evaluate.runs, evaluate.run, evaluate.score, evaluate.confusion, evaluate.table, evaluate.data_curve,
+                 evaluate.curve_note, evaluate.mistakes, evaluate.no_mistakes, evaluate.to_use, use.examples,
+                 use.answer, use.photo, use.download, use.make_onnx, use.onnx, use.use_help]
+    trained = training.start.click(new_run, session, None, queue=False, **private).then(
+        bind(start_training, w),
+        [session, model.backbone, model.method, model.epochs, model.lr, model.batch_size, model.augment, model.seed],
+        [training.status, training.loss_plot, training.accuracy_plot, training.reading, training.to_evaluate,
+         session, *run_views],
+        concurrency_limit=LIMITS.training_jobs, concurrency_id=TRAINING, show_progress_on=[training.status],
+        **private)
+    training.stop.click(stop_training, session, None, queue=False, **private)
+    use.make_onnx.click(bind(onnx_download, w), session, [use.onnx], concurrency_limit=1, concurrency_id=TRAINING,
+                        **private)
+    evaluate.run.input(bind(choose_run, w), [session, evaluate.run], run_views, show_progress_on=[evaluate.score],
+                       **private)
+    use.photo.input(bind(try_photo, w), [use.photo, session], [use.answer], preprocess=False,
+                    show_progress="minimal", **private)
+    use.examples.select(bind(try_example, w), session, [use.photo, use.answer], show_progress_on=[use.answer],
+                        **private)
+    return trained
+
+
+def build(session: gr.State, data_roots: list[Path]) -> gr.events.Dependency:
+    """Build the Fine-tune tab on the app's per-session `session` state. Datasets are offered by name from inside
+    `data_roots`. Returns the training event, after which the other tabs refresh their model lists."""
+    datasets = local_datasets(data_roots)
+    return wire(layout(session, datasets), session, datasets)

@@ -1,0 +1,238 @@
+"""The Fine-tune wizard's components, step by step: what every other module of the tab reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+import transfer
+from transfer import train as training
+from transfer.data import DEFAULT_TASK, PETS_DOWNLOAD_MB
+from transfer.train import DEFAULT_METHOD, METHODS
+from ui import controls
+from ui.common import model_choices
+from ui.finetune import own_classes
+from ui.finetune.own_classes import OwnClasses
+from ui.tabs import group
+
+OWN, PETS, ZIP, DOWNLOAD = "own", "pets", "zip", "download"
+SOURCES = {
+    OWN: "My own classes: add photos or use the webcam",
+    PETS: "Oxford-IIIT Pet: cat and dog breeds, ready on this server",
+    ZIP: "A .zip of class folders (for bigger sets)",
+    DOWNLOAD: f"Download Oxford-IIIT Pet (about {PETS_DOWNLOAD_MB} MB, needs internet)",
+}
+DOWNLOAD_FOLDER = Path.home() / ".cache" / "transfer-lab" / "pets"
+TRAINING = "finetune-training"  # one training job at a time: the CPU is shared by every tab and user
+DATA_LOADING = "finetune-data"  # loading a dataset: its own concurrency group, a long job (app.LONG_JOBS)
+
+INTRO = """**Transfer learning** reuses a network pretrained on ImageNet for *your* classes. Follow the steps: pick the
+data, pick how much of the network to retrain, train (usually seconds), check the score on test images it never saw,
+then use or download your model. The defaults work without changing anything."""
+METHOD_HELP = "\n".join(f"* **{method.name.capitalize()}** {method.help}" for method in METHODS.values())
+
+
+@dataclass(frozen=True)
+class DataStep:
+    """Step 1, Data: where the images are, the check and what it found."""
+
+    source: gr.Radio
+    own: OwnClasses
+    own_box: gr.Column
+    pets_box: gr.Column
+    zip_box: gr.Column
+    download_box: gr.Column
+    dataset: gr.Dropdown
+    task: gr.Radio
+    archive: gr.File
+    per_class: gr.Slider
+    load: gr.Button
+    report: gr.Markdown
+    counts: gr.Dataframe
+    samples: gr.Gallery
+    to_model: gr.Button
+
+
+@dataclass(frozen=True)
+class ModelStep:
+    """Step 2, Model & method: the network and the settings of training."""
+
+    backbone: gr.Dropdown
+    method: gr.Radio
+    epochs: gr.Slider
+    lr: gr.Number
+    batch_size: gr.Slider
+    augment: gr.Checkbox
+    seed: gr.Number
+    to_train: gr.Button
+
+
+@dataclass(frozen=True)
+class TrainStep:
+    """Step 3, Train: start, stop, the live curves and their reading."""
+
+    start: gr.Button
+    stop: gr.Button
+    status: gr.Markdown
+    loss_plot: gr.LinePlot
+    accuracy_plot: gr.LinePlot
+    reading: gr.Markdown
+    to_evaluate: gr.Button
+
+
+@dataclass(frozen=True)
+class EvaluateStep:
+    """Step 4, Evaluate: the session's runs and the chosen run's scores, confusion matrix and mistakes."""
+
+    runs: gr.Dataframe
+    run: gr.Dropdown
+    score: gr.Markdown
+    confusion: gr.Image
+    table: gr.Dataframe
+    data_curve: gr.LinePlot
+    curve_note: gr.Markdown
+    mistakes: gr.Gallery
+    no_mistakes: gr.Markdown
+    to_use: gr.Button
+
+
+@dataclass(frozen=True)
+class UseStep:
+    """Step 5, Use it: try the chosen run on photos, download it."""
+
+    photo: gr.Image
+    answer: gr.Label
+    examples: gr.Gallery
+    download: gr.DownloadButton
+    make_onnx: gr.Button
+    onnx: gr.DownloadButton
+    use_help: gr.Markdown
+
+
+@dataclass(frozen=True)
+class Wizard:
+    """The wizard's components by step, so handlers can return {component: update} for just what they change."""
+
+    session: gr.State  # the app's per-session state (ui.common.Session), shared with the other tabs
+    steps: gr.Walkthrough
+    data: DataStep = group()
+    model: ModelStep = group()
+    train: TrainStep = group()
+    evaluate: EvaluateStep = group()
+    use: UseStep = group()
+
+
+def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
+    """The wizard's five steps (components only; `wire` adds the events)."""
+    gr.Markdown(INTRO)
+    sources = [(SOURCES[key], key) for key in (OWN, PETS, ZIP, DOWNLOAD) if key != PETS or datasets]
+    with gr.Walkthrough(selected=1) as steps:
+        with gr.Step("1. Data", id=1):
+            source = gr.Radio(sources, value=PETS if datasets else OWN, label="Where are the images?",
+                              elem_id="finetune-source")
+            with gr.Column(visible=not datasets) as own_box:
+                own = own_classes.layout()
+            with gr.Column(visible=bool(datasets)) as pets_box:
+                names = list(datasets)
+                dataset = gr.Dropdown(names, value=names[0] if names else None, label="Dataset",
+                                      visible=len(names) > 1)
+                task = gr.Radio([("37 breeds", "breeds"), ("Cat or dog", "species")], value=DEFAULT_TASK,
+                                label="Task")
+            with gr.Column(visible=False) as download_box:
+                gr.Markdown(f"The full Oxford-IIIT Pet: 7,349 photos of 37 breeds, about {PETS_DOWNLOAD_MB} MB, "
+                            "downloaded once into the app's cache (several minutes).")
+            with gr.Column(visible=False) as zip_box:
+                archive = gr.File(file_types=[".zip"], type="filepath", label="Zip of class folders",
+                                  elem_id="finetune-zip")
+                gr.Markdown("One folder per class, named after the class, each with its photos: "
+                            "`cats/1.jpg`, `cats/2.jpg`, ..., `dogs/1.jpg`, ...")
+            per_class = gr.Slider(0, 200, value=20, step=1, label="Images per class (0 = all)",
+                                  info="Fewer images train faster; more images score higher.")
+            load = gr.Button("Check the data", variant="primary")
+            report = gr.Markdown(elem_id="finetune-report")
+            with gr.Row():
+                counts = gr.Dataframe(label="Images per class and split", visible=False, max_height=300,
+                                      elem_id="finetune-counts")
+                samples = gr.Gallery(label="One training image per class", columns=6, height=300, visible=False,
+                                     fit_columns=False, object_fit="cover", elem_id="finetune-samples")
+            to_model = gr.Button("Next: model and method", interactive=False)
+        with gr.Step("2. Model & method", id=2):
+            backbone = gr.Dropdown(model_choices(), value=transfer.DEFAULT_FINETUNE_MODEL, label="Pretrained network",
+                                   info="The network whose ImageNet knowledge is reused.")
+            method = gr.Radio([(method.title, name) for name, method in METHODS.items()], value=DEFAULT_METHOD,
+                              label="Method")
+            gr.Markdown(METHOD_HELP)
+            with gr.Row():
+                epochs = controls.slider(training.EPOCHS)
+                lr = controls.number(training.LR)
+                batch_size = controls.slider(training.BATCH_SIZE)
+            with gr.Row():
+                augment = gr.Checkbox(True, label="Augmentation", info="Mirror images (and random crops when "
+                                      "fine-tuning) so the model sees more variety.")
+                seed = controls.number(training.SEED)
+            to_train = gr.Button("Next: train", variant="primary")
+        with gr.Step("3. Train", id=3):
+            with gr.Row():
+                start = gr.Button("Start training", variant="primary")
+                stop = gr.Button("Stop", variant="stop")
+            status = gr.Markdown("Press **Start training**.", elem_id="finetune-status")
+            with gr.Row():
+                loss_plot = gr.LinePlot(x="epoch", y="value", color="curve", title="Loss (lower is better)",
+                                        x_title="epoch", y_title="loss", height=260, elem_id="finetune-loss")
+                accuracy_plot = gr.LinePlot(x="epoch", y="value", color="curve", title="Accuracy",
+                                            x_title="epoch", y_title="accuracy", y_lim=[0, 1], height=260,
+                                            elem_id="finetune-accuracy")
+            reading = gr.Markdown(elem_id="finetune-reading")
+            to_evaluate = gr.Button("Next: evaluate", variant="primary", interactive=False)
+        with gr.Step("4. Evaluate", id=4):
+            with gr.Row():
+                runs = gr.Dataframe(label="Your runs in this session (newest last)", visible=False, scale=4,
+                                    elem_id="finetune-runs")
+                run = gr.Dropdown([], label="Show run", visible=False, scale=1, min_width=120,
+                                  elem_id="finetune-run")
+            score = gr.Markdown("Train a model first.", elem_id="finetune-score")
+            with gr.Row():
+                confusion = gr.Image(format="png", show_label=False, visible=False, elem_id="finetune-confusion",
+                                     buttons=["fullscreen", "download"])
+                table = gr.Dataframe(label="Per-class test accuracy (worst first)", max_height=420, visible=False,
+                                     elem_id="finetune-table")
+            with gr.Row():
+                data_curve = gr.LinePlot(x="photos per class", y="test accuracy", color="curve",
+                                         title="How many photos do I need?", y_lim=[0, 1], height=260, scale=3,
+                                         min_width=320, visible=False, elem_id="finetune-data-curve")
+                curve_note = gr.Markdown(min_width=320, elem_id="finetune-data-curve-note")  # below it on a phone
+            mistakes = gr.Gallery(label="Mistakes: true → predicted (confidence)", columns=6, height=320,
+                                  visible=False, elem_id="finetune-mistakes", elem_classes=["wrap-captions"])
+            no_mistakes = gr.Markdown(visible=False, elem_id="finetune-no-mistakes")
+            to_use = gr.Button("Next: use it", variant="primary", interactive=False)
+        with gr.Step("5. Use it", id=5):
+            gr.Markdown("Try your model: upload, paste or snap a photo and its answer appears at once.")
+            with gr.Row():
+                photo = gr.Image(type="filepath", label="Photo", height=300, sources=["upload", "webcam", "clipboard"],
+                                 elem_id="finetune-photo")
+                answer = gr.Label(num_top_classes=5, label="Your model says", elem_id="finetune-answer")
+            examples = gr.Gallery(label="Test photos it never trained on: click one", columns=8, height=170,
+                                  fit_columns=False, object_fit="cover", allow_preview=False, visible=False,
+                                  elem_id="finetune-examples")
+            with gr.Row():
+                download = gr.DownloadButton("Download model (.zip)", visible=False, variant="primary")
+                make_onnx = gr.Button("Make ONNX file", visible=False)
+                onnx = gr.DownloadButton("Download ONNX", visible=False)
+            use_help = gr.Markdown()
+    return Wizard(
+        session=session, steps=steps,
+        data=DataStep(source=source, own=own, own_box=own_box, pets_box=pets_box, zip_box=zip_box,
+                      download_box=download_box, dataset=dataset, task=task, archive=archive, per_class=per_class,
+                      load=load, report=report, counts=counts, samples=samples, to_model=to_model),
+        model=ModelStep(backbone=backbone, method=method, epochs=epochs, lr=lr, batch_size=batch_size,
+                        augment=augment, seed=seed, to_train=to_train),
+        train=TrainStep(start=start, stop=stop, status=status, loss_plot=loss_plot, accuracy_plot=accuracy_plot,
+                        reading=reading, to_evaluate=to_evaluate),
+        evaluate=EvaluateStep(runs=runs, run=run, score=score, confusion=confusion, table=table,
+                              data_curve=data_curve, curve_note=curve_note, mistakes=mistakes,
+                              no_mistakes=no_mistakes, to_use=to_use),
+        use=UseStep(photo=photo, answer=answer, examples=examples, download=download, make_onnx=make_onnx, onnx=onnx,
+                    use_help=use_help),
+    )

@@ -1,0 +1,105 @@
+"""Steps 4 and 5 of the Fine-tune wizard: a run's evaluation, trying it on photos and downloading it."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+import transfer
+from transfer.onnx_export import MAX_CHECK_IMAGES, export_onnx
+from ui.classify import classify
+from ui.common import Run, Session, label_scores, received_file, release_memory, user_errors
+from ui.i18n import confusion_image
+from ui.finetune import views
+from ui.finetune.layout import Wizard
+from ui.tabs import named
+
+USE_HELP = """**Download** a zip with one folder in timm's format: `model.safetensors` (the weights),
+`config.json` (the class names and how photos are resized), a model card `README.md` and `transfer_lab.json`
+(the test scores). Unzip it, then in Python:
+
+```python
+import timm, transfer
+folder = "{folder}"   # the unzipped folder
+transfer.predict("photo.jpg", folder)   # top classes with their probabilities
+model = timm.create_model("local-dir:" + folder, pretrained=True)   # or with timm alone
+```
+
+**Make ONNX file** exports the same model for ONNX Runtime, checked on the run's test photos.
+
+In this app the model is already in the **Classify**, **Ideal image** and **Adversarial** tabs' model lists (for
+you only, until you close the page)."""
+
+
+def show_run(session: Session | None, number: int | None) -> dict[str, object]:
+    """Steps 4 and 5 for one of the session's runs: its scores, confusion matrix, mistakes, samples, download, as
+    {wizard field name: update} (training's last update in ZeroGPU's worker includes it)."""
+    run = session.run_number(number) if session is not None else None
+    if run is None:
+        return {}
+    evaluation = run.result.evaluation
+    mistakes = views.mistakes_gallery(evaluation)
+    return {
+        "runs": gr.Dataframe(views.runs_table(session), visible=True),
+        "run": gr.Dropdown(choices=[(f"Run {r.number}", r.number) for r in reversed(session.runs)], value=run.number,
+                         visible=len(session.runs) > 1),
+        "score": views.score(session, run),
+        "confusion": gr.Image(confusion_image(evaluation.classes, evaluation.confusion), visible=True),
+        "table": gr.Dataframe(views.per_class_table(evaluation), visible=True),
+        "data_curve": gr.LinePlot(views.data_curve(run.curve), visible=bool(run.curve)),
+        "curve_note": views.read_data_curve(run.curve),
+        "mistakes": gr.Gallery(mistakes, visible=bool(mistakes)),
+        "no_mistakes": gr.Markdown("**No mistakes**: every test image was classified correctly.", visible=not mistakes),
+        "to_use": gr.Button(interactive=True),
+        "examples": gr.Gallery([(views.thumbnail(path), label) for path, label in views.held_out(run.data)],
+                              visible=True),
+        "answer": None, "photo": None,
+        "download": gr.DownloadButton(f"Download run {run.number} (.zip)", value=str(run.archive), visible=True),
+        "make_onnx": gr.Button(visible=True), "onnx": gr.DownloadButton(visible=False),
+        "use_help": USE_HELP.replace("{folder}", run.model_dir.name),
+    }
+
+
+def selected_run(session: Session | None) -> Run:
+    if session is None or session.selected is None:
+        raise transfer.InputError("Train a model in step 3 first.")
+    return session.selected
+
+
+def choose_run(w: Wizard, session: Session | None, number: int | None) -> dict:
+    """Select another run for steps 4 and 5."""
+    run = session.run_number(number) if session is not None else None
+    if run is not None:
+        session.selected = run
+    return named(w, show_run(session, number))
+
+
+@user_errors
+def try_photo(w: Wizard, image: dict | str | None, session: Session | None) -> dict:
+    """The selected run's classes for a photo, as soon as it arrives (upload, paste or webcam)."""
+    if received_file(image) is None:
+        return {w.use.answer: None}
+    return {w.use.answer: classify(image, str(selected_run(session).model_dir), session)}
+
+
+@user_errors
+def try_example(w: Wizard, session: Session | None, event: gr.SelectData) -> dict:
+    """Classify a held-out test image picked from the gallery, and show it as the photo."""
+    run = selected_run(session)
+    path, _ = views.held_out(run.data)[event.index]  # a file of the session's own data, not one a request named
+    return {w.use.photo: path, w.use.answer: label_scores(transfer.predict(path, transfer.load_model(run.model_dir)))}
+
+
+@user_errors
+def onnx_download(w: Wizard, session: Session | None) -> dict:
+    """The selected run as an ONNX file beside its folder, checked with ONNX Runtime on its test photos."""
+    run = selected_run(session)
+    gr.Info("Exporting to ONNX and checking the file with ONNX Runtime: this takes 10-30 seconds.")
+    photos = [path for path, _ in run.data.test][:MAX_CHECK_IMAGES]
+    try:
+        result = export_onnx(run.model_dir, run.model_dir.with_suffix(".onnx"), photos if len(photos) >= 2 else None)
+    finally:
+        release_memory()
+    gr.Info(f"ONNX Runtime agrees with PyTorch on {result.top1_agreement:.0%} of {result.images} test photos "
+            f"(largest logit difference {result.max_abs_diff:.1g}).")
+    return {w.use.onnx: gr.DownloadButton(f"Download run {run.number} (.onnx, {result.size_bytes / 1e6:.0f} MB)",
+                                          value=result.out, visible=True)}
