@@ -169,7 +169,7 @@ def hostile_shapes(folder: Path, large: bool = True) -> dict[str, Path]:
 
 # --- Costly inputs for benchmarks/bench_abuse.py's security round (issue 19) ---------------------------------------
 
-#: What bmp_bomb_zip unpacks to by default: just under transfer.data.MAX_ZIP_BYTES (2 GiB).
+#: What bmp_bomb_zip unpacks to by default: the issue's 2 GB, just under the zip cap the app had then (2 GiB).
 BOMB_BYTES = 1_900_000_000
 
 

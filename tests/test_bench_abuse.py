@@ -11,17 +11,17 @@ from PIL import Image
 
 from benchmarks import bench_abuse
 from corpus import bmp_bomb_zip, float_tiff, huge_json_body, large_png, zero_files
-from transfer.data import MAX_ZIP_BYTES, MAX_ZIP_RATIO
+from transfer.data import MAX_ZIP_RATIO
 from transfer.images import MAX_PIXELS
 
 
 def check_bomb(path, unpacked_at_least: int) -> None:
-    """Unpacks to at least that many bytes, passes the app's zip checks (size, per-entry and whole ratio), and
-    holds two classes of distinct, readable BMPs."""
+    """Unpacks to at least that many bytes, passes the app's zip-bomb checks (per-entry and whole ratio), so only a
+    bound on what a dataset unpacks to can refuse it, and holds two classes of distinct, readable BMPs."""
     with zipfile.ZipFile(path) as archive:
         infos = archive.infolist()
         unpacked = sum(info.file_size for info in infos)
-        assert unpacked_at_least <= unpacked <= MAX_ZIP_BYTES
+        assert unpacked >= unpacked_at_least
         assert unpacked <= MAX_ZIP_RATIO * path.stat().st_size
         assert all(info.file_size <= MAX_ZIP_RATIO * info.compress_size for info in infos)
         assert {info.filename.split("/")[0] for info in infos} == {"cats", "dogs"}
