@@ -42,13 +42,19 @@ def resize_sizes(monkeypatch):
 
 
 @pytest.mark.parametrize("name", ["1x8000 PNG", "1x40000 PNG", "40000x1 PNG", "8000x5000 JPEG (40 MP)",
-                                  "8000x5000 RGBA PNG (40 MP)", "64x64 GIF, 10,000 frames"])
+                                  "64x64 GIF, 10,000 frames"])
 def test_hostile_shapes_are_classified_explained_and_attacked_within_bounds(shapes, resize_sizes, name):
     image = load_image(shapes[name])
     assert len(transfer.predict(image)) == 5
     assert transfer.gradcam(image).overlay.size == (224, 224)
     assert transfer.adversarial_example(image, steps=1).steps <= 1
     assert resize_sizes, "the preprocessing resized nothing"
+
+
+def test_an_rgba_photo_of_40_megapixels_is_refused_from_its_header_for_its_decoded_size(shapes):
+    """RGBA and its RGB copy would take over MAX_DECODED_BYTES (200 MB): refused before decoding, saying what to do."""
+    with pytest.raises(transfer.InputError, match=r"mode RGBA: decoded it would take \d+ MB; the limit is 200 MB\. Save"):
+        load_image(shapes["8000x5000 RGBA PNG (40 MP)"])
 
 
 def test_bounded_preprocessing_sees_the_same_pixels_as_the_differentiable_one():
