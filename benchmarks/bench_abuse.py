@@ -252,6 +252,11 @@ class Server:
         """The page's initial values of an event's inputs (None for the session state: the server keeps it)."""
         return [self.components[i].get("props", {}).get("value") for i in event["inputs"]]
 
+    def rendered_as_html(self, event: dict, data: list) -> list:
+        """The outputs of `event` that the page renders as Markdown or HTML (table cells and captions are text)."""
+        kinds = [self.components[i]["type"] for i in event["outputs"]]
+        return [value for kind, value in zip(kinds, data) if kind in ("markdown", "html")]
+
     def data_request(self, own: list[tuple[str, list[dict]]] | None = None, archive: dict | None = None) -> list:
         """The "Check the data" event's inputs for own classes (name, uploaded photo items) or a zip upload."""
         data, inputs = self.defaults(self.load), self.load["inputs"]
@@ -449,7 +454,8 @@ def same_message(server: Server, photo: dict, models: tuple[str, str]) -> str:
 
 
 def html_class_names(server: Server, photos: list[Path], folder: Path) -> str:
-    """A class named with HTML, as an own class and as a zip folder: refused, or is the raw HTML sent back?"""
+    """A class named with HTML, as an own class and as a zip folder: refused, or is raw HTML sent back where the page
+    renders HTML (a message, or a Markdown output)?"""
     items = gallery([server.upload(path) for path in photos])
     archive = folder / "html_class.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
@@ -460,7 +466,7 @@ def html_class_names(server: Server, photos: list[Path], folder: Path) -> str:
                        ("zip folder", server.data_request(archive=server.upload(archive)))):
         session = uuid.uuid4().hex[:12]
         ok, answer = wait(server, raw_http.join_as(server.base, server.load["id"], data, session), session)
-        raw = "<img" in json.dumps(answer)
+        raw = "<img" in json.dumps(server.rendered_as_html(server.load, answer) if ok else answer)
         answers.append(f"{kind}: {'accepted' if ok else 'refused'}, raw HTML sent back: {'YES' if raw else 'no'}"
                        + ("" if ok else f" ({short(answer, 70)})"))
     return "; ".join(answers)
