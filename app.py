@@ -52,7 +52,7 @@ Explore what a network pretrained on ImageNet has learned, then reuse it. Everyt
 
 def default_data_roots() -> list[Path]:
     """Folders where the Fine-tune tab looks for Oxford-IIIT Pet copies to offer by name: TRANSFER_DATA_ROOTS, else
-    the bundled sample's folder and the download folder."""
+    pets-mini's parent folder and the download folder."""
     configured = os.environ.get("TRANSFER_DATA_ROOTS")
     if configured:
         return [Path(part) for part in configured.split(os.pathsep) if part]
@@ -114,7 +114,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--share", action="store_true", help="also create a temporary public gradio.live link")
     parser.add_argument("--data-root", action="append", type=Path, dest="data_roots",
                         help="folder (or parent of folders) holding Oxford-IIIT Pet copies the Fine-tune tab offers by "
-                             "name (repeatable; default: TRANSFER_DATA_ROOTS or the bundled sample's folder)")
+                             "name (repeatable; default: TRANSFER_DATA_ROOTS, else pets-mini's parent folder "
+                             "and the download folder)")
     return parser.parse_args(argv)
 
 
