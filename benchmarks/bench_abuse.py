@@ -45,7 +45,7 @@ import psutil
 from tests import raw_http
 from tests.browser import free_port
 from tests.corpus import BOMB_BYTES, bmp_bomb_zip, float_tiff, hostile_shapes, huge_json_body, large_png, zero_files
-from transfer.data import PETS_FOLDER, PETS_MINI
+from transfer.data import pets_images
 from ui.hardware import LIMITS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -292,7 +292,7 @@ def gallery(photos: list[dict]) -> list[dict]:
 
 def victim_photos() -> list[Path]:
     """2 x 4 small photos: cats and dogs of pets-mini when present, else photos that ship with Gradio."""
-    images = PETS_MINI / PETS_FOLDER / "images"
+    images = pets_images()
     photos = sorted(images.glob("Abyssinian_*.jpg"))[:4] + sorted(images.glob("beagle_*.jpg"))[:4]
     names = ("cheetah.jpg", "cheetah1.jpg", "lion.jpg", "groot.jpeg", "bus.png", "tower.jpg", "logo.png", "avatar.png")
     return photos if len(photos) == 8 else [Path(gradio.media.get_image(name)) for name in names]

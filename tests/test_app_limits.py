@@ -10,7 +10,7 @@ import pytest
 import app
 import raw_http
 import transfer
-from transfer import adversarial
+from transfer.synthesis import adversarial
 from ui import adversarial as adversarial_tab
 from ui import ideal as ideal_tab
 from ui import synthesis

@@ -100,7 +100,7 @@ def test_pets_mini_is_detected(pets_root):
 
 
 def test_download_fails_fast_and_clearly_offline(tmp_path, monkeypatch):
-    monkeypatch.setattr("transfer.data.reachable", lambda host, timeout=3.0: False)
+    monkeypatch.setattr("transfer.data.pets.reachable", lambda host, timeout=3.0: False)
     with pytest.raises(InputError, match="800 MB"):
         open_dataset(tmp_path / "pets", download=True)
     assert not (tmp_path / "pets").exists()
@@ -168,7 +168,7 @@ def test_zip_bomb_is_refused_before_extracting(tmp_path):
 
 
 def test_huge_declared_size_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr("transfer.data.MAX_DATASET_BYTES", 10_000)
+    monkeypatch.setattr("transfer.data.splits.MAX_DATASET_BYTES", 10_000)
     archive = make_zip(tmp_path / "big.zip", {f"{c}/{i}.png": png((9, 9, 9), i, 64) for c in "ab" for i in range(3)})
     with pytest.raises(InputError, match="would unpack to more than"):
         open_dataset(archive, workdir=tmp_path / "work")

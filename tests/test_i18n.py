@@ -20,7 +20,7 @@ from gradio.context import LocalContext
 import transfer
 from transfer.checks import check_float
 from transfer.render import CONFUSION_WORDS, confusion_image
-from transfer.targets import resolve_target
+from transfer.synthesis.targets import resolve_target
 from ui import i18n
 from ui.common import model_choices
 from ui.i18n import engine
@@ -119,7 +119,7 @@ def test_every_message_in_the_source_is_translated(language):
     """Library errors the app shows (by their templates: the catalog must have each as it is raised), and every
     phrase app.py and the tab modules write, found by reading the source."""
     names = set(transfer.imagenet_labels())
-    sources = [(path, False) for path in sorted((ROOT / "transfer").glob("*.py")) if path.name != "cli.py"]
+    sources = [(path, False) for path in sorted((ROOT / "transfer").rglob("*.py")) if path.name != "cli.py"]
     sources += [(path, True) for path in [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py"))]]
     found, missing = 0, []
     for path, everything in sources:

@@ -11,7 +11,8 @@ import torch
 
 import transfer
 from corpus import hostile_shapes
-from transfer import adversarial, classifier, ideal, models
+from transfer.models import catalog as models, classifier
+from transfer.synthesis import adversarial, ideal
 from transfer.images import load_image
 
 LION = gradio.media.get_image("lion.jpg")

@@ -18,15 +18,15 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from .classifier import Classifier
-from .images import ImageInput, load_image, to_tensor
-from .models import DEFAULT_MODEL
-from .predict import Prediction, predict, resolve, top_predictions
-from .render import tensor_to_image
-from .checks import check_float
+from ..models.classifier import Classifier
+from ..images import ImageInput, load_image, to_tensor
+from ..models.catalog import DEFAULT_MODEL
+from ..predict import Prediction, predict, resolve, top_predictions
+from ..render import tensor_to_image
+from ..checks import check_float
 from .optimisation import total_variation
-from .params import Param
-from .progress import OptimisationStep, run_to_result
+from ..params import Param
+from ..progress import OptimisationStep, run_to_result
 from .targets import Target, resolve_target
 
 DEFAULT_TARGET = "tabby cat"
