@@ -29,6 +29,9 @@ from ..params import Param
 from ..progress import OptimisationStep, run_to_result
 from .targets import Target, resolve_target
 
+__all__ = ["CONFIDENCE", "DEFAULT_TARGET", "EPS", "LR", "STEPS", "TV_WEIGHT", "AdversarialExample", "adversarial_example",
+           "default_lr", "iter_adversarial"]
+
 DEFAULT_TARGET = "tabby cat"
 #: The settings, one range for the library, the command line and the app (whose server these bounds protect: the
 #: Adversarial tab's event takes its values raw). Below eps 0.5/255 no 8-bit pixel can change.

@@ -38,6 +38,9 @@ from ..params import Param
 from ..progress import OptimisationStep, run_to_result
 from .targets import Target, resolve_target
 
+__all__ = ["DEFAULT_MODE", "LR", "MODES", "SEED", "SIZE", "STEPS", "TV_WEIGHT", "IdealImage", "Mode", "ideal_image",
+           "iter_ideal_image", "photos_like"]
+
 #: The settings, one range for the library, the command line and the app. Their defaults depend on the mode (MODES).
 STEPS = Param("steps", 1, 512, None, "Steps", integer=True)
 TV_WEIGHT = Param("tv_weight", 0, 10, None, "TV weight (smoothness)", step=0.1)
