@@ -8,7 +8,7 @@ import gradio.media
 import pytest
 
 import app
-import raw_http
+from harness import raw_http
 import transfer
 from transfer.synthesis import adversarial
 from ui import adversarial as adversarial_tab

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from corpus import png_claiming
+from harness.corpus import png_claiming
 from transfer.data import MAX_CLASS_NAME, MAX_ZIP_RATIO, dataset_from_files, open_dataset
 from transfer.errors import InputError
 

@@ -10,7 +10,7 @@ import timm
 import torch
 
 import transfer
-from corpus import hostile_shapes
+from harness.corpus import hostile_shapes
 from transfer.models import catalog as models, classifier
 from transfer.synthesis import adversarial, ideal
 from transfer.images import load_image
