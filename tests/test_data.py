@@ -79,6 +79,17 @@ def test_zip_of_a_wrapped_folder_is_extracted_inside_workdir(tmp_path):
     assert all(Path(p).is_relative_to(tmp_path / "work") for p, _ in data.train + data.val + data.test)
 
 
+def test_copies_in_a_folder_are_left_out_once_in_any_class(tmp_path):
+    """A class folder's file with the bytes of an earlier one (same class or another) is left out and named; files of
+    equal size but other bytes stay."""
+    root = make_folder(tmp_path / "data")
+    (root / "cats" / "again.png").write_bytes((root / "cats" / "0.png").read_bytes())
+    (root / "dogs" / "cat.png").write_bytes((root / "cats" / "1.png").read_bytes())
+    data = open_dataset(root)
+    assert data.duplicates == ["cats/again.png (same as cats/0.png)", "dogs/cat.png (same as cats/1.png)"]
+    assert sum(map(sum, data.counts().values())) == 12
+
+
 @pytest.mark.parametrize("inner", [False, True], ids=["root", "oxford-iiit-pet folder"])
 def test_pets_layout_is_detected_for_root_and_inner_folder(tmp_path, inner):
     root = make_pets(tmp_path)
