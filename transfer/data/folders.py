@@ -29,6 +29,7 @@ CLASS_NAME = re.compile(r"[^\W_][\w .'()&-]*")
 
 def folder_splits(folder: Path, kind: str, per_class: int | None, val_fraction: float, test_fraction: float,
                   seed: int, deadline: Deadline, max_pixels: int | None = None) -> DatasetSplits:
+    """The checked splits of a folder of class folders (or an extracted zip), each class a sub-folder."""
     folder = _class_root(folder)
     try:
         images = ImageFolder(str(folder), is_valid_file=is_image_name, allow_empty=True)

@@ -17,7 +17,7 @@ PETS_FOLDER = "oxford-iiit-pet"
 PETS_MINI = Path(os.environ.get("TRANSFER_PETS_ROOT")
                  or Path(__file__).resolve().parents[3] / "shared" / "data" / "pets-mini")
 #: Photos in the whole Oxford-IIIT Pet (trainval and test), and its download's size.
-PETS_PHOTOS = 7349
+PETS_PHOTOS = 7_349
 PETS_DOWNLOAD_MB = 800
 PETS_HOST = ("www.robots.ox.ac.uk", 443)
 
@@ -39,6 +39,7 @@ def find_pets_root(path: Path) -> Path | None:
 
 def pets_splits(root: Path, task: str, per_class: int | None, val_fraction: float, seed: int,
                 deadline: Deadline) -> DatasetSplits:
+    """Oxford-IIIT Pet's own test split, and its trainval split into train and validation."""
     target = "category" if task == "breeds" else "binary-category"
     try:
         trainval = OxfordIIITPet(root, split="trainval", target_types=target)

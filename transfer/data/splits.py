@@ -28,7 +28,7 @@ MAX_DATASET_BYTES = 150 * 2**20
 #: 1/64 of its pixels: it is checked at 1/8 scale): 20 images of 40 megapixels, about 4 s of PNG decoding.
 MAX_DATASET_PIXELS = 800_000_000
 MAX_CLASSES = 1000
-#: Most images a dataset may have after the per-class cap (the whole Oxford-IIIT Pet has pets.PETS_PHOTOS).
+#: Most images a dataset may have after the per-class cap (the whole Oxford-IIIT Pet, PETS_PHOTOS in pets.py, fits).
 MAX_IMAGES = 20_000
 MIN_PER_CLASS = 3
 #: A class with fewer images gets a warning: fewer photos make a less reliable model and a jumpier test score.
@@ -126,6 +126,7 @@ def _listing(names: list[str], counts: dict[str, int], shown: int = 5) -> str:
 
 
 def check_options(per_class: int | None, val_fraction: float, test_fraction: float) -> None:
+    """Refuse a per-class cap or split fractions that make no sense, saying what is allowed."""
     if per_class is not None and (isinstance(per_class, bool) or not isinstance(per_class, int) or per_class < 2):
         raise InputError("Images per class must be a whole number of at least 2 (or empty for all), got {value}.",
                          value=repr(per_class))
@@ -155,12 +156,14 @@ def copies(paths: Iterable[str], deadline: Deadline | None = None) -> dict[str, 
 
 
 def check_count(images: int) -> None:
+    """Refuse a dataset of more than MAX_IMAGES images."""
     if images > MAX_IMAGES:
         raise InputError("The dataset has {count} images; the limit is {limit}. Set a cap on images per class for a "
                          "quicker run.", count=images, limit=MAX_IMAGES)
 
 
 def is_image_name(path: str) -> bool:
+    """Whether a file name has an image extension (hidden files are not images)."""
     name = os.path.basename(path)
     return name.lower().endswith(IMAGE_EXTENSIONS) and not name.startswith(".")
 

@@ -26,7 +26,7 @@ HOLE = re.compile(r"\{(\w+)\}")
 LETTERS = re.compile(r"[A-Za-z]{2,}")
 NBSP = "\u00a0"
 NUMBER = re.compile(r"([-+]?\d+)\.(\d+)(%?)|([-+]?\d+)(%)")
-THOUSANDS = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+")  # 7,349: German groups thousands with a point
+THOUSANDS = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+")  # 1,234 -> 1.234: German groups thousands with a point
 #: A Markdown heading or list mark (and a warning sign) before a text: translated around.
 MARK = re.compile(r"(?:#{1,6} |[-*] )?(?:⚠️ )?")
 #: How a text without a translation of its own splits into parts that may have one (kept in the result).
