@@ -30,7 +30,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 import uuid
@@ -42,10 +41,11 @@ import gradio.media
 import httpx
 import psutil
 
-from tests import raw_http
-from tests.browser import free_port
-from tests.corpus import BOMB_BYTES, bmp_bomb_zip, float_tiff, hostile_shapes, huge_json_body, large_png, zero_files
-from transfer.data import PETS_FOLDER, PETS_MINI
+from harness import raw_http
+from harness.browser import free_port
+from harness.corpus import BOMB_BYTES, bmp_bomb_zip, float_tiff, hostile_shapes, huge_json_body, large_png, zero_files
+from harness.memory import MB, PeakMemory
+from transfer.data import pets_images
 from ui.hardware import LIMITS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,30 +59,6 @@ def images(folder: Path) -> dict[str, Path]:
     """An ordinary photo for reference, then the hostile-input corpus's costly shapes."""
     return {"photo 502x343 JPEG (reference)": Path(gradio.media.get_image("cheetah.jpg")),
             **hostile_shapes(folder)}
-
-
-class PeakMemory:
-    """Samples a process's resident memory every 10 ms in a thread; .peak is the highest seen (bytes)."""
-
-    def __init__(self, pid: int):
-        self.process, self.peak, self.running = psutil.Process(pid), 0, True
-        self.thread = threading.Thread(target=self.sample, daemon=True)
-
-    def sample(self) -> None:
-        while self.running:
-            try:
-                self.peak = max(self.peak, self.process.memory_info().rss)
-            except psutil.Error:
-                return
-            time.sleep(0.01)
-
-    def __enter__(self) -> PeakMemory:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.running = False
-        self.thread.join()
 
 
 def start_app(port: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
@@ -178,7 +154,6 @@ LONG_IDEAL = ["Siamese cat, Siamese", "robust", 512, 0.5, 0.05, 0, MODEL, None] 
 HUB_NAME = "eva_giant_patch14_224"  # a timm name outside the catalog: weights of about 4 GB from the Hub
 HTML_NAME = "<img src=http://x/y.png>"  # an own class's name
 HTML_FOLDER = "<img src=x onerror=alert(1)>"  # a zip's class folder (a folder name holds no slash)
-MB = 2**20
 ATTACK_SECONDS = 600  # the longest the bench waits for one attack's answer (it is then reported as unanswered)
 
 
@@ -297,7 +272,7 @@ def gallery(photos: list[dict]) -> list[dict]:
 
 def victim_photos() -> list[Path]:
     """2 x 4 small photos: cats and dogs of pets-mini when present, else photos that ship with Gradio."""
-    images = PETS_MINI / PETS_FOLDER / "images"
+    images = pets_images()
     photos = sorted(images.glob("Abyssinian_*.jpg"))[:4] + sorted(images.glob("beagle_*.jpg"))[:4]
     names = ("cheetah.jpg", "cheetah1.jpg", "lion.jpg", "groot.jpeg", "bus.png", "tower.jpg", "logo.png", "avatar.png")
     return photos if len(photos) == 8 else [Path(gradio.media.get_image(name)) for name in names]

@@ -26,7 +26,7 @@ import torch  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
 
 from app import build_app, launch  # noqa: E402
-from tests.browser import free_port  # noqa: E402
+from harness.browser import free_port  # noqa: E402
 
 
 def time_ms(fn, repeats: int) -> float:

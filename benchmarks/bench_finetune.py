@@ -32,9 +32,9 @@ from torch.utils.data import DataLoader
 
 from transfer import load_model
 from transfer.data import PETS_MINI, DatasetSplits, open_dataset
-from transfer.features import SampleImages, extract_features
+from transfer.train.features import SampleImages, extract_features
 from transfer.models import DEFAULT_FINETUNE_MODEL
-from transfer.probe import fit_probe, score_logits
+from transfer.train.probe import fit_probe, score_logits
 from transfer.progress import drain
 from transfer.train import TrainConfig, finetune, run
 

@@ -28,7 +28,7 @@ import numpy as np
 import psutil
 from gradio_client import Client, handle_file
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, free_port
 from transfer.data import PETS_MINI
 
 ROOT = Path(__file__).resolve().parent.parent

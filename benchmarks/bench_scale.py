@@ -26,8 +26,8 @@ import torch
 
 from transfer import load_model
 from transfer.data import PETS_MINI, open_dataset
-from transfer.distributed import primary_first, process_group, sum_all
-from transfer.features import extract_features, feature_network
+from transfer.train.distributed import primary_first, process_group, sum_all
+from transfer.train.features import extract_features, feature_network
 from transfer.progress import drain
 from transfer.train import TrainConfig, finetune, run
 

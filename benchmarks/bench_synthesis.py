@@ -24,15 +24,15 @@ import torch
 import torch.nn.functional as F
 
 from transfer import adversarial_example, ideal_image, load_model, predict
-from transfer.adversarial import DEFAULT_TARGET, STEPS, default_lr
-from transfer.data import PETS_FOLDER, PETS_MINI
-from transfer.ideal import MODES
+from transfer.synthesis.adversarial import DEFAULT_TARGET, STEPS, default_lr
+from transfer.data import pets_images
+from transfer.synthesis.ideal import MODES
 from transfer.images import load_image
 from transfer.render import tensor_to_image
-from transfer.targets import resolve_target
+from transfer.synthesis.targets import resolve_target
 
 
-PETS = PETS_MINI / PETS_FOLDER / "images"
+PETS = pets_images()
 CLASSES = ["Siamese cat", "zebra", "goldfish", "tabby cat", "school bus", "strawberry", "lighthouse", "flamingo"]
 TARGET, ATTACK_STEPS = DEFAULT_TARGET, STEPS.default
 SECOND = "tf_efficientnet_lite2"

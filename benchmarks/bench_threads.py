@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MEASURE = """
 import json, statistics, sys, time
 import gradio.media, transfer
-from transfer.ideal import iter_ideal_image
+from transfer.synthesis.ideal import iter_ideal_image
 calls = int(sys.argv[1])
 model = transfer.load_model()
 x = model.to_input(transfer.load_image(gradio.media.get_image("cheetah.jpg")))

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 from transfer.data import PETS_FOLDER, PETS_MINI
-from transfer.natural import SPECTRUM_FILE, SPECTRUM_SIZE, compute_spectrum, save_spectrum
+from transfer.synthesis.natural import SPECTRUM_FILE, SPECTRUM_SIZE, compute_spectrum, save_spectrum
 
 SOURCE = ("Oxford-IIIT Pet (O. M. Parkhi, A. Vedaldi, A. Zisserman, C. V. Jawahar, 'Cats and Dogs', CVPR 2012), "
           "https://www.robots.ox.ac.uk/~vgg/data/pets/")

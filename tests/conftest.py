@@ -16,7 +16,7 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from browser import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402  (after the environment above)
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402  (after the environment above)
 from transfer.data import PETS_FOLDER, PETS_MINI  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import raw_http
+from harness import raw_http
 import transfer
 from conftest import load
-from corpus import png_claiming
+from harness.corpus import png_claiming
 from transfer.data import MAX_DATASET_BYTES, MAX_DATASET_PIXELS, MAX_PHOTOS_PER_CLASS, dataset_from_files
 from transfer.errors import InputError
 from transfer.images import MAX_DECODED_BYTES, check_image, load_image

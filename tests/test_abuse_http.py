@@ -7,26 +7,23 @@ ui.clients.TRUSTED_HOPS can be set for a test. Long jobs are joined and cancelle
 from __future__ import annotations
 
 import importlib
-import threading
-import time
 import uuid
 from pathlib import Path
 
 import gradio
 import httpx
-import psutil
 import pytest
 from gradio.utils import get_upload_folder
 
 import app
-import raw_http
+from harness import raw_http
+from harness.memory import MB, PeakMemory
 import transfer
 from ui import clients, server
 
 MODEL = transfer.DEFAULT_MODEL
 LONG_IDEAL = ["Siamese cat, Siamese", "robust", 512, 0.5, 0.05, 0, MODEL, None]  # minutes of work each
 JSON = {"content-type": "application/json"}
-MB = 2**20
 
 
 def join(base: str, session: str, forwarded_for: str | None = None) -> tuple[int, object]:
@@ -50,32 +47,6 @@ def cancel_all(base: str, accepted: list[tuple[str, str]]) -> None:
     index = raw_http.fn_index(base, "ideal")
     for session, event_id in reversed(accepted):  # waiting ones first
         raw_http.cancel(base, index, session, event_id)
-
-
-class PeakMemory:
-    """The highest resident memory of this process (the server's) while the block runs, sampled every 10 ms."""
-
-    def __init__(self):
-        self.process, self.peak, self.running = psutil.Process(), 0, True
-        self.before = self.process.memory_info().rss
-        self.thread = threading.Thread(target=self.sample, daemon=True)
-
-    def sample(self) -> None:
-        while self.running:
-            self.peak = max(self.peak, self.process.memory_info().rss)
-            time.sleep(0.01)
-
-    @property
-    def extra_mb(self) -> float:
-        return max(0, self.peak - self.before) / MB
-
-    def __enter__(self) -> PeakMemory:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.running = False
-        self.thread.join()
 
 
 def upload_folder_mb() -> float:

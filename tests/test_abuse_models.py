@@ -11,7 +11,7 @@ import gradio.media
 import pytest
 from gradio.context import LocalContext
 
-import raw_http
+from harness import raw_http
 from transfer import DEFAULT_MODEL
 
 LION = gradio.media.get_image("lion.jpg")

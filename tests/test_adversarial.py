@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from transfer import InputError, predict
-from transfer.adversarial import AdversarialExample, adversarial_example, iter_adversarial
+from transfer.synthesis.adversarial import AdversarialExample, adversarial_example, iter_adversarial
 from transfer.images import to_tensor
 from transfer.progress import OptimisationStep
 

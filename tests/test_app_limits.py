@@ -8,9 +8,9 @@ import gradio.media
 import pytest
 
 import app
-import raw_http
+from harness import raw_http
 import transfer
-from transfer import adversarial
+from transfer.synthesis import adversarial
 from ui import adversarial as adversarial_tab
 from ui import ideal as ideal_tab
 from ui import synthesis

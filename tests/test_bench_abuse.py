@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from benchmarks import bench_abuse
-from corpus import bmp_bomb_zip, float_tiff, huge_json_body, large_png, zero_files
+from harness.corpus import bmp_bomb_zip, float_tiff, huge_json_body, large_png, zero_files
 from transfer.data import MAX_ZIP_RATIO
 from transfer.images import MAX_PIXELS
 

@@ -10,7 +10,7 @@ import gradio.media
 import pytest
 
 from conftest import ROOT
-from corpus import hostile_shapes
+from harness.corpus import hostile_shapes
 from transfer.cli import main
 
 pytestmark = pytest.mark.slow  # each test starts Python processes that load torch and a model

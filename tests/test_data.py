@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from corpus import png_claiming
+from harness.corpus import png_claiming
 from transfer.data import MAX_CLASS_NAME, MAX_ZIP_RATIO, dataset_from_files, open_dataset
 from transfer.errors import InputError
 
@@ -79,6 +79,17 @@ def test_zip_of_a_wrapped_folder_is_extracted_inside_workdir(tmp_path):
     assert all(Path(p).is_relative_to(tmp_path / "work") for p, _ in data.train + data.val + data.test)
 
 
+def test_copies_in_a_folder_are_left_out_once_in_any_class(tmp_path):
+    """A class folder's file with the bytes of an earlier one (same class or another) is left out and named; files of
+    equal size but other bytes stay."""
+    root = make_folder(tmp_path / "data")
+    (root / "cats" / "again.png").write_bytes((root / "cats" / "0.png").read_bytes())
+    (root / "dogs" / "cat.png").write_bytes((root / "cats" / "1.png").read_bytes())
+    data = open_dataset(root)
+    assert data.duplicates == ["cats/again.png (same as cats/0.png)", "dogs/cat.png (same as cats/1.png)"]
+    assert sum(map(sum, data.counts().values())) == 12
+
+
 @pytest.mark.parametrize("inner", [False, True], ids=["root", "oxford-iiit-pet folder"])
 def test_pets_layout_is_detected_for_root_and_inner_folder(tmp_path, inner):
     root = make_pets(tmp_path)
@@ -100,7 +111,7 @@ def test_pets_mini_is_detected(pets_root):
 
 
 def test_download_fails_fast_and_clearly_offline(tmp_path, monkeypatch):
-    monkeypatch.setattr("transfer.data.reachable", lambda host, timeout=3.0: False)
+    monkeypatch.setattr("transfer.data.pets.reachable", lambda host, timeout=3.0: False)
     with pytest.raises(InputError, match="800 MB"):
         open_dataset(tmp_path / "pets", download=True)
     assert not (tmp_path / "pets").exists()
@@ -168,7 +179,7 @@ def test_zip_bomb_is_refused_before_extracting(tmp_path):
 
 
 def test_huge_declared_size_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr("transfer.data.MAX_DATASET_BYTES", 10_000)
+    monkeypatch.setattr("transfer.data.splits.MAX_DATASET_BYTES", 10_000)
     archive = make_zip(tmp_path / "big.zip", {f"{c}/{i}.png": png((9, 9, 9), i, 64) for c in "ab" for i in range(3)})
     with pytest.raises(InputError, match="would unpack to more than"):
         open_dataset(archive, workdir=tmp_path / "work")

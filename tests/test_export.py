@@ -20,11 +20,11 @@ from safetensors.torch import save_file
 
 import transfer
 from conftest import ROOT
-from transfer.classifier import Preprocessing
+from transfer.models.classifier import Preprocessing
 from transfer.cli import main
 from transfer.data import DatasetSplits, open_dataset
 from transfer.errors import ModelUnavailableError
-from transfer.export import load_finetuned, save_finetuned
+from transfer.models.export import load_finetuned, save_finetuned
 from transfer.train import finetune, run
 
 CLASSES = 6  # a cheap pets-mini model: 6 breeds, 7 training and 3 test photos each
@@ -239,7 +239,7 @@ def test_push_uploads_a_folder_that_loads_again(trained, monkeypatch, tmp_path):
     uploaded = tmp_path / "hub"
     monkeypatch.delenv("HF_HUB_OFFLINE")
     monkeypatch.setenv("HF_TOKEN", "hf_not_a_real_token")
-    monkeypatch.setattr("transfer.hub.reachable", lambda host: True)
+    monkeypatch.setattr("transfer.models.hub.reachable", lambda host: True)
     monkeypatch.setattr(HfApi, "create_repo", lambda self, repo_id, **k: RepoUrl(f"https://huggingface.co/{repo_id}"))
     monkeypatch.setattr(HfApi, "file_exists", lambda self, **k: False)
     monkeypatch.setattr(HfApi, "upload_folder", lambda self, folder_path, **k: shutil.copytree(folder_path, uploaded))

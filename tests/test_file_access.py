@@ -11,7 +11,7 @@ import pytest
 from gradio.utils import get_upload_folder
 from PIL import Image
 
-import raw_http
+from harness import raw_http
 import transfer
 from ui.common import NOT_RECEIVED
 

@@ -12,7 +12,7 @@ import pytest
 from gradio_client import Client, handle_file
 
 import transfer
-from corpus import bad_images, bad_zips, odd_images
+from harness.corpus import bad_images, bad_zips, odd_images
 from transfer import InputError, ModelUnavailableError, TransferError
 from conftest import load
 from ui.finetune import ZIP

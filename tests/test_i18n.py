@@ -19,8 +19,9 @@ from gradio.context import LocalContext
 
 import transfer
 from transfer.checks import check_float
+from transfer.data import PETS_DOWNLOAD_MB, PETS_PHOTOS
 from transfer.render import CONFUSION_WORDS, confusion_image
-from transfer.targets import resolve_target
+from transfer.synthesis.targets import resolve_target
 from ui import i18n
 from ui.common import model_choices
 from ui.i18n import engine
@@ -119,7 +120,7 @@ def test_every_message_in_the_source_is_translated(language):
     """Library errors the app shows (by their templates: the catalog must have each as it is raised), and every
     phrase app.py and the tab modules write, found by reading the source."""
     names = set(transfer.imagenet_labels())
-    sources = [(path, False) for path in sorted((ROOT / "transfer").glob("*.py")) if path.name != "cli.py"]
+    sources = [(path, False) for path in sorted((ROOT / "transfer").rglob("*.py")) if path.name != "cli.py"]
     sources += [(path, True) for path in [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py"))]]
     found, missing = 0, []
     for path, everything in sources:
@@ -135,6 +136,17 @@ def test_every_message_in_the_source_is_translated(language):
     assert found > 100, f"only {found} messages found in the source"
     assert not missing, f"Add these (a text, or a template with {{holes}}) to ui/locales/{language}.json:\n" + \
         "\n".join(missing)
+
+
+def test_thousands_are_grouped_with_a_point_in_german():
+    """The wizard writes Oxford-IIIT Pet's photo count from PETS_PHOTOS into a template: 7,349 in English, 7.349 in
+    German, as the catalog wrote it before the count became a hole."""
+    assert (i18n.translate("7,349", "de"), i18n.translate("7,349", "en"), i18n.translate("12,5", "de")) == \
+        ("7.349", "7,349", "12,5")
+    english = (f"The full Oxford-IIIT Pet: {PETS_PHOTOS:,} photos of 37 breeds, about {PETS_DOWNLOAD_MB} MB, "
+               "downloaded once into the app's cache (several minutes).")
+    assert english.startswith("The full Oxford-IIIT Pet: 7,349 photos")
+    assert i18n.translate(english, "de").startswith("Das vollständige Oxford-IIIT Pet: 7.349 Fotos von 37 Rassen")
 
 
 def test_templates_fill_numbers_names_and_nested_messages_in_german():

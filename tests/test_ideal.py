@@ -17,10 +17,11 @@ from PIL import Image
 from transfer import InputError, TransferError, load_model
 from transfer.data import open_dataset
 from transfer.images import to_tensor
-from transfer.ideal import (NATURAL_CONTRAST, TV_WEIGHT, IdealImage, NaturalImage, ideal_image, iter_ideal_image,
-                            photos_like)
-from transfer.natural import SPECTRUM_FILE, compute_spectrum, decorrelate, natural_spectrum, spectrum_provenance
-from transfer.optimisation import total_variation
+from transfer.synthesis.ideal import (NATURAL_CONTRAST, TV_WEIGHT, IdealImage, NaturalImage, ideal_image,
+                                      iter_ideal_image, photos_like)
+from transfer.synthesis.natural import (SPECTRUM_FILE, compute_spectrum, decorrelate, natural_spectrum,
+                                        spectrum_provenance)
+from transfer.synthesis.optimisation import total_variation
 from transfer.progress import OptimisationStep
 from transfer.train import TrainConfig, finetune, run
 

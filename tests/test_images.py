@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from corpus import png_claiming
+from harness.corpus import png_claiming
 from transfer import InputError, load_image
 from transfer.images import MAX_PIXELS
 

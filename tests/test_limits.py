@@ -10,8 +10,9 @@ import timm
 import torch
 
 import transfer
-from corpus import hostile_shapes
-from transfer import adversarial, classifier, ideal, models
+from harness.corpus import hostile_shapes
+from transfer.models import catalog as models, classifier
+from transfer.synthesis import adversarial, ideal
 from transfer.images import load_image
 
 LION = gradio.media.get_image("lion.jpg")

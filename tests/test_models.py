@@ -16,7 +16,7 @@ import torch
 from timm.models import PretrainedCfg
 
 import transfer
-import transfer.models as models
+from transfer.models import catalog as models
 from transfer import (CATALOG, DEFAULT_MODEL, InputError, ModelUnavailableError, Preprocessing, imagenet_labels,
                       load_model)
 

@@ -10,7 +10,8 @@ import gradio as gr
 import pytest
 from PIL import Image
 
-from transfer import adversarial, ideal, train
+from transfer import train
+from transfer.synthesis import adversarial, ideal
 from transfer.cli import build_parser
 from transfer.errors import InputError
 from transfer.params import Param

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from transfer.evaluate import read_curves
+from transfer.train.evaluate import read_curves
 from transfer.render import confusion_image
 from transfer.train import EpochMetrics
 

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from conftest import ROOT
-from transfer.distributed import World, gather, shard, sum_all, world
+from transfer.train.distributed import World, gather, shard, sum_all, world
 
 pytestmark = pytest.mark.slow  # torchrun and spawned processes
 
@@ -94,12 +94,12 @@ def test_error_on_every_rank_is_reported_once(tmp_path):
 #: torchrun's script for the next test: transfer's CLI, where rank 1 alone finds every photo gone after the data check.
 RANK_1_LOSES_PHOTOS = """
 import os, sys
-import transfer.features
+import transfer.train.features
 from transfer.cli import main
 
 if os.environ["RANK"] == "1":
-    real = transfer.features.load_image
-    transfer.features.load_image = lambda path, *args: real(f"{path}.gone", *args)
+    real = transfer.train.features.load_image
+    transfer.train.features.load_image = lambda path, *args: real(f"{path}.gone", *args)
 sys.exit(main())
 """
 

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from conftest import load
-from corpus import bad_zips
+from harness.corpus import bad_zips
 from ui import sessions
 from ui.common import Session
 from ui.finetune import ZIP

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from transfer import InputError, imagenet_labels
-from transfer.targets import resolve_target
+from transfer.synthesis.targets import resolve_target
 
 LABELS = imagenet_labels()
 

@@ -14,12 +14,13 @@ import transfer
 from transfer.cli import main
 from transfer.data import DatasetSplits, open_dataset
 from transfer.errors import InputError, ModelUnavailableError
-from transfer.evaluate import evaluate
-from transfer.export import save_finetuned
-from transfer.features import extract_features
-from transfer.probe import L2_GRID, calibrate, fit_probe, stratified_folds
+from transfer.train.evaluate import evaluate
+from transfer.models.export import save_finetuned
+from transfer.train.features import extract_features
+from transfer.train.probe import L2_GRID, calibrate, fit_probe, stratified_folds
 from transfer.progress import drain
-from transfer.train import EpochMetrics, Finished, TrainConfig, _parameter_groups, data_size_curve, finetune, run
+from transfer.train import EpochMetrics, Finished, TrainConfig, data_size_curve, finetune, run
+from transfer.train.loop import _parameter_groups
 
 pytestmark = pytest.mark.slow  # trains on pets-mini
 
@@ -272,12 +273,12 @@ def test_feature_cache_smaller_than_dataset(pets_images, monkeypatch):
         return drain(extract_features(classifier, samples, (False, True)))
 
     reference = features(samples)
-    monkeypatch.setattr("transfer.features.CACHE_ENTRIES", 3)
-    monkeypatch.setattr("transfer.features._cache", type(transfer.features._cache)())
+    monkeypatch.setattr("transfer.train.features.CACHE_ENTRIES", 3)
+    monkeypatch.setattr("transfer.train.features._cache", type(transfer.train.features._cache)())
     small = features(samples)
     assert small.shape == (12, classifier.network.num_features)
     assert torch.allclose(small, reference, atol=1e-4)
-    assert len(transfer.features._cache) == 3
+    assert len(transfer.train.features._cache) == 3
 
 
 def test_feature_cache_tells_preprocessings_apart(pets_images):

@@ -13,18 +13,13 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from .errors import InputError, Listing, Message, ModelUnavailableError, TransferError
 from .explain import Analysis, analyse, feature_layers, feature_maps, gradcam
 from .images import load_image
-from .classifier import Classifier, Preprocessing
-from .models import DEFAULT_FINETUNE_MODEL, DEFAULT_MODEL, CATALOG, imagenet_labels, list_models, load_model
+from .models import (CATALOG, DEFAULT_FINETUNE_MODEL, DEFAULT_MODEL, Classifier, OnnxExport, Preprocessing, export_onnx,
+                     imagenet_labels, list_models, load_finetuned, load_model, push_to_hub, save_finetuned)
 from .predict import Prediction, predict, predict_batch
 from .data import DatasetSplits, open_dataset
-from .evaluate import Evaluation, evaluate
-from .export import load_finetuned, save_finetuned
-from .hub import push_to_hub
-from .onnx_export import OnnxExport, export_onnx
-from .train import EpochMetrics, FineTuneResult, TrainConfig, finetune
-from .adversarial import AdversarialExample, adversarial_example, iter_adversarial
-from .ideal import IdealImage, ideal_image, iter_ideal_image
-from .targets import Target, resolve_target
+from .train import EpochMetrics, Evaluation, FineTuneResult, TrainConfig, evaluate, finetune
+from .synthesis import (AdversarialExample, IdealImage, Target, adversarial_example, ideal_image, iter_adversarial,
+                        iter_ideal_image, resolve_target)
 
 __all__ = [
     "CATALOG", "DEFAULT_FINETUNE_MODEL", "DEFAULT_MODEL", "Classifier", "InputError", "Listing", "Message",

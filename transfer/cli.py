@@ -10,18 +10,17 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from . import adversarial as adversarial_lib, ideal as ideal_lib, train as train_lib
-from .adversarial import DEFAULT_TARGET, adversarial_example, default_lr
+from . import train as train_lib
 from .data import DEFAULT_TASK, PETS_DOWNLOAD_MB, TASKS, open_dataset
-from .distributed import primary_first, process_group, world
 from .errors import InputError, TransferError
-from .hub import push_to_hub
-from .ideal import DEFAULT_MODE, MODES, ideal_image
-from .models import DEFAULT_FINETUNE_MODEL, DEFAULT_MODEL, list_models, load_model
-from .onnx_export import export_onnx
+from .models import DEFAULT_FINETUNE_MODEL, DEFAULT_MODEL, export_onnx, list_models, load_model, push_to_hub
 from .predict import DEFAULT_TOP_K, predict
 from .progress import TrainingProgress
+from .synthesis import adversarial as adversarial_lib, ideal as ideal_lib
+from .synthesis.adversarial import DEFAULT_TARGET, adversarial_example, default_lr
+from .synthesis.ideal import DEFAULT_MODE, MODES, ideal_image
 from .train import DEFAULT_METHOD, METHODS, EpochMetrics, TrainConfig, finetune, run
+from .train.distributed import primary_first, process_group, world
 
 
 def cmd_models(args: argparse.Namespace) -> None:

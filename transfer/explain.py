@@ -10,10 +10,10 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from .classifier import Classifier
+from .models.classifier import Classifier
 from .errors import InputError, Listing
 from .images import ImageInput, load_image
-from .models import DEFAULT_MODEL
+from .models.catalog import DEFAULT_MODEL
 from .predict import Prediction, resolve, top_predictions
 from .render import colorize, grid, overlay, tensor_to_image
 

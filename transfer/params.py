@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 
 from .checks import check_float, check_int
 
+__all__ = ["Param"]
+
 
 @dataclass(frozen=True)
 class Param:

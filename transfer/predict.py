@@ -6,10 +6,10 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from .classifier import Classifier
+from .models.classifier import Classifier
 from .errors import InputError
 from .images import ImageInput, load_image
-from .models import DEFAULT_MODEL, load_model
+from .models.catalog import DEFAULT_MODEL, load_model
 
 
 @dataclass(frozen=True)

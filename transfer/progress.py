@@ -8,6 +8,8 @@ from typing import TypeVar
 
 from PIL import Image
 
+__all__ = ["EpochMetrics", "OptimisationStep", "TrainingProgress", "drain", "run_to_result"]
+
 Result = TypeVar("Result")
 
 

@@ -7,6 +7,8 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+__all__ = ["CONFUSION_SIDE", "CONFUSION_WORDS", "colorize", "confusion_image", "grid", "overlay", "tensor_to_image"]
+
 # Anchor colours of matplotlib's "inferno" map (black -> purple -> orange -> pale yellow).
 _INFERNO = np.array([
     [0, 0, 4], [40, 11, 84], [101, 21, 110], [159, 42, 99],

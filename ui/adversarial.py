@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 import transfer
-from transfer import adversarial
+from transfer.synthesis import adversarial
 from transfer.progress import OptimisationStep
 from ui import controls, synthesis
 from ui.common import (dog_examples, label_scores, received_file, release_memory, save_output, session_model,

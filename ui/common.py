@@ -22,7 +22,7 @@ import gradio.media
 from gradio.utils import get_upload_folder
 
 from transfer import CATALOG, TransferError, list_models
-from transfer.data import PETS_FOLDER, PETS_MINI, DatasetSplits
+from transfer.data import DatasetSplits, pets_images
 from transfer.models import any_model_allowed, is_model_name
 from transfer.train import CurvePoint, FineTuneResult
 from ui import i18n, server, sessions
@@ -271,7 +271,7 @@ def ideal_examples() -> list[str]:
 
 def dog_examples() -> list[str]:
     """A few dog photos of pets-mini when it is present (dog -> cat is the lesson's example), else Gradio's photos."""
-    images = PETS_MINI / PETS_FOLDER / "images"
+    images = pets_images()
     dogs = [path for breed in DOG_BREEDS for path in sorted(images.glob(f"{breed}_*.jpg"))[:1]]
     return [str(path) for path in dogs] or example_photos()
 

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 import gradio as gr
 
 import transfer
-from transfer import ideal
-from transfer.data import PETS_FOLDER, PETS_MINI
-from transfer.ideal import photos_like
+from transfer.synthesis import ideal, photos_like
+from transfer.data import pets_images
 from transfer.progress import OptimisationStep
 from transfer.render import overlay
 from ui import controls, synthesis
@@ -96,7 +95,7 @@ def summary(result: transfer.IdealImage, cross: list[transfer.Prediction]) -> st
 
 def candidate_photos(session=None) -> list[str]:
     """Real photos to compare with: Gradio's example photos, the pets sample if present, the session's dataset."""
-    photos = example_photos() + sorted(str(path) for path in (PETS_MINI / PETS_FOLDER / "images").glob("*.jpg"))
+    photos = example_photos() + sorted(str(path) for path in pets_images().glob("*.jpg"))
     data = getattr(session, "data", None)
     if data is not None:
         samples = data.train + data.val + data.test

@@ -9,7 +9,7 @@ import gradio as gr
 
 import transfer
 from transfer import train as training
-from transfer.data import DEFAULT_TASK, PETS_DOWNLOAD_MB
+from transfer.data import DEFAULT_TASK, PETS_DOWNLOAD_MB, PETS_PHOTOS
 from transfer.train import DEFAULT_METHOD, METHODS
 from ui import controls
 from ui.common import model_choices
@@ -141,7 +141,7 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                 task = gr.Radio([("37 breeds", "breeds"), ("Cat or dog", "species")], value=DEFAULT_TASK,
                                 label="Task")
             with gr.Column(visible=False) as download_box:
-                gr.Markdown(f"The full Oxford-IIIT Pet: 7,349 photos of 37 breeds, about {PETS_DOWNLOAD_MB} MB, "
+                gr.Markdown(f"The full Oxford-IIIT Pet: {PETS_PHOTOS:,} photos of 37 breeds, about {PETS_DOWNLOAD_MB} MB, "
                             "downloaded once into the app's cache (several minutes).")
             with gr.Column(visible=False) as zip_box:
                 archive = gr.File(file_types=[".zip"], type="filepath", label="Zip of class folders",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 import transfer
-from transfer.onnx_export import MAX_CHECK_IMAGES, export_onnx
+from transfer.models import MAX_CHECK_IMAGES, export_onnx
 from ui.classify import classify
 from ui.common import Run, Session, label_scores, received_file, release_memory, user_errors
 from ui.i18n import confusion_image

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import gradio as gr
 
 import transfer
-from transfer.evaluate import read_curves
 from transfer.progress import TrainingProgress, drain
-from transfer.train import CurvePoint, EpochMetrics, Finished, FineTuneResult, TrainConfig, data_size_curve
+from transfer.train import (CurvePoint, EpochMetrics, Finished, FineTuneResult, TrainConfig, data_size_curve,
+                            read_curves)
 from ui import sessions
 from ui.common import Session, release_memory, session_model, user_errors
 from ui.finetune import views

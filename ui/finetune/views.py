@@ -10,8 +10,7 @@ from PIL import Image
 
 import transfer
 from transfer.data import DatasetSplits
-from transfer.evaluate import Evaluation
-from transfer.train import METHODS, CurvePoint, EpochMetrics
+from transfer.train import METHODS, CurvePoint, EpochMetrics, Evaluation
 from ui.common import Run, Session
 
 THUMBNAIL = 160

@@ -26,6 +26,7 @@ HOLE = re.compile(r"\{(\w+)\}")
 LETTERS = re.compile(r"[A-Za-z]{2,}")
 NBSP = "\u00a0"
 NUMBER = re.compile(r"([-+]?\d+)\.(\d+)(%?)|([-+]?\d+)(%)")
+THOUSANDS = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+")  # 1,234 -> 1.234: German groups thousands with a point
 #: A Markdown heading or list mark (and a warning sign) before a text: translated around.
 MARK = re.compile(r"(?:#{1,6} |[-*] )?(?:⚠️ )?")
 #: How a text without a translation of its own splits into parts that may have one (kept in the result).
@@ -90,7 +91,9 @@ def _pattern(template: str) -> re.Pattern:
 
 
 def _localize_number(value: str, language: str) -> str:
-    """Decimal comma and a space before % in German: '80.0%' -> '80,0 %'."""
+    """Decimal comma and a space before % in German: '80.0%' -> '80,0 %'; thousands grouped with a point."""
+    if language == "de" and THOUSANDS.fullmatch(value):
+        return value.replace(",", ".")
     if language != "de" or not NUMBER.fullmatch(value):
         return value
     return NUMBER.sub(lambda m: f"{m[1]},{m[2]}{NBSP + '%' if m[3] else ''}" if m[1] else f"{m[4]}{NBSP}%", value)

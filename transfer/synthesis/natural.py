@@ -1,6 +1,6 @@
 """Statistics of natural photos that ideal images borrow: their colour correlation and their magnitude spectrum.
 
-The spectrum ships as `assets/natural_spectrum.safetensors`, made by `python -m scripts.make_spectrum` from
+The spectrum ships as `transfer/assets/natural_spectrum.safetensors`, made by `python -m scripts.make_spectrum` from
 Oxford-IIIT Pet photos (CC BY-SA 4.0); its metadata names every photo, so anyone with the dataset can recompute and
 check it.
 """
@@ -18,10 +18,10 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from torchvision.transforms.v2 import functional as TF
 
-from .errors import TransferError
-from .images import load_image, to_tensor
+from ..errors import TransferError
+from ..images import load_image, to_tensor
 
-SPECTRUM_FILE = Path(__file__).resolve().parent / "assets" / "natural_spectrum.safetensors"
+SPECTRUM_FILE = Path(__file__).resolve().parents[1] / "assets" / "natural_spectrum.safetensors"
 SPECTRUM_SIZE = 256  # side of the square photo crops the spectrum is measured on
 #: Square root of the colour correlation of ImageNet photos (from Lucid): column 0 is brightness, 1 and 2 colour.
 COLOR_SQRT = torch.tensor([[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]])

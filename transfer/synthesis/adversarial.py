@@ -18,16 +18,19 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from .classifier import Classifier
-from .images import ImageInput, load_image, to_tensor
-from .models import DEFAULT_MODEL
-from .predict import Prediction, predict, resolve, top_predictions
-from .render import tensor_to_image
-from .checks import check_float
+from ..models.classifier import Classifier
+from ..images import ImageInput, load_image, to_tensor
+from ..models.catalog import DEFAULT_MODEL
+from ..predict import Prediction, predict, resolve, top_predictions
+from ..render import tensor_to_image
+from ..checks import check_float
 from .optimisation import total_variation
-from .params import Param
-from .progress import OptimisationStep, run_to_result
+from ..params import Param
+from ..progress import OptimisationStep, run_to_result
 from .targets import Target, resolve_target
+
+__all__ = ["CONFIDENCE", "DEFAULT_TARGET", "EPS", "LR", "STEPS", "TV_WEIGHT", "AdversarialExample", "adversarial_example",
+           "default_lr", "iter_adversarial"]
 
 DEFAULT_TARGET = "tabby cat"
 #: The settings, one range for the library, the command line and the app (whose server these bounds protect: the

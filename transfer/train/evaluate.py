@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import torch
 from torch.utils.data import DataLoader
 
-from .classifier import Classifier
-from .data import Sample
-from .errors import InputError
-from .progress import EpochMetrics
+from ..models.classifier import Classifier
+from ..data import Sample
+from ..errors import InputError
+from ..progress import EpochMetrics
 from .features import SampleImages
 
 

@@ -22,8 +22,8 @@ from timm.models import save_for_hf
 from timm.models._hub import generate_readme
 
 from .classifier import Classifier, Preprocessing
-from .data import MAX_CLASSES, PETS_FOLDER
-from .errors import InputError, ModelUnavailableError
+from ..data import MAX_CLASSES, PETS_FOLDER
+from ..errors import InputError, ModelUnavailableError
 
 FORMAT = "transfer-lab/finetuned-classifier"
 FORMAT_VERSION = 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from .errors import InputError, Listing, Message
+from ..errors import InputError, Listing, Message
 
 
 @dataclass(frozen=True)

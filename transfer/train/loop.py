@@ -16,18 +16,18 @@ from timm.models import group_parameters
 from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
-from .checks import check_int
-from .classifier import Classifier
-from .data import DatasetSplits, Sample
+from ..checks import check_int
+from ..models.classifier import Classifier
+from ..data import DatasetSplits, Sample
 from .distributed import gather, parallel, shard, sum_all, world
-from .errors import InputError, Listing
+from ..errors import InputError, Listing
 from .evaluate import Evaluation, evaluate_logits
-from .export import SavedModel, save_finetuned, zip_folder
+from ..models.export import SavedModel, save_finetuned, zip_folder
 from .features import SampleImages, extract_features
-from .models import DEFAULT_FINETUNE_MODEL, load_model
-from .params import Param
+from ..models.catalog import DEFAULT_FINETUNE_MODEL, load_model
+from ..params import Param
 from .probe import L2_GRID, LinearProbe, PathPoint, best_point, fit_probe, regularization_path, score_logits
-from .progress import EpochMetrics, TrainingProgress, run_to_result
+from ..progress import EpochMetrics, TrainingProgress, run_to_result
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from timm.data import ImageNetInfo
 from timm.models import get_pretrained_cfg
 from torch import nn
 
-from .checks import reachable
+from ..checks import reachable
 from .classifier import Classifier, Preprocessing
-from .errors import InputError, Listing, ModelUnavailableError
+from ..errors import InputError, Listing, ModelUnavailableError
 from .export import load_finetuned
 
 DEFAULT_MODEL = "tf_efficientnet_lite0"

@@ -25,18 +25,21 @@ import torch.nn.functional as F
 from PIL import Image
 from torchvision.transforms.v2 import functional as TF
 
-from .checks import check_float, check_int
-from .classifier import Classifier
-from .errors import InputError, Listing
-from .images import load_image
-from .models import DEFAULT_MODEL
+from ..checks import check_float, check_int
+from ..models.classifier import Classifier
+from ..errors import InputError, Listing
+from ..images import load_image
+from ..models.catalog import DEFAULT_MODEL
 from .natural import natural_spectrum, recorrelate
-from .predict import Prediction, resolve, top_predictions
-from .render import tensor_to_image
+from ..predict import Prediction, resolve, top_predictions
+from ..render import tensor_to_image
 from .optimisation import generator, total_variation
-from .params import Param
-from .progress import OptimisationStep, run_to_result
+from ..params import Param
+from ..progress import OptimisationStep, run_to_result
 from .targets import Target, resolve_target
+
+__all__ = ["DEFAULT_MODE", "LR", "MODES", "SEED", "SIZE", "STEPS", "TV_WEIGHT", "IdealImage", "Mode", "ideal_image",
+           "iter_ideal_image", "photos_like"]
 
 #: The settings, one range for the library, the command line and the app. Their defaults depend on the mode (MODES).
 STEPS = Param("steps", 1, 512, None, "Steps", integer=True)

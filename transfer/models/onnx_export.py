@@ -15,15 +15,15 @@ import torch
 from timm.data import create_transform
 
 from .classifier import Classifier
-from .errors import InputError, TransferError
+from ..errors import InputError, TransferError
 from .export import recipe
-from .images import ImageInput, load_image
-from .predict import resolve
+from ..images import ImageInput, load_image
+from ..predict import resolve
 
 INPUT_NAME = "input"
 OUTPUT_NAME = "logits"
 #: Images the export is checked on when the caller gives none: the ideal images this project made (examples/).
-CHECK_IMAGES = Path(__file__).resolve().parent.parent / "examples"
+CHECK_IMAGES = Path(__file__).resolve().parents[2] / "examples"
 MAX_CHECK_IMAGES = 32
 #: ONNX Runtime's logits may differ from PyTorch's by at most this much (absolute, plus the same relative).
 TOLERANCE = 1e-3

@@ -9,10 +9,10 @@ import re
 from timm.models import push_to_hf_hub
 from timm.models._hub import generate_readme
 
-from .checks import reachable
-from .errors import InputError, Message, TransferError
+from ..checks import reachable
+from ..errors import InputError, Message, TransferError
 from .export import CARD_FILE, EXTRAS_FILE, extras_of, load_finetuned, model_card, timm_config
-from .models import HUB_HOST, hub_offline_mode
+from .catalog import HUB_HOST, hub_offline_mode
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 

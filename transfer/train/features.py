@@ -14,11 +14,11 @@ from torch import nn
 from torch.utils.data import Dataset
 from torchvision.transforms import v2
 
-from .data import Sample
+from ..data import Sample
 from .distributed import gather, shard, world
-from .images import load_image, shrink, to_tensor
-from .progress import TrainingProgress
-from .classifier import Classifier, inference_copy
+from ..images import load_image, shrink, to_tensor
+from ..progress import TrainingProgress
+from ..models.classifier import Classifier, inference_copy
 
 #: Most (image, view) feature vectors kept in memory (5 KB each for a 1280-wide backbone): all of Oxford-IIIT Pet
 #: with mirror images fits.

@@ -22,7 +22,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DistributedSampler
 
-from .errors import TransferError
+from ..errors import TransferError
 
 T = TypeVar("T")
 FAILURE_KEY = "transfer/failures"  # counter in torchrun's key-value store: the first rank to fail reports

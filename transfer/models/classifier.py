@@ -15,8 +15,8 @@ from timm.data import resolve_data_config
 from timm.models import PretrainedCfg
 from torch import nn
 
-from .errors import InputError, Listing, Message
-from .images import shrink, to_tensor
+from ..errors import InputError, Listing, Message
+from ..images import shrink, to_tensor
 
 #: Resize filters the differentiable preprocessing implements; timm's others (e.g. "bicubic_aa") map to bilinear.
 INTERPOLATIONS = ("bilinear", "bicubic")

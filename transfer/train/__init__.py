@@ -1,0 +1,13 @@
+"""Fine-tuning: the settings and loop (loop.py), cached backbone features (features.py), the fitted last layer
+(probe.py), test scores and curves in words (evaluate.py), and torchrun (distributed.py)."""
+
+from .evaluate import Evaluation, Mistake, evaluate, read_curves
+from .loop import (BATCH_SIZE, DEFAULT_METHOD, EPOCHS, L2, LR, METHODS, SEED, CurvePoint, Finished, FineTuneResult,
+                   Method, TrainConfig, data_size_curve, finetune, run)
+from ..progress import EpochMetrics, TrainingProgress
+
+__all__ = [
+    "BATCH_SIZE", "DEFAULT_METHOD", "EPOCHS", "L2", "LR", "METHODS", "SEED", "CurvePoint", "EpochMetrics", "Evaluation",
+    "Finished", "FineTuneResult", "Method", "Mistake", "TrainConfig", "TrainingProgress", "data_size_curve", "evaluate",
+    "finetune", "read_curves", "run",
+]
