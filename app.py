@@ -86,7 +86,7 @@ def launch(demo: gr.Blocks, **options) -> tuple:
     German (ui/i18n/), after deleting earlier runs' stale session files."""
     sessions.sweep_stale()
     demo.queue(max_size=LIMITS.queue_size, default_concurrency_limit=LIMITS.quick_jobs)
-    hooks = server.prepare(demo, BODY_LIMITS, queue_refusal)
+    hooks = server.prepare(demo, BODY_LIMITS, queue_refusal, i18n.request_text)
     i18n.translate_messages(demo)
     return demo.launch(max_file_size=MAX_UPLOAD, theme=THEME, css_paths=[CSS], i18n=i18n.translations(demo),
                        head=i18n.HEAD, **hooks, **options)

@@ -220,7 +220,7 @@ def test_uploads_count_per_address_and_in_the_folder_cap(tmp_path, monkeypatch):
     monkeypatch.setattr(server, "get_upload_folder", lambda: str(tmp_path))
     limits = server.BodyLimits(json_bytes=MB, upload_bytes=100 * MB, upload_files=10, address_upload_bytes=150 * MB,
                                window_seconds=60, folder_bytes=150 * MB)
-    guard = server.BodyLimit(None, limits)
+    guard = server.BodyLimit(None, limits, lambda text, request: text)
     one, other, third = ({"client": (address, 1)} for address in ("192.0.2.1", "192.0.2.2", "192.0.2.3"))
     assert guard.upload_refusal(one, 100 * MB) is None
     status, message = guard.upload_refusal(one, 60 * MB)  # 160 MB from one address

@@ -33,7 +33,10 @@ from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ui import clients, i18n
+from ui import clients
+
+#: Puts a refusal's English message in the language of the visitor who sent the request (ui.i18n.request_text).
+Translate = Callable[[str, Any], str]
 from ui.sessions import folder_bytes
 
 TESTED_GRADIO = "6.31.0"  # the Gradio whose private API this module uses
@@ -80,20 +83,23 @@ class Refused(MultiPartException):
         self.status = status
 
 
-def prepare(demo: gr.Blocks, limits: BodyLimits, refuse: Callable[[Job, list[Job]], str | None]) -> dict[str, Any]:
-    """Hook the limits into `demo` (queued already); returns the options to pass on to `demo.launch`."""
+def prepare(demo: gr.Blocks, limits: BodyLimits, refuse: Callable[[Job, list[Job]], str | None],
+            translate: Translate) -> dict[str, Any]:
+    """Hook the limits into `demo` (queued already), their refusals put in the visitor's language by `translate`;
+    returns the options to pass on to `demo.launch`."""
     missing = missing_hooks(demo)
     if missing:
         raise RuntimeError(f"Gradio {gr.__version__} lacks {', '.join(missing)}: update ui/server.py's hooks "
                            f"(read in Gradio {TESTED_GRADIO})")
-    guard_queue(queue_of(demo), refuse)
+    guard_queue(queue_of(demo), refuse, translate)
     # uvicorn would replace the client address by an X-Forwarded-For entry the client may have written (all of them
     # with FORWARDED_ALLOW_IPS=*): ClientAddress below picks the trusted one instead, from the socket peer.
     os.environ["FORWARDED_ALLOW_IPS"] = ""
-    return {"app_kwargs": {"middleware": [Middleware(ClientAddress), Middleware(BodyLimit, limits=limits)]}}
+    middleware = [Middleware(ClientAddress), Middleware(BodyLimit, limits=limits, translate=translate)]
+    return {"app_kwargs": {"middleware": middleware}}
 
 
-def guard_queue(queue: Any, refuse: Callable[[Job, list[Job]], str | None]) -> None:
+def guard_queue(queue: Any, refuse: Callable[[Job, list[Job]], str | None], translate: Translate) -> None:
     """Refuse a queue join with `refuse`'s message, in the visitor's language, when `refuse(job, pending jobs)`
     returns one. Gradio itself limits only the queue as a whole. Refused as an "error" (HTTP 400), whose detail the
     page shows; for "queue_full" (503) it would show only "This application is currently busy"."""
@@ -107,7 +113,7 @@ def guard_queue(queue: Any, refuse: Callable[[Job, list[Job]], str | None]) -> N
             job = Job(body.session_hash, clients.client_address(request), str(fn.concurrency_id))
             message = refuse(job, pending)
             if message:
-                return False, i18n.translate(message, i18n.request_language(request)), "error"
+                return False, translate(message, request), "error"
         return await push(body, request, username)
 
     queue.push = guarded_push
@@ -133,8 +139,8 @@ class BodyLimit:
     """Refuses a request body over its limit while it streams in (JSON events: json_bytes; uploads: upload_bytes
     and upload_files), and uploads over their client address's share or the upload folder's cap."""
 
-    def __init__(self, app: ASGIApp, limits: BodyLimits):
-        self.app, self.limits = app, limits
+    def __init__(self, app: ASGIApp, limits: BodyLimits, translate: Translate):
+        self.app, self.limits, self.translate = app, limits, translate
         self.uploads: dict[str, collections.deque[tuple[float, int]]] = {}  # address -> (time, bytes) of uploads
         self.folder_scan = (float("-inf"), 0)  # (when, bytes) of the last measurement of the upload folder
 
@@ -146,12 +152,13 @@ class BodyLimit:
         limit = self.limits.upload_bytes if upload else self.limits.json_bytes
         declared = int(headers["content-length"]) if "content-length" in headers else None  # digits: h11 checks
         if declared is not None and declared > limit:
-            return await refusal(scope, 413, TOO_LARGE.format(megabytes=limit // 2**20), upload)(scope, receive, send)
+            message = TOO_LARGE.format(megabytes=limit // 2**20)
+            return await refusal(scope, 413, message, upload, self.translate)(scope, receive, send)
         boundary = None
         if upload:
             refused_upload = self.upload_refusal(scope, declared)
             if refused_upload:
-                return await refusal(scope, *refused_upload, upload)(scope, receive, send)
+                return await refusal(scope, *refused_upload, upload, self.translate)(scope, receive, send)
             boundary = multipart_boundary(headers.get("content-type", ""))
         counter = BodyCounter(limit, boundary, self.limits.upload_files)
         refused: list[Refused] = []
@@ -176,7 +183,7 @@ class BodyLimit:
             if not refused:
                 raise
         if refused:
-            await refusal(scope, refused[0].status, refused[0].message, upload)(scope, receive, send)
+            await refusal(scope, refused[0].status, refused[0].message, upload, self.translate)(scope, receive, send)
 
     def upload_refusal(self, scope: Scope, declared: int | None) -> tuple[int, str] | None:
         """(status, message) when an upload of `declared` bytes may not start, else None (and it is counted)."""
@@ -238,10 +245,10 @@ def multipart_boundary(content_type: str) -> bytes | None:
     return None
 
 
-def refusal(scope: Scope, status: int, message: str, upload: bool) -> Response:
+def refusal(scope: Scope, status: int, message: str, upload: bool, translate: Translate) -> Response:
     """`message` in the visitor's language: plain text on an upload route (as Gradio answers a too-large file), else
     JSON {"detail": ...} (as Gradio answers a refused event). uvicorn drops the rest of an unread body as it comes."""
-    text = i18n.translate(message, i18n.request_language(HTTPConnection(scope)))
+    text = translate(message, HTTPConnection(scope))
     return PlainTextResponse(text, status) if upload else JSONResponse({"detail": text}, status)
 
 

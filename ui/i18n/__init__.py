@@ -12,10 +12,10 @@ offers it); tests/test_i18n.py lists what the new language lacks.
 from ui.i18n.engine import (CATALOGS, LETTERS, SOURCE, catalog, lookup, lookup_part, message_text, template,
                             translate)
 from ui.i18n.blocks import (COOKIE, HEAD, TranslatedError, confusion_image, error_for, localize, request_language,
-                            static_keys, static_texts, translate_messages, translate_result, translations,
-                            untranslated)
+                            request_text, static_keys, static_texts, translate_messages, translate_result,
+                            translations, untranslated)
 
 __all__ = ["CATALOGS", "COOKIE", "HEAD", "LETTERS", "SOURCE", "TranslatedError", "catalog", "confusion_image",
-           "error_for", "localize", "lookup", "lookup_part", "message_text", "request_language", "static_keys",
-           "static_texts", "template", "translate", "translate_messages", "translate_result", "translations",
-           "untranslated"]
+           "error_for", "localize", "lookup", "lookup_part", "message_text", "request_language", "request_text",
+           "static_keys", "static_texts", "template", "translate", "translate_messages", "translate_result",
+           "translations", "untranslated"]

@@ -70,6 +70,11 @@ def request_language(request: gr.Request | None = None) -> str:
     return code if code in CATALOGS else SOURCE
 
 
+def request_text(text: str, request) -> str:
+    """`text` in the language of the visitor who sent `request` (a gr.Request or a Starlette connection)."""
+    return translate(text, request_language(request))
+
+
 def confusion_image(classes: list[str], confusion: list[list[int]]) -> Image.Image:
     """transfer.render.confusion_image with the words drawn into it in the visitor's language."""
     language = request_language()
