@@ -64,20 +64,12 @@ def join(base: str, fn_index: int, data: list, session: str | None = None) -> tu
 
 def join_only(base: str, fn_index: int, data: list, session: str) -> tuple[bool, str]:
     """Only the queue join: (accepted, event id or the refusal's text)."""
-    response = httpx.post(f"{base}/gradio_api/queue/join", timeout=TIMEOUT,
-                          json={"data": data, "fn_index": fn_index, "session_hash": session, "event_data": None})
-    if response.status_code != 200:
-        return False, response.json().get("detail", response.text)
-    return True, response.json()["event_id"]
+    return join_as(base, fn_index, data, session)
 
 
 def run(base: str, fn_index: int, data: list) -> tuple[bool, object]:
-    """An event outside the queue (queue=False), as the page calls it."""
-    response = httpx.post(f"{base}/gradio_api/run/predict", timeout=TIMEOUT,
-                          json={"data": data, "fn_index": fn_index, "session_hash": uuid.uuid4().hex[:12]})
-    if response.status_code != 200:
-        return False, response.json().get("error", response.text)
-    return True, response.json().get("data")
+    """An event outside the queue (queue=False), as the page calls it, in a new session."""
+    return run_as(base, fn_index, data, uuid.uuid4().hex[:12])
 
 
 def file_events(base: str) -> list[tuple[int, dict, list, list[int]]]:
@@ -131,7 +123,7 @@ def stream_body(base: str, path: str, chunks, headers: dict[str, str] | None = N
     """POST a body chunk by chunk to /gradio_api/<path> (chunked, unless `headers` give a Content-Length), as a
     client that streams: (status, answer text), or (0, the error) when the server ended the connection."""
     try:
-        response = httpx.post(f"{base}/gradio_api/{path}", content=chunks, headers=headers, timeout=TIMEOUT)
+        response = post_streamed(base, f"/gradio_api/{path}", chunks, headers)
     except httpx.HTTPError as error:
         return 0, f"{type(error).__name__}: {error}"
     return response.status_code, response.text
