@@ -289,3 +289,89 @@ def test_a_library_error_keeps_its_template_and_values_when_pickled():
     assert type(back) is transfer.ModelUnavailableError and back.operator == "advice"
     assert (back.template, str(back)) == ("{path}: {reason}", "/x: disk <full>")
     assert i18n.message_text(back, "de") == "/x: disk &lt;full&gt;"
+
+
+# --- Library texts the page shows are messages, rendered by their templates (no un-formatting of English) -------
+
+def _rendered(app: gr.Blocks, elem_id: str, message, accept: str) -> str:
+    """`message` as the handler wrapper renders it for the Markdown box `elem_id` during a request of `accept`."""
+    box = _block(app, gr.Markdown, elem_id)
+    with _requested_by(gr.Request(headers={"accept-language": accept})):
+        return i18n.translate_result({box: message}, [box], i18n.request_language())[box]
+
+
+def _hostile_data():
+    """A dataset whose class, empty-folder and file names a visitor chose: one is HTML, one a word the catalog has."""
+    from transfer.data import DatasetSplits
+
+    classes = [HOSTILE, "cats", "dogs"]
+    counts = {0: (2, 0, 1), 1: (8, 2, 2), 2: (8, 2, 2)}
+    splits = [[(f"{y}-{split}-{i}.jpg", y) for y, sizes in counts.items() for i in range(sizes[split])]
+              for split in range(3)]
+    return DatasetSplits(classes, *splits, kind="zip", task="classes", root="/x",
+                         notes=[transfer.Message("Ignored empty folder(s): {folders}",
+                                                 folders=transfer.Listing(["validation", HOSTILE]))],
+                         skipped=[f"cats/{HOSTILE}.jpg"], per_class=20,
+                         duplicates=[transfer.Message("{name} (same as {other})", name="dogs/epoch",
+                                                      other=f"cats/{HOSTILE}")])
+
+
+def test_the_data_check_shows_the_librarys_notes_and_warnings_by_their_templates(app):
+    from ui.finetune import views
+
+    data = _hostile_data()
+    assert all(isinstance(note, transfer.Message) for note in data.notes + data.warnings())
+    assert all(i18n.template(message.template, "de") for message in data.notes + data.warnings())
+    german = _rendered(app, "finetune-report", views.data_report(data), "de-DE")
+    assert german.splitlines()[:3] == [
+        "**3 Klassen**: 18 Bilder zum Trainieren, 4 zur Wahl der besten Epoche (Validierung) und 5 zurückgehalten "
+        "für den abschließenden Test.",
+        "- Leere Ordner ignoriert: validation, &lt;img src=x&gt;",  # a folder name stays as the visitor wrote it
+        "- 1 Datei(en) weggelassen, die kein lesbares Bild sind: cats/&lt;img src=x&gt;.jpg"]
+    assert "- 1 exakte(s) Duplikat(e) weggelassen, damit kein Foto zugleich trainiert und getestet wird: dogs/epoch " \
+        "(wie cats/&lt;img src=x&gt;)" in german
+    assert "- ⚠️ Sie haben 20 Bilder pro Klasse gewählt, aber die Klassen haben nur 3 bis 12: Alle werden " \
+        "verwendet." in german
+    assert "- ⚠️ &lt;img src=x&gt; (3) ist deutlich kleiner als die anderen Klassen (typisch 12 Bilder)" in german
+    assert "<img" not in german and "&amp;" not in german  # escaped once
+    english = _rendered(app, "finetune-report", views.data_report(data), "en-US")
+    assert english.splitlines()[1] == "- Ignored empty folder(s): validation, &lt;img src=x&gt;"
+    assert "- ⚠️ &lt;img src=x&gt; (3) is much smaller than the other classes (typically 12 images)" in english
+    assert data.summary()["notes"] == [f"Ignored empty folder(s): validation, {HOSTILE}"]  # CLI and JSON: English
+    assert data.summary()["warnings"][0] == ("You asked for 20 images per class, but the classes have only 3 to 12: "
+                                             "all of them are used.")
+
+
+def test_the_reading_of_the_curves_is_rendered_by_its_template(app):
+    from transfer.progress import EpochMetrics
+    from transfer.train import CurvePoint, read_curves
+    from ui.finetune import views
+
+    history = [EpochMetrics(epoch, 3, 1.0, 0.5, loss, accuracy, 0.1, epoch == 2)
+               for epoch, loss, accuracy in ((1, 0.6, 0.5), (2, 0.4, 0.8), (3, 0.5, 0.7))]
+    assert isinstance(read_curves(history), transfer.Message)
+    german = _rendered(app, "finetune-reading", views.reading(history), "de-DE")
+    assert german == ("**So lesen sich die Kurven:** Der Validierungsverlust stieg nach Epoche 2, und die "
+                      "Validierungsgenauigkeit fiel von 80\u00a0% auf 70\u00a0%: Mehr Epochen würden überanpassen; "
+                      "das Modell der Epoche 2 (80\u00a0% auf den Validierungsbildern) wurde behalten.")
+    assert _rendered(app, "finetune-reading", views.reading(history), "en-US") == \
+        f"**Reading the curves:** {read_curves(history)}"
+    curve = views.read_data_curve([CurvePoint(1, 3, 0.5, 0.4, 0.6), CurvePoint(5, 15, 0.9, 0.9, 0.9)])
+    assert _rendered(app, "finetune-data-curve-note", curve, "de-DE").startswith(
+        "**Wie viele Fotos brauche ich?** Die neue letzte Schicht")
+
+
+def test_the_own_classes_line_shows_typed_names_as_text_in_the_visitors_language(app):
+    from transfer.data.folders import MAX_PHOTOS_PER_CLASS
+
+    status = next(block_fn for block_fn in app.fns.values() if block_fn.fn.__name__ == "status")
+    line = next(block for block in status.outputs if block.elem_id == "own-status")
+    empty = [[]] * 8
+    with _requested_by(gr.Request(headers={"accept-language": "de-DE"})):
+        too_many = [{"path": "never-read.jpg"}] * (MAX_PHOTOS_PER_CLASS + 1)  # refused before a path is looked at
+        refused = status.fn([True, True] + [False] * 6, HOSTILE, "dogs", *[""] * 6, too_many, *empty[1:])
+        missing = status.fn([True, True] + [False] * 6, "classes", "dogs", *[""] * 6, *empty)
+    assert refused[line].startswith(f"Die Klasse '&lt;img src=x&gt;' hat {MAX_PHOTOS_PER_CLASS + 1} Fotos;")
+    assert "<img" not in refused[line] and "&amp;" not in refused[line]
+    assert missing[line] == \
+        "Es fehlen noch: 3 weitere für classes, 3 weitere für dogs (mindestens 3 Fotos pro Klasse)."  # a name stays

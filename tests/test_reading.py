@@ -30,18 +30,18 @@ def history(val_loss: list[float], val_accuracy: list[float], best: int) -> list
     ([math.nan] * 3, [math.nan] * 3, 3, "No validation images"),
 ])
 def test_curves_are_read_in_one_sentence(val_loss, val_accuracy, best, expected):
-    reading = read_curves(history(val_loss, val_accuracy, best))
+    reading = str(read_curves(history(val_loss, val_accuracy, best)))
     assert expected in reading and f"epoch {best}" in reading and reading.count(".") <= 2
 
 
 def test_a_head_path_is_read_as_l2_strengths_not_epochs():
     path = [EpochMetrics(i + 1, 4, 0.1, 1.0, loss, 0.9, 0.1, i == 1, l2)
             for i, (loss, l2) in enumerate(zip([0.5, 0.3, 0.35, 0.4], [1.0, 0.1, 0.01, 0.001]))]
-    reading = read_curves(path)
+    reading = str(read_curves(path))
     assert "4 L2 strengths" in reading and "step 2 (L2 1e-01, 90% of held-out photos right)" in reading
     assert "epoch" not in reading and reading.endswith("without being right more often.")
     path[3] = replace(path[3], val_accuracy=0.95)  # a weaker strength right more often, at a worse held-out loss
-    assert read_curves(path).endswith("more closely (100%).")
+    assert str(read_curves(path)).endswith("more closely (100%).")
 
 
 @pytest.mark.parametrize("classes", [2, 12, 37])

@@ -47,7 +47,7 @@ def folder_splits(folder: Path, kind: str, per_class: int | None, val_fraction: 
     index = {images.classes.index(c): i for i, c in enumerate(classes)}
     samples = [(path, index[y]) for path, y in images.samples]
     names = {path: str(Path(path).relative_to(folder)) for path, _ in samples}
-    notes = [f"Ignored empty folder(s): {', '.join(empty)}"] if empty else []
+    notes = [Message("Ignored empty folder(s): {folders}", folders=Listing(empty))] if empty else []
     return checked_splits(folder, classes, samples, names, kind, per_class, val_fraction, test_fraction, seed,
                           deadline, max_pixels, notes)
 
@@ -129,7 +129,7 @@ def _distinct_files(files: dict[str, list[Path]], max_bytes: int,
         for path in paths:
             real, shown = os.path.realpath(path), f"{name}/{path.name}"
             if real in first:
-                described.append(f"{shown} (same as {first[real]})")
+                described.append(_same_as(shown, first[real]))
                 continue
             if not os.path.isfile(real):
                 raise InputError("Photo '{file}' of class '{name}' was not found: add it again.", file=path.name,
@@ -144,7 +144,7 @@ def _distinct_files(files: dict[str, list[Path]], max_bytes: int,
                                       "photos.", limit=f"{max_bytes / 2**20:.0f}")
             first[real] = shown
     dropped = copies(first, deadline)
-    described += [f"{first[real]} (same as {first[original]})" for real, original in dropped.items()]
+    described += [_same_as(first[real], first[original]) for real, original in dropped.items()]
     kept, taken = {}, set()
     for name, paths in files.items():
         kept[name] = []
@@ -153,7 +153,12 @@ def _distinct_files(files: dict[str, list[Path]], max_bytes: int,
             if real not in dropped and real not in taken:
                 taken.add(real)
                 kept[name].append(path)
-    return kept, sorted(described)
+    return kept, sorted(described, key=str)
+
+
+def _same_as(name: str, other: str) -> Message:
+    """How a file left out as an exact copy of another is named in a dataset's report."""
+    return Message("{name} (same as {other})", name=name, other=other)
 
 
 def _class_name(name: object) -> str:
@@ -172,13 +177,13 @@ def _class_name(name: object) -> str:
 
 def checked_splits(root: Path, classes: list[str], samples: list[Sample], names: dict[str, str], kind: str,
                    per_class: int | None, val_fraction: float, test_fraction: float, seed: int, deadline: Deadline,
-                   max_pixels: int | None = None, notes: list[str] | None = None,
-                   duplicates: list[str] | None = None) -> DatasetSplits:
+                   max_pixels: int | None = None, notes: list[Message] | None = None,
+                   duplicates: list[Message] | None = None) -> DatasetSplits:
     """Leave out exact duplicates (besides the `duplicates` already left out) and then unreadable files, check every
     class still has enough images, then cap and split (stratified, seeded); `names` says how the user knows each file,
     for the report. The images may need at most `max_pixels` decoded (None: any number)."""
     unique, found = _without_duplicates(samples, names)
-    duplicates = sorted((duplicates or []) + found)
+    duplicates = sorted((duplicates or []) + found, key=str)
     (unique,), skipped = readable([unique], names.__getitem__, deadline, max_pixels)
     counts = Counter(y for _, y in unique)
     small = [f"{classes[y]} ({counts[y]})" for y in range(len(classes)) if counts[y] < MIN_PER_CLASS]
@@ -200,11 +205,11 @@ def checked_splits(root: Path, classes: list[str], samples: list[Sample], names:
                          per_class)
 
 
-def _without_duplicates(samples: list[Sample], names: dict[str, str]) -> tuple[list[Sample], list[str]]:
+def _without_duplicates(samples: list[Sample], names: dict[str, str]) -> tuple[list[Sample], list[Message]]:
     """The samples without exact copies of an earlier file (any class), and how the dropped ones are described."""
     dropped = copies(path for path, _ in samples)
     return ([s for s in samples if s[0] not in dropped],
-            sorted(f"{names[path]} (same as {names[original]})" for path, original in dropped.items()))
+            sorted((_same_as(names[path], names[original]) for path, original in dropped.items()), key=str))
 
 
 def _class_root(folder: Path) -> Path:

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, Listing, Message
 from ..images import check_image, decode_cost
 
 TASKS = ("breeds", "species")
@@ -66,9 +66,9 @@ class DatasetSplits:
     kind: str  # "oxford-iiit-pet", "folder", "zip" or "files"
     task: str  # "breeds" or "species" for Oxford-IIIT Pet, "classes" for a user folder
     root: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)  # what was left out or changed, for a person
     skipped: list[str] = field(default_factory=list)  # unreadable files left out, named as the user knows them
-    duplicates: list[str] = field(default_factory=list)  # exact copies of another image, left out
+    duplicates: list[Message] = field(default_factory=list)  # exact copies of another image, left out
     per_class: int | None = None  # the cap that was asked for
 
     def counts(self) -> dict[str, tuple[int, int, int]]:
@@ -76,8 +76,8 @@ class DatasetSplits:
         splits = [Counter(y for _, y in split) for split in (self.train, self.val, self.test)]
         return {name: tuple(split[y] for split in splits) for y, name in enumerate(self.classes)}
 
-    def warnings(self) -> list[str]:
-        """What a person should know before training on this data, in plain sentences (empty: all looks fine)."""
+    def warnings(self) -> list[Message]:
+        """What a person should know before training on this data, as messages (empty: all looks fine)."""
         totals = {name: sum(split) for name, split in self.counts().items()}
         smallest = min(totals.values())
         found = []
@@ -85,25 +85,30 @@ class DatasetSplits:
             fewer = sorted(name for name, n in totals.items() if n < self.per_class)
             if len(fewer) == len(totals):
                 largest = max(totals.values())
-                have = f"the classes have only {smallest}" + (f" to {largest}" if largest > smallest else "")
+                have = (Message("the classes have only {smallest} to {largest}", smallest=smallest, largest=largest)
+                        if largest > smallest else Message("the classes have only {smallest}", smallest=smallest))
             else:
-                have = f"{_listing(fewer, totals)} {'has' if len(fewer) == 1 else 'have'} fewer"
-            found.append(f"You asked for {self.per_class} images per class, but {have}: all of them are used.")
+                have = Message("{classes} has fewer" if len(fewer) == 1 else "{classes} have fewer",
+                               classes=_listing(fewer, totals))
+            found.append(Message("You asked for {count} images per class, but {have}: all of them are used.",
+                                 count=self.per_class, have=have))
         typical = statistics.median(totals.values())
         small = sorted(name for name, n in totals.items()
                        if n < statistics.median(m for other, m in totals.items() if other != name) / 2)
         if small:
-            found.append(f"{_listing(small, totals)} {'is' if len(small) == 1 else 'are'} much smaller than the "
-                         f"other classes (typically {typical:g} images): the model will rarely answer "
-                         f"{'it' if len(small) == 1 else 'them'}; add photos to balance the classes.")
+            found.append(Message("{classes} is much smaller than the other classes (typically {typical} images): the "
+                                 "model will rarely answer it; add photos to balance the classes." if len(small) == 1
+                                 else "{classes} are much smaller than the other classes (typically {typical} "
+                                 "images): the model will rarely answer them; add photos to balance the classes.",
+                                 classes=_listing(small, totals), typical=f"{typical:g}"))
         if smallest < ENOUGH_PER_CLASS:
             few = sorted(name for name, n in totals.items() if n < ENOUGH_PER_CLASS)
-            found.append(f"{_listing(few, totals)}: fewer than {ENOUGH_PER_CLASS} images per class train a less "
-                         "reliable model.")
+            found.append(Message("{classes}: fewer than {count} images per class train a less reliable model.",
+                                 classes=_listing(few, totals), count=ENOUGH_PER_CLASS))
         tests = min(n for _, _, n in self.counts().values())
         if tests < 3:
-            found.append(f"Only {tests} test image{'s' if tests != 1 else ''} in some classes: each test image "
-                         "moves the test accuracy by a big step, so the score is rough.")
+            found.append(Message("Only {count} test image{s} in some classes: each test image moves the test accuracy "
+                                 "by a big step, so the score is rough.", count=tests, s="s" if tests != 1 else ""))
         return found
 
     def summary(self) -> dict:
@@ -112,17 +117,18 @@ class DatasetSplits:
             "kind": self.kind, "task": self.task, "root": self.root, "classes": len(self.classes),
             "train": len(self.train), "val": len(self.val), "test": len(self.test),
             "per_class_train": {self.classes[k]: v for k, v in sorted(Counter(y for _, y in self.train).items())},
-            "notes": list(self.notes), "skipped": list(self.skipped), "duplicates": list(self.duplicates),
-            "warnings": self.warnings(),
+            "notes": [str(note) for note in self.notes], "skipped": list(self.skipped),
+            "duplicates": [str(copy) for copy in self.duplicates],
+            "warnings": [str(warning) for warning in self.warnings()],
         }
 
 
-def _listing(names: list[str], counts: dict[str, int], shown: int = 5) -> str:
+def _listing(names: list[str], counts: dict[str, int], shown: int = 5) -> Listing:
     """'cats (4), dogs (2) and 3 more' for a sentence."""
-    parts = [f"{name} ({counts[name]})" for name in names[:shown]]
+    parts: list = [f"{name} ({counts[name]})" for name in names[:shown]]
     if len(names) > shown:
-        return ", ".join(parts) + f" and {len(names) - shown} more"
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        parts.append(Message("{count} more", count=len(names) - shown))
+    return Listing(parts, "and")
 
 
 def check_options(per_class: int | None, val_fraction: float, test_fraction: float) -> None:

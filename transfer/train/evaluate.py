@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader
 
 from ..models.classifier import Classifier
 from ..data import Sample
-from ..errors import InputError
+from ..errors import InputError, Message
 from ..progress import EpochMetrics
 from .features import SampleImages
 
@@ -70,38 +70,46 @@ def evaluate(classifier: Classifier, samples: Sequence[Sample], classes: list[st
     return evaluate_logits(logits, samples, classes)
 
 
-def read_curves(history: Sequence[EpochMetrics]) -> str:
+def read_curves(history: Sequence[EpochMetrics]) -> Message:
     """One sentence reading a run's training curves for a person: over-fitting, still improving, or levelled off."""
     if not history:
-        return "No epoch finished, so there are no curves to read."
+        return Message("No epoch finished, so there are no curves to read.")
     best = next((m for m in history if m.best), history[-1])
     last = history[-1]
     if len(history) > 1 and all(m.l2 is not None for m in history):  # the head's path of L2 strengths, not epochs
         weaker = [m for m in history if m.epoch > best.epoch]
         gain = weaker and max(m.val_accuracy for m in weaker) > best.val_accuracy + ACCURACY_DROP
-        return (f"The last layer was fitted at {len(history)} L2 strengths, strongest first, each scored by "
-                f"cross-validation on the training photos: step {best.epoch} (L2 {best.l2:.0e}, "
-                f"{best.val_accuracy:.0%} of held-out photos right) had the lowest held-out loss and was kept" +
-                ("." if not weaker else f"; weaker penalties fit the training photos more closely "
-                 f"({last.train_accuracy:.0%}){'' if gain else ' without being right more often'}."))
+        rest = "." if not weaker else Message(
+            "; weaker penalties fit the training photos more closely ({train})." if gain else
+            "; weaker penalties fit the training photos more closely ({train}) without being right more often.",
+            train=f"{last.train_accuracy:.0%}")
+        return Message("The last layer was fitted at {count} L2 strengths, strongest first, each scored by "
+                       "cross-validation on the training photos: step {step} (L2 {l2}, {accuracy} of held-out photos "
+                       "right) had the lowest held-out loss and was kept{rest}", count=len(history), step=best.epoch,
+                       l2=f"{best.l2:.0e}", accuracy=f"{best.val_accuracy:.0%}", rest=rest)
     if math.isnan(last.val_loss):
-        return (f"No validation images, so nothing shows over-fitting: the model of epoch {last.epoch}, the last, was kept; "
-                f"training accuracy reached {last.train_accuracy:.0%}.")
+        return Message("No validation images, so nothing shows over-fitting: the model of epoch {epoch}, the last, was "
+                       "kept; training accuracy reached {accuracy}.", epoch=last.epoch,
+                       accuracy=f"{last.train_accuracy:.0%}")
     lowest = min(history, key=lambda m: m.val_loss)
     top = max(m.val_accuracy for m in history)
-    kept = f"the model of epoch {best.epoch} ({best.val_accuracy:.0%} on validation images) was kept"
+    kept = Message("the model of epoch {epoch} ({accuracy} on validation images) was kept", epoch=best.epoch,
+                   accuracy=f"{best.val_accuracy:.0%}")
     if last.val_loss > lowest.val_loss * (1 + LOSS_RISE) and lowest.epoch < last.epoch:
         if last.val_accuracy < top - ACCURACY_DROP:
-            return (f"Validation loss rose after epoch {lowest.epoch} and validation accuracy fell from {top:.0%} "
-                    f"to {last.val_accuracy:.0%}: more epochs would over-fit; {kept}.")
-        return (f"Validation loss rose after epoch {lowest.epoch} while validation accuracy held at about "
-                f"{last.val_accuracy:.0%}: the model grew more sure of itself, not more often right; more epochs "
-                f"would start to over-fit; {kept}.")
+            return Message("Validation loss rose after epoch {epoch} and validation accuracy fell from {top} to "
+                           "{last}: more epochs would over-fit; {kept}.", epoch=lowest.epoch, top=f"{top:.0%}",
+                           last=f"{last.val_accuracy:.0%}", kept=kept)
+        return Message("Validation loss rose after epoch {epoch} while validation accuracy held at about {accuracy}: "
+                       "the model grew more sure of itself, not more often right; more epochs would start to "
+                       "over-fit; {kept}.", epoch=lowest.epoch, accuracy=f"{last.val_accuracy:.0%}", kept=kept)
     if len(history) >= 3 and last.val_accuracy > history[-3].val_accuracy + ACCURACY_DROP:
-        return (f"Validation accuracy was still rising at the last epoch ({last.val_accuracy:.0%}): more epochs "
-                f"might help; {kept}.")
+        return Message("Validation accuracy was still rising at the last epoch ({accuracy}): more epochs might help; "
+                       "{kept}.", accuracy=f"{last.val_accuracy:.0%}", kept=kept)
     if top == 1:
         first = next(m.epoch for m in history if m.val_accuracy == 1)
-        return (f"Every validation image was right from epoch {first} on: more epochs cannot show a gain here "
-                f"(more photos would make the test harder and the score more telling); {kept}.")
-    return f"Validation accuracy levelled off at about {top:.0%}: more epochs would not help much; {kept}."
+        return Message("Every validation image was right from epoch {epoch} on: more epochs cannot show a gain here "
+                       "(more photos would make the test harder and the score more telling); {kept}.", epoch=first,
+                       kept=kept)
+    return Message("Validation accuracy levelled off at about {accuracy}: more epochs would not help much; {kept}.",
+                   accuracy=f"{top:.0%}", kept=kept)

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from transfer import InputError
+from transfer import InputError, Listing, Message
 from transfer.data import ENOUGH_PER_CLASS, MAX_CLASS_NAME, MIN_PER_CLASS, check_class_size
 from ui.common import received_photos
-from ui.finetune.views import plain
 from ui.tabs import bind
 
 #: Class cards on the page (a bigger set is easier as a zip of class folders); the first START are shown.
@@ -70,23 +69,26 @@ def status(own: OwnClasses, used: list[bool], *values) -> dict:
                                                  for counted, photos in zip(own.counts, galleries)}
 
 
-def line(used: list[bool], *values) -> str:
-    """What is still missing before the classes can be checked (a Markdown line: the names typed show as text)."""
+def line(used: list[bool], *values) -> Message:
+    """What is still missing before the classes can be checked (a message for a Markdown line: the names typed are
+    values, shown as text where it is rendered)."""
     try:
         classes = classes_of(used, *values)
     except InputError as error:
-        return plain(str(error))
-    missing = [f"{MIN_PER_CLASS - len(photos)} more for {plain(name) or '(no name)'}" for name, photos in classes
-               if len(photos) < MIN_PER_CLASS]
+        return error.message
+    missing = [Message("{count} more for {name}", count=MIN_PER_CLASS - len(photos), name=name or Message("(no name)"))
+               for name, photos in classes if len(photos) < MIN_PER_CLASS]
     if len(classes) < 2:
-        return "Add a second class."
+        return Message("Add a second class.")
     if not all(name for name, _ in classes):
-        return "Give every class a name."
+        return Message("Give every class a name.")
     if missing:
-        return f"Still missing: {', '.join(missing)} (at least {MIN_PER_CLASS} photos per class)."
+        return Message("Still missing: {missing} (at least {least} photos per class).", missing=Listing(missing),
+                       least=MIN_PER_CLASS)
     if min(len(photos) for _, photos in classes) < ENOUGH_PER_CLASS:
-        return f"Ready to check. {ENOUGH_PER_CLASS} or more photos per class make a more reliable model."
-    return "Ready to check."
+        return Message("Ready to check. {count} or more photos per class make a more reliable model.",
+                       count=ENOUGH_PER_CLASS)
+    return Message("Ready to check.")
 
 
 def add_class(own: OwnClasses, used: list[bool]) -> dict:

@@ -9,8 +9,7 @@ import gradio as gr
 
 import transfer
 from transfer.progress import TrainingProgress, drain
-from transfer.train import (CurvePoint, EpochMetrics, Finished, FineTuneResult, TrainConfig, data_size_curve,
-                            read_curves)
+from transfer.train import CurvePoint, EpochMetrics, Finished, FineTuneResult, TrainConfig, data_size_curve
 from ui import sessions
 from ui.common import Session, release_memory, session_model, user_errors
 from ui.finetune import views
@@ -81,7 +80,7 @@ def finish(session: Session, result: FineTuneResult | None, model: str, curve: l
     return {"status": f"Run {run.number} done in {result.seconds:.0f} s{stopped}: test accuracy "
                       f"**{result.evaluation.accuracy:.1%}** (details in step 4).",
             "loss_plot": loss, "accuracy_plot": accuracy,
-            "reading": f"**Reading the curves:** {read_curves(result.history)}",
+            "reading": views.reading(result.history),
             "to_evaluate": gr.Button(interactive=True), "session": session, **show_run(session, run.number)}
 
 

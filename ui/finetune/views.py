@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
-import re
-
 import pandas as pd
 from PIL import Image
 
 import transfer
+from transfer import Listing, Message
 from transfer.data import DatasetSplits
-from transfer.train import METHODS, CurvePoint, EpochMetrics, Evaluation
+from transfer.train import METHODS, CurvePoint, EpochMetrics, Evaluation, read_curves
 from ui.common import Run, Session
 
 THUMBNAIL = 160
 MAX_MISTAKES = 48
-#: Characters that would make a visitor's text (a folder or file name from a zip) HTML or Markdown in a Markdown box.
-MARKUP = re.compile(r"[\\`*_\[\]<>&|~#]")
-ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 
 
 def thumbnail(path: str) -> Image.Image:
@@ -27,29 +22,34 @@ def thumbnail(path: str) -> Image.Image:
     return image
 
 
-def plain(text: str) -> str:
-    """Visitor-supplied text for a Markdown box, shown as the text itself: no tag, link or emphasis."""
-    return MARKUP.sub(lambda match: ENTITIES.get(match[0], "\\" + match[0]), text)
-
-
-def data_report(data: DatasetSplits) -> str:
-    """The data check in words: totals, then anything left out or worth a warning; every name from the data (class,
-    folder and file names may come from a visitor's zip) is shown as text."""
+def data_report(data: DatasetSplits) -> Message:
+    """The data check in words: totals, then anything left out or worth a warning, as one message of Markdown lines;
+    every name from the data (class, folder and file names may come from a visitor's zip) is a value, shown as text
+    where the message is rendered (ui.i18n)."""
     summary = data.summary()
-    named = dataclasses.replace(data, classes=[plain(name) for name in data.classes])  # for the warnings' names
-    lines = [f"**{summary['classes']} classes**: {summary['train']} images to train on, {summary['val']} to pick the "
-             f"best epoch (validation) and {summary['test']} kept apart for the final test."]
-    lines += [f"- {plain(note)}" for note in data.notes]
+    lines = [("", Message("**{classes} classes**: {train} images to train on, {val} to pick the best epoch "
+                          "(validation) and {test} kept apart for the final test.", classes=summary["classes"],
+                          train=summary["train"], val=summary["val"], test=summary["test"]))]
+    lines += [("- ", note) for note in data.notes]
     if data.skipped:
-        lines.append(f"- Left out {len(data.skipped)} file(s) that are not a readable image: "
-                     f"{plain(', '.join(data.skipped[:5]))}{', ...' if len(data.skipped) > 5 else ''}")
+        lines.append(("- ", Message("Left out {count} file(s) that are not a readable image: {files}{more}",
+                                    count=len(data.skipped), files=Listing(data.skipped[:5]),
+                                    more=", ..." if len(data.skipped) > 5 else "")))
     if data.duplicates:
-        lines.append(f"- Left out {len(data.duplicates)} exact duplicate(s), so no photo is both trained on and "
-                     f"tested: {plain(', '.join(data.duplicates[:3]))}{', ...' if len(data.duplicates) > 3 else ''}")
-    lines += [f"- ⚠️ {warning}" for warning in named.warnings()]
+        lines.append(("- ", Message("Left out {count} exact duplicate(s), so no photo is both trained on and tested: "
+                                    "{files}{more}", count=len(data.duplicates), files=Listing(data.duplicates[:3]),
+                                    more=", ..." if len(data.duplicates) > 3 else "")))
+    lines += [("- ⚠️ ", warning) for warning in data.warnings()]
     if len(lines) == 1:
-        lines.append("- No problems found.")
-    return "\n".join(lines)
+        lines.append(("- ", Message("No problems found.")))
+    return markdown_lines(lines)
+
+
+def markdown_lines(lines: list[tuple[str, Message]]) -> Message:
+    """Lines of Markdown, each a mark ('- ', or '') and a message, as one message whose template holds only the
+    marks and the messages' places (so it needs no translation of its own)."""
+    return Message("\n".join(f"{mark}{{line{i}}}" for i, (mark, _) in enumerate(lines)),
+                   **{f"line{i}": message for i, (_, message) in enumerate(lines)})
 
 
 def counts_table(data: DatasetSplits) -> pd.DataFrame:
@@ -67,6 +67,11 @@ def curves(history: list[EpochMetrics]) -> tuple[pd.DataFrame, pd.DataFrame]:
     return loss, accuracy
 
 
+def reading(history: list[EpochMetrics]) -> Message:
+    """The library's reading of a run's curves under its heading (rendered in the visitor's language by ui.i18n)."""
+    return Message("**Reading the curves:** {reading}", reading=read_curves(history))
+
+
 def data_curve(curve: list[CurvePoint]) -> pd.DataFrame:
     """Test accuracy against photos per class: the mean over draws and the worst and best draw, for one line plot."""
     rows = [(str(point.per_class), name, value) for point in curve  # str: evenly spaced 1, 2, 3, 5, 10, ...
@@ -74,17 +79,18 @@ def data_curve(curve: list[CurvePoint]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["photos per class", "curve", "test accuracy"])
 
 
-def read_data_curve(curve: list[CurvePoint]) -> str:
+def read_data_curve(curve: list[CurvePoint]) -> Message | str:
     """The data-size curve in words: from one photo per class to all, and whether more photos would still help."""
     if len(curve) < 2:
         return ""
     first, before, last = curve[0], curve[-2], curve[-1]
-    trend = ("it still rises at the end: more photos would very likely help"
-             if last.accuracy - before.accuracy > 0.02 else "it has levelled off: more photos of the same kind would "
-             "help little")
-    return (f"**How many photos do I need?** The new last layer fitted again on fewer training photos per class: "
-            f"{first.accuracy:.0%} of the test images right with {first.per_class} per class, {last.accuracy:.0%} "
-            f"with all {last.per_class}; {trend}.")
+    trend = Message("it still rises at the end: more photos would very likely help"
+                    if last.accuracy - before.accuracy > 0.02 else "it has levelled off: more photos of the same kind "
+                    "would help little")
+    return Message("**How many photos do I need?** The new last layer fitted again on fewer training photos per class: "
+                   "{first} of the test images right with {few} per class, {last} with all {all}; {trend}.",
+                   first=f"{first.accuracy:.0%}", few=first.per_class, last=f"{last.accuracy:.0%}", all=last.per_class,
+                   trend=trend)
 
 
 def per_class_table(evaluation: Evaluation) -> pd.DataFrame:

@@ -5,9 +5,9 @@ turns each of them into a `gr.I18n` key, the English text itself, once the Block
 gives the browser their translations; the page picks its language from the browser's, or from the one chosen under
 Settings -> Language at the foot of the page.
 Dynamic texts (handler results, gr.Error / gr.Info messages including the library's errors, progress
-descriptions) are translated on the server at the UI edge, into the language the page shows: a script in the page
-keeps it in a cookie (the request's Accept-Language when there is none). Gradio's private API is used only through
-ui/server.py.
+descriptions) are translated on the server at the UI edge, into the language the page shows (a library message a
+handler returns, transfer.Message, by its template, then filled): a script in the page keeps it in a cookie (the
+request's Accept-Language when there is none). Gradio's private API is used only through ui/server.py.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from gradio.i18n import I18nData
 import transfer
 from transfer import render
 from ui import server
-from ui.i18n.engine import CATALOGS, LETTERS, SOURCE, lookup, message_text, translate
+from ui.i18n.engine import (CATALOGS, LETTERS, SOURCE, html_text, lookup, markdown_text, message_text,
+                             translate)
 
 COOKIE = "transfer_lab_language"
 #: Keeps the page's language (<html lang>, set by Gradio from the browser or from Settings -> Language) in COOKIE.
@@ -267,8 +268,9 @@ def _errors_in(language: str):
 
 
 def translate_result(result, outputs: list, language: str):
-    """A handler's result with its visitor texts in `language`: Markdown, component updates, tables, plot series."""
-    if language == SOURCE:
+    """A handler's result with its visitor texts in `language`: Markdown, component updates, tables, plot series;
+    a library message (transfer.Message) returned for a text is rendered by its template in every language."""
+    if language == SOURCE and not _holds_message(result):
         return result
     if isinstance(result, dict) and result and all(isinstance(key, Block) for key in result):
         return {block: _translate_value(value, block, language) for block, value in result.items()}
@@ -279,7 +281,16 @@ def translate_result(result, outputs: list, language: str):
     return result
 
 
+def _holds_message(result) -> bool:
+    values = result.values() if isinstance(result, dict) else result if isinstance(result, (tuple, list)) else [result]
+    return any(isinstance(value, (transfer.Message, transfer.Listing)) for value in values)
+
+
 def _translate_value(value, block: Block, language: str):
+    if isinstance(value, (transfer.Message, transfer.Listing)):  # names in it shown as text in a Markdown box
+        return message_text(value, language, markdown_text if isinstance(block, gr.Markdown) else html_text)
+    if language == SOURCE:
+        return value
     if isinstance(value, Block):  # a component returned as an update: only the props it was given
         update = {**server.update_props(value), "__type__": "update"}
         translated = _translate_update(update, block, language)

@@ -1,10 +1,10 @@
 """The translation engine: catalogs loaded from ui/locales/<language>.json, and texts looked up in them.
 
 A library message (transfer.Message, and the TransferError carrying one) is translated by its template, then filled
-with its values: nested messages and listings translated in turn, data (names, paths, numbers) HTML-escaped so that
-it shows as text, numbers in the visitor's locale. A text the UI composed itself (handler results, gr.Info messages,
-progress) is found in the catalog as it is, or by a template with {named} holes whose values are filled in;
-multi-line texts paragraph by paragraph, then line by line.
+with its values: nested messages and listings translated in turn, data (names, paths, numbers) escaped so that it
+shows as text (in HTML or Markdown), numbers in the visitor's locale. A text the UI composed itself (handler results,
+gr.Info messages, progress) is found in the catalog as it is, or by a template with {named} holes whose values are
+filled in; multi-line texts paragraph by paragraph, then line by line.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import inspect
 import itertools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,9 @@ MARK = re.compile(r"(?:#{1,6} |[-*] )?(?:⚠️ )?")
 SEPARATORS = [re.compile(r"(\n\n)"), re.compile(r"(\n)"), re.compile(r"( · )"), re.compile(r"(?<=[.!?])( )(?=\S)")]
 LISTING = re.compile(r", | and ")
 NAME_COUNT = re.compile(r"[^()]+ \(\d+\)")  # 'cats (4)' in a listing: data
+#: Characters that would make a visitor's text (a folder or file name from a zip) HTML or Markdown in a Markdown box.
+MARKUP = re.compile(r"[\\`*_\[\]<>&|~#]")
+ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 
 
 def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
@@ -109,24 +113,34 @@ def template(english: str, language: str) -> str | None:
     return None if found is None else _around(english, found)
 
 
-def message_text(message: object, language: str) -> str:
+def html_text(text: str) -> str:
+    """Data for HTML (a gr.Error's pop-up): < > & as entities, so that it shows as text."""
+    return html.escape(text, quote=False)
+
+
+def markdown_text(text: str) -> str:
+    """Data for a Markdown box, shown as the text itself: no tag, link or emphasis."""
+    return MARKUP.sub(lambda match: ENTITIES.get(match[0], "\\" + match[0]), text)
+
+
+def message_text(message: object, language: str, escape: Callable[[str], str] = html_text) -> str:
     """A library message (a TransferError, Message or Listing) in `language`: its template translated (English
-    where the catalog lacks it), then filled with its values, translated in turn; data is escaped (< > & as
-    entities, so that a name shows as text in a pop-up that renders HTML), numbers in the language's form."""
+    where the catalog lacks it), then filled with its values, translated in turn; data is escaped for where it is
+    shown (`escape`: HTML by default; markdown_text for a Markdown box), numbers in the language's form."""
     if isinstance(message, TransferError):
         message = message.message
     if isinstance(message, Message):
         text = template(message.template, language) or message.template
         if not message.values:
             return text
-        return text.format(**{name: message_text(value, language) for name, value in message.values.items()})
+        return text.format(**{name: message_text(value, language, escape) for name, value in message.values.items()})
     if isinstance(message, Listing):
-        items = [message_text(item, language) for item in message.items]
+        items = [message_text(item, language, escape) for item in message.items]
         if message.conjunction and len(items) > 1:
             conjunction = template(message.conjunction, language) or message.conjunction
             return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
         return ", ".join(items)
-    return html.escape(_localize_number(str(message), language), quote=False)
+    return escape(_localize_number(str(message), language))
 
 
 # --- Texts the UI composed: the catalog's text or a template matched ----------------------------------------------
