@@ -190,6 +190,7 @@ def test_a_too_large_upload_is_refused_before_it_is_stored(app_url, tmp_path):
     with open(big, "wb") as handle:
         handle.truncate(95 * MB)
     before = upload_folder_mb()
+    wait_for_app_threads()
     handles = [open(big, "rb") for _ in range(5)]
     try:
         with PeakMemory() as memory:
