@@ -375,3 +375,10 @@ def test_the_own_classes_line_shows_typed_names_as_text_in_the_visitors_language
     assert "<img" not in refused[line] and "&amp;" not in refused[line]
     assert missing[line] == \
         "Es fehlen noch: 3 weitere für classes, 3 weitere für dogs (mindestens 3 Fotos pro Klasse)."  # a name stays
+
+
+def test_a_template_without_words_of_its_own_does_not_swallow_a_ui_text():
+    """'{path}: {reason}' (a library error's template) once matched this warning first and left it English."""
+    warning = "- ⚠️ You asked for 20 images per class, but the classes have only 10: all of them are used."
+    assert engine.translate(warning, "de") == ("- ⚠️ Sie haben 20 Bilder pro Klasse gewählt, aber die Klassen haben nur "
+                                               "10: Alle werden verwendet.")

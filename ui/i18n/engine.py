@@ -76,8 +76,11 @@ def catalog(language: str) -> Catalog:
         return {_normal(english).strip(): text.strip() for english, text in entries.items()}
 
     def split(entries: dict[str, str]) -> tuple[dict, list]:
+        # A template with no word of its own ('{path}: {reason}') would match nearly any text: only library messages,
+        # looked up by their template in `entries`, use it.
         return ({english: text for english, text in entries.items() if not HOLE.search(english)},
-                [(_pattern(english), text) for english, text in entries.items() if HOLE.search(english)])
+                [(_pattern(english), text) for english, text in entries.items()
+                 if HOLE.search(english) and LETTERS.search(HOLE.sub("", english))])
     texts, parts = table(CATALOGS[language]["texts"]), table(CATALOGS[language].get("parts", {}))
     return Catalog(*split(texts), *split(parts), {**parts, **texts})
 
