@@ -7,6 +7,7 @@ import re
 import zipfile
 
 import gradio as gr
+import pandas as pd
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
@@ -211,3 +212,13 @@ def test_session_folder_is_removed_on_cleanup():
     cleanup(session)
     assert not session.folder.exists()
     cleanup(None)
+
+
+def test_the_data_size_curve_is_spaced_by_value_in_order():
+    """Photos per class are numbers, so the plot spaces and orders them by value (as text: 1, 10, 2, 20, 3, 5)."""
+    from transfer.train import CurvePoint
+    from ui.finetune import views
+
+    frame = views.data_curve([CurvePoint(n, 3 * n, 0.5, 0.4, 0.6) for n in (1, 2, 3, 5, 10, 20)])
+    assert pd.api.types.is_numeric_dtype(frame["photos per class"])
+    assert sorted(set(frame["photos per class"])) == [1, 2, 3, 5, 10, 20]

@@ -74,7 +74,7 @@ def reading(history: list[EpochMetrics]) -> Message:
 
 def data_curve(curve: list[CurvePoint]) -> pd.DataFrame:
     """Test accuracy against photos per class: the mean over draws and the worst and best draw, for one line plot."""
-    rows = [(str(point.per_class), name, value) for point in curve  # str: evenly spaced 1, 2, 3, 5, 10, ...
+    rows = [(point.per_class, name, value) for point in curve  # numbers: the axis is spaced by value, in order
             for name, value in (("mean", point.accuracy), ("worst draw", point.low), ("best draw", point.high))]
     return pd.DataFrame(rows, columns=["photos per class", "curve", "test accuracy"])
 
