@@ -238,9 +238,11 @@ def test_data_check_warns_about_the_cap_and_a_small_class(tmp_path):
     make_folder(tmp_path / "mine", per_class=12)
     for i in range(8):  # dogs down to 4 images
         (tmp_path / "mine" / "dogs" / f"{i}.png").unlink()
-    warnings = [str(warning) for warning in open_dataset(tmp_path / "mine", per_class=20).warnings()]
-    assert any("asked for 20 images per class, but the classes have only 4 to 12" in w for w in warnings), warnings
+    warnings = [str(warning) for warning in open_dataset(tmp_path / "mine", per_class=10).warnings()]
+    assert any("asked for 10 images per class, but dogs (4) has fewer" in w for w in warnings), warnings
     assert any(w.startswith("dogs (4) is much smaller than the other classes") for w in warnings), warnings
+    above_every_class = [str(warning) for warning in open_dataset(tmp_path / "mine", per_class=20).warnings()]
+    assert not any("asked for" in w for w in above_every_class), above_every_class  # the cap changed nothing
     assert open_dataset(make_folder(tmp_path / "even", per_class=15)).warnings() == []  # 3 test images a class
 
 

@@ -311,7 +311,7 @@ def _hostile_data():
     return DatasetSplits(classes, *splits, kind="zip", task="classes", root="/x",
                          notes=[transfer.Message("Ignored empty folder(s): {folders}",
                                                  folders=transfer.Listing(["validation", HOSTILE]))],
-                         skipped=[f"cats/{HOSTILE}.jpg"], per_class=20,
+                         skipped=[f"cats/{HOSTILE}.jpg"], per_class=10,
                          duplicates=[transfer.Message("{name} (same as {other})", name="dogs/epoch",
                                                       other=f"cats/{HOSTILE}")])
 
@@ -330,7 +330,7 @@ def test_the_data_check_shows_the_librarys_notes_and_warnings_by_their_templates
         "- 1 Datei(en) weggelassen, die kein lesbares Bild sind: cats/&lt;img src=x&gt;.jpg"]
     assert "- 1 exakte(s) Duplikat(e) weggelassen, damit kein Foto zugleich trainiert und getestet wird: dogs/epoch " \
         "(wie cats/&lt;img src=x&gt;)" in german
-    assert "- ⚠️ Sie haben 20 Bilder pro Klasse gewählt, aber die Klassen haben nur 3 bis 12: Alle werden " \
+    assert "- ⚠️ Sie haben 10 Bilder pro Klasse gewählt, aber &lt;img src=x&gt; (3) hat weniger: Alle werden " \
         "verwendet." in german
     assert "- ⚠️ &lt;img src=x&gt; (3) ist deutlich kleiner als die anderen Klassen (typisch 12 Bilder)" in german
     assert "<img" not in german and "&amp;" not in german  # escaped once
@@ -338,8 +338,8 @@ def test_the_data_check_shows_the_librarys_notes_and_warnings_by_their_templates
     assert english.splitlines()[1] == "- Ignored empty folder(s): validation, &lt;img src=x&gt;"
     assert "- ⚠️ &lt;img src=x&gt; (3) is much smaller than the other classes (typically 12 images)" in english
     assert data.summary()["notes"] == [f"Ignored empty folder(s): validation, {HOSTILE}"]  # CLI and JSON: English
-    assert data.summary()["warnings"][0] == ("You asked for 20 images per class, but the classes have only 3 to 12: "
-                                             "all of them are used.")
+    assert data.summary()["warnings"][0] == (f"You asked for 10 images per class, but {HOSTILE} (3) has fewer: all of "
+                                             "them are used.")
 
 
 def test_the_reading_of_the_curves_is_rendered_by_its_template(app):
@@ -379,6 +379,6 @@ def test_the_own_classes_line_shows_typed_names_as_text_in_the_visitors_language
 
 def test_a_template_without_words_of_its_own_does_not_swallow_a_ui_text():
     """'{path}: {reason}' (a library error's template) once matched this warning first and left it English."""
-    warning = "- ⚠️ You asked for 20 images per class, but the classes have only 10: all of them are used."
-    assert engine.translate(warning, "de") == ("- ⚠️ Sie haben 20 Bilder pro Klasse gewählt, aber die Klassen haben nur "
-                                               "10: Alle werden verwendet.")
+    warning = "- ⚠️ You asked for 20 images per class, but cats (4) has fewer: all of them are used."
+    assert engine.translate(warning, "de") == ("- ⚠️ Sie haben 20 Bilder pro Klasse gewählt, aber cats (4) hat weniger: "
+                                               "Alle werden verwendet.")

@@ -81,15 +81,10 @@ class DatasetSplits:
         totals = {name: sum(split) for name, split in self.counts().items()}
         smallest = min(totals.values())
         found = []
-        if self.per_class is not None and smallest < self.per_class:
-            fewer = sorted(name for name, n in totals.items() if n < self.per_class)
-            if len(fewer) == len(totals):
-                largest = max(totals.values())
-                have = (Message("the classes have only {smallest} to {largest}", smallest=smallest, largest=largest)
-                        if largest > smallest else Message("the classes have only {smallest}", smallest=smallest))
-            else:
-                have = Message("{classes} has fewer" if len(fewer) == 1 else "{classes} have fewer",
-                               classes=_listing(fewer, totals))
+        fewer = sorted(name for name, n in totals.items() if self.per_class is not None and n < self.per_class)
+        if fewer and len(fewer) < len(totals):  # a cap above every class changes nothing: no warning
+            have = Message("{classes} has fewer" if len(fewer) == 1 else "{classes} have fewer",
+                           classes=_listing(fewer, totals))
             found.append(Message("You asked for {count} images per class, but {have}: all of them are used.",
                                  count=self.per_class, have=have))
         typical = statistics.median(totals.values())
