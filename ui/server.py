@@ -34,10 +34,10 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ui import clients
+from ui.sessions import folder_bytes
 
 #: Puts a refusal's English message in the language of the visitor who sent the request (ui.i18n.request_text).
 Translate = Callable[[str, Any], str]
-from ui.sessions import folder_bytes
 
 TESTED_GRADIO = "6.31.0"  # the Gradio whose private API this module uses
 #: Routes whose bodies are file uploads (multipart); every other body is a small JSON event.
