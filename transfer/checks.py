@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
+import os
 import socket
 import threading
+from pathlib import Path
 
 from .errors import InputError, Message
+
+__all__ = ["check_float", "check_int", "folder_bytes", "reachable"]
 
 
 def check_int(name: str, value, low: int, high: int) -> int:
@@ -43,3 +47,16 @@ def reachable(host: tuple[str, int], timeout: float = 2.0) -> bool:
     worker.start()
     worker.join(timeout)
     return bool(result and result[0])
+
+
+def folder_bytes(folder: Path) -> int:
+    """The bytes of every file under `folder` (0 when it does not exist); a link counts as itself, not its target,
+    and a file deleted meanwhile as nothing."""
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except OSError:  # deleted meanwhile
+                pass
+    return total

@@ -124,10 +124,11 @@ def _check_size(image: Image.Image, max_pixels: int) -> Image.Image:
                          limit=f"{max_pixels / 1e6:.0f}")
     if width < 1 or height < 1:
         raise InputError("Image has no pixels.")
-    if decoded_bytes(image) > MAX_DECODED_BYTES:
+    needed = decoded_bytes(image)
+    if needed > MAX_DECODED_BYTES:
         raise InputError("Image is {width}x{height} pixels of mode {mode}: decoded it would take {size} MB; the limit "
                          "is {limit} MB. Save it as an 8-bit RGB JPEG or PNG, or resize it, and try again.",
-                         width=width, height=height, mode=image.mode, size=f"{decoded_bytes(image) / 1e6:.0f}",
+                         width=width, height=height, mode=image.mode, size=f"{needed / 1e6:.0f}",
                          limit=f"{MAX_DECODED_BYTES / 1e6:.0f}")
     return image
 

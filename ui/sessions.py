@@ -20,6 +20,7 @@ from pathlib import Path
 from gradio.utils import get_upload_folder
 
 from transfer import Message
+from transfer.checks import folder_bytes
 
 #: Each session's data and models live in one folder here, named after the process that made it.
 SESSIONS_ROOT = Path(tempfile.gettempdir()) / "transfer-lab-sessions"
@@ -177,15 +178,3 @@ def _changed(folder: Path) -> float:
         return folder.stat().st_mtime
     except OSError:
         return 0.0
-
-
-def folder_bytes(folder: Path) -> int:
-    """The bytes of every file under `folder` (0 when it does not exist)."""
-    total = 0
-    for root, _, files in os.walk(folder):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(root, name)).st_size
-            except OSError:  # deleted meanwhile
-                pass
-    return total

@@ -22,7 +22,7 @@ from timm.data import ImageNetInfo
 from timm.models import get_pretrained_cfg
 from torch import nn
 
-from ..checks import reachable
+from ..checks import folder_bytes, reachable
 from .classifier import Classifier, Preprocessing
 from ..errors import InputError, Listing, ModelUnavailableError
 from .export import load_finetuned
@@ -331,7 +331,7 @@ def _note_hub_use(folder: str, downloaded: bool) -> None:
         if not Path(folder).is_dir() or not (downloaded or folder in used):
             return
         used[folder] = time.time()
-        sizes = {path: _disk_bytes(Path(path)) for path in used}
+        sizes = {path: folder_bytes(Path(path)) for path in used}  # the snapshots' links count as links
         total = sum(sizes.values())
         for path in sorted(used, key=used.get):
             if total <= MAX_HUB_DISK_BYTES:
@@ -344,11 +344,6 @@ def _note_hub_use(folder: str, downloaded: bool) -> None:
         scratch = HUB_DOWNLOADS.with_suffix(".tmp")
         scratch.write_text(json.dumps(used, indent=1))
         scratch.replace(HUB_DOWNLOADS)
-
-
-def _disk_bytes(folder: Path) -> int:
-    """Bytes of the files in a folder (links, such as the Hub cache's snapshots, not counted twice)."""
-    return sum(path.lstat().st_size for path in folder.rglob("*") if path.is_file() and not path.is_symlink())
 
 
 def hub_offline_mode() -> bool:
