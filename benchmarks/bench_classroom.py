@@ -1,7 +1,7 @@
 """A class on one running app: N students each classify a photo, make the ideal image the teacher asked for, then
 fool the network with a dog photo (issue 23).
 
-    python -m benchmarks.bench_classroom [--students 8] [--variant same|each] [--steps N] [--timeout 300]
+    python -m benchmarks.bench_classroom [--students 8] [--variant same|each] [--steps N] [--warm] [--timeout 300]
 
 Starts `python app.py` on a free localhost port with TRANSFER_TRUSTED_HOPS=1, then runs one thread per student, each
 a gradio_client session with its own X-Forwarded-For address (so per-address limits count each student apart):
@@ -9,7 +9,8 @@ a gradio_client session with its own X-Forwarded-For address (so per-address lim
 (the Siamese cat, the first example dog made a tabby cat); `each`: every student another ideal-image target and
 another adversarial target (nothing identical). `--steps` sets the ideal image's steps (default: the mode's own).
 Prints p50/p95/max seconds per step and for the whole journey, the failures, and when the app reported its
-start-up precomputation done. Students start as soon as the page is served. All traffic stays on 127.0.0.1, every
+start-up precomputation done. Students start as soon as the page is served, or with `--warm` once the app reports
+that precomputation done (a teacher starting the app before the lesson). All traffic stays on 127.0.0.1, every
 wait is bounded by --timeout, and the server is killed at the end.
 """
 
@@ -58,6 +59,11 @@ def start_app(port: int, log: Path) -> tuple[subprocess.Popen, float]:
     raise SystemExit("the app did not start within 180 s")
 
 
+def precomputed(log: Path) -> str | None:
+    """The app's line saying it has precomputed the lesson's defaults (app.precompute_defaults), if written yet."""
+    return next((line for line in log.read_text(errors="replace").splitlines() if "Precomputed" in line), None)
+
+
 def dog_photo() -> str:
     """The first example dog photo the Adversarial tab offers (pets-mini), else Gradio's cheetah."""
     from ui.common import dog_examples
@@ -97,13 +103,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--students", type=int, default=8)
     parser.add_argument("--variant", choices=("same", "each"), default="same")
     parser.add_argument("--steps", type=int, default=None, help="ideal-image steps (default: the mode's own)")
+    parser.add_argument("--warm", action="store_true", help="start the students once the app has precomputed the "
+                        "lesson's defaults (at most --timeout seconds)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds any one request may take")
     args = parser.parse_args(argv)
     log = Path(tempfile.mkstemp(prefix="bench-classroom-", suffix=".log")[1])
     port = free_port()
     process, startup = start_app(port, log)
     print(f"app served its page after {startup:.1f} s; {args.students} students, variant {args.variant}, "
-          f"{os.cpu_count()} CPU cores")
+          f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}")
+    if args.warm:
+        deadline = time.perf_counter() + args.timeout
+        while precomputed(log) is None and time.perf_counter() < deadline and process.poll() is None:
+            time.sleep(1)
+        print(f"students start {time.perf_counter() - startup:.0f} s after the page was served: " +
+              (precomputed(log) or "no precomputation reported"))
     times: dict[str, list[float]] = {step: [] for step in STEPS}
     errors: list[str] = []
     lock = threading.Lock()
@@ -129,8 +143,7 @@ def main(argv: list[str] | None = None) -> None:
         else:
             print(f"{step:<12} {0:>5} {'-':>8} {'-':>8} {'-':>8}")
     print(f"wall time {wall:.0f} s")
-    precomputed = [line for line in log.read_text(errors="replace").splitlines() if "Precomputed" in line]
-    print("app: " + (precomputed[0] if precomputed else "no start-up precomputation reported"))
+    print("app: " + (precomputed(log) or "no start-up precomputation reported"))
     for error in errors:
         print("FAILED", error)
     log.unlink(missing_ok=True)
