@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+import threading
+import time
 from pathlib import Path
 
 import gradio as gr
 
+import transfer
 from transfer.data import PETS_MINI
+from transfer.synthesis import adversarial as adversarial_settings, ideal as ideal_settings
 from ui import adversarial, classify, finetune, i18n, ideal, server, sessions, synthesis
-from ui.common import model_list
-from ui.hardware import LIMITS
+from ui.common import dog_examples, model_list
+from ui.hardware import LIMITS, ZERO_GPU
 from ui.server import Job
 
 TITLE = "Transfer Lab"
@@ -26,17 +31,22 @@ MAX_UPLOAD_MB = 100  # any single upload: photo or dataset zip
 MAX_UPLOAD = f"{MAX_UPLOAD_MB}mb"  # the same as Gradio's max_file_size
 JOBS_PER_SESSION = 4  # jobs one browser tab or API client may have waiting or running at once
 JOBS_PER_ADDRESS = LIMITS.queue_size // 2  # the same for one client address (people behind one router share it)
-#: Long jobs, by concurrency group: training (and its ONNX export), loading a dataset, ideal image and adversarial.
-#: tests/test_abuse_http.py checks that each exists.
+#: Long jobs, by concurrency group: training (and its ONNX export), loading a dataset, the ideal image. Adversarial
+#: examples (seconds) have a lane of their own (ADVERSARIAL_LANE), so that a visitor whose ideal image is still being
+#: made can fool the network meanwhile. tests/test_abuse_http.py checks that each exists.
 LONG_JOBS = (finetune.TRAINING, finetune.DATA_LOADING, synthesis.CONCURRENCY_ID)
+ADVERSARIAL_LANE = synthesis.ADVERSARIAL_ID
 #: Long jobs one client address may have waiting or running at once: one visitor cannot hold the training or image
-#: queue for hours (a training may take LIMITS.training_seconds). Classify requests do not count. A class behind one
+#: queue for hours (a training may take LIMITS.training_seconds); the same for adversarial examples in their lane.
+#: Classify requests do not count. A class behind one
 #: school router shares one address: its teacher raises this with TRANSFER_LONG_JOBS_PER_ADDRESS (README: Limits).
 LONG_JOBS_PER_ADDRESS = int(os.environ.get("TRANSFER_LONG_JOBS_PER_ADDRESS") or 1)
 TOO_MANY_JOBS = "You have too many requests waiting: wait for them to finish, then try again."
-TOO_MANY_LONG_JOBS = ("You already have a long job (training, loading data, an ideal image or an adversarial image) "
-                      "waiting or running, and one at a time is the most: its progress shows its place in the queue. "
+TOO_MANY_LONG_JOBS = ("You already have a long job (training, loading data or an ideal image) waiting or running,"
+                      " and one at a time is the most: its progress shows its place in the queue. "
                       "Wait for it to finish, or stop it, then try again.")
+TOO_MANY_ADVERSARIAL = ("You already have an adversarial example waiting or being made: wait for it to finish (a few "
+                        "seconds), then try again.")
 CACHE_CLEANUP = (300, 1800)  # every 5 min, delete uploaded and served files older than 30 min
 #: Request bodies and Gradio's upload folder (ui/server.py enforces them while a body streams in).
 BODY_LIMITS = server.BodyLimits(
@@ -85,6 +95,8 @@ def launch(demo: gr.Blocks, **options) -> tuple:
     """Queue and serve the app with the deployment limits above and the hardware's (ui/hardware.py), in English or
     German (ui/i18n/), after deleting earlier runs' stale session files."""
     sessions.sweep_stale()
+    if LIMITS is not ZERO_GPU:  # there, networks run only in GPU workers, while a visitor's request runs
+        threading.Thread(target=precompute_defaults, daemon=True, name="precompute").start()
     demo.queue(max_size=LIMITS.queue_size, default_concurrency_limit=LIMITS.quick_jobs)
     hooks = server.prepare(demo, BODY_LIMITS, queue_refusal, i18n.request_text)
     i18n.translate_messages(demo)
@@ -92,16 +104,42 @@ def launch(demo: gr.Blocks, **options) -> tuple:
                        head=i18n.HEAD, **hooks, **options)
 
 
+def precompute_defaults() -> None:
+    """Make what a whole class asks for first, in the background: the lesson's ideal image (the Ideal image tab's
+    defaults), with its second network's answer and the similar photos, and the adversarial examples of the example
+    dog photos at the Adversarial tab's defaults. A student asking meanwhile joins the run (ui.synthesis.RESULTS)."""
+    start = time.perf_counter()
+    defaults = ideal_settings.MODES[ideal_settings.DEFAULT_MODE]
+    result = transfer.progress.run_to_result(synthesis.RESULTS.iter_ideal_image(
+        ideal.DEFAULT_TARGET, transfer.DEFAULT_MODEL, steps=defaults.steps, tv_weight=defaults.tv_weight,
+        lr=defaults.lr, seed=ideal_settings.SEED.default, mode=ideal_settings.DEFAULT_MODE,
+        max_seconds=synthesis.MAX_SYNTHESIS_SECONDS), transfer.IdealImage)
+    transfer.predict(result.image, ideal.second_model(transfer.DEFAULT_MODEL), top_k=5)
+    transfer.synthesis.photos_like(result.target.index, ideal.candidate_photos(), transfer.DEFAULT_MODEL,
+                                   ideal.SIMILAR_PHOTOS)
+    eps = adversarial_settings.EPS.default
+    for photo in dog_examples():
+        transfer.progress.run_to_result(synthesis.RESULTS.iter_adversarial(
+            photo, adversarial.DEFAULT_TARGET, transfer.DEFAULT_MODEL, steps=adversarial_settings.STEPS.default,
+            tv_weight=adversarial_settings.TV_WEIGHT.default, eps=eps, lr=adversarial_settings.default_lr(eps),
+            confidence=adversarial.SURE.default / 100, max_seconds=synthesis.MAX_SYNTHESIS_SECONDS),
+            transfer.AdversarialExample)
+    print(f"Precomputed the lesson's defaults in {time.perf_counter() - start:.0f} s.", file=sys.stderr, flush=True)
+
+
 def queue_refusal(job: Job, pending: list[Job]) -> str | None:
     """Why `job` may not join the queue beside the `pending` ones, or None: its session has JOBS_PER_SESSION jobs
     waiting or running, its client address (ui/clients.py) JOBS_PER_ADDRESS, or LONG_JOBS_PER_ADDRESS long jobs
-    when it is one; so that no one client fills the queue, Gradio's or a long job's."""
+    (or adversarial examples) when it is one; so that no one client fills the queue, Gradio's or a lane's."""
     mine = [other for other in pending if other.address == job.address]
     if sum(other.session == job.session for other in pending) >= JOBS_PER_SESSION or len(mine) >= JOBS_PER_ADDRESS:
         return TOO_MANY_JOBS
     if job.concurrency_id in LONG_JOBS and sum(other.concurrency_id in LONG_JOBS for other in mine) >= \
             LONG_JOBS_PER_ADDRESS:
         return TOO_MANY_LONG_JOBS
+    if job.concurrency_id == ADVERSARIAL_LANE and sum(other.concurrency_id == ADVERSARIAL_LANE for other in mine) >= \
+            LONG_JOBS_PER_ADDRESS:
+        return TOO_MANY_ADVERSARIAL
     return None
 
 

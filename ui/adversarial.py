@@ -44,7 +44,7 @@ def run_adversarial(image: dict | str | None, target: str, steps: float, tv_weig
     model = session_model(model, session)
     goal = None if target == UNTARGETED else target
     try:
-        for item in transfer.iter_adversarial(image, goal, model, steps=steps, tv_weight=tv_weight, eps=eps, lr=lr,
+        for item in synthesis.RESULTS.iter_adversarial(image, goal, model, steps=steps, tv_weight=tv_weight, eps=eps, lr=lr,
                                               confidence=sure / 100, max_seconds=synthesis.MAX_SYNTHESIS_SECONDS):
             if isinstance(item, OptimisationStep):
                 progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
@@ -153,7 +153,7 @@ def wire(c: Components, session: gr.State) -> None:
     c.model.change(bind(targets_for, c), [c.model, c.target, session], [c.target], api_visibility="private")
     c.button.click(bind(attack, c), [c.image, c.target, c.steps, c.tv_weight, c.eps, c.lr, c.model, c.sure, session],
                    [getattr(c, name) for name in OUTPUTS], api_name="adversarial",
-                   concurrency_limit=LIMITS.synthesis_jobs, concurrency_id=synthesis.CONCURRENCY_ID, preprocess=False)
+                   concurrency_limit=LIMITS.adversarial_jobs, concurrency_id=synthesis.ADVERSARIAL_ID, preprocess=False)
 
 
 def build(session: gr.State) -> Components:

@@ -30,7 +30,8 @@ class Limits:
     queue_size: int  # waiting jobs of all users together; more get "queue full" at once
     quick_jobs: int  # classify/explain requests at once (Gradio's default concurrency limit)
     training_jobs: int  # fine-tuning runs at once
-    synthesis_jobs: int  # ideal-image and adversarial optimisations at once (one shared concurrency group)
+    synthesis_jobs: int  # ideal-image optimisations at once (their own lane: minutes each)
+    adversarial_jobs: int  # adversarial examples at once (a lane of their own: seconds each, never behind an ideal image)
     training_seconds: int  # a training run is then stopped like the Stop button: the best epoch so far is kept
     synthesis_seconds: int  # an ideal-image or adversarial job then stops after its step and shows the image so far
     data_seconds: int = 60  # loading and checking a dataset then stops with a message (pets-mini: under 1 s)
@@ -38,12 +39,13 @@ class Limits:
 
 
 CPU = Limits("CPU", "this computer's CPU", queue_size=64, quick_jobs=2, training_jobs=1, synthesis_jobs=1,
-             training_seconds=900, synthesis_seconds=180)
+             adversarial_jobs=1, training_seconds=900, synthesis_seconds=180)
 #: GPU work runs in ZeroGPU's worker processes, so more jobs may wait on their GPUs at once. A shorter duration gets
 #: a request earlier in ZeroGPU's queue and is checked against the visitor's daily GPU quota, so each kind asks for
 #: what its longest job needs, and training stops in time to be evaluated and saved within its GPU time.
 ZERO_GPU = Limits("ZeroGPU", "a GPU that Hugging Face's ZeroGPU lends to each request", queue_size=64,
-                  quick_jobs=4, training_jobs=2, synthesis_jobs=2, training_seconds=90, synthesis_seconds=50,
+                  quick_jobs=4, training_jobs=2, synthesis_jobs=2, adversarial_jobs=2,
+                  training_seconds=90, synthesis_seconds=50,
                   gpu_seconds={"quick": 20, "synthesis": 60, "training": 120})
 
 LIMITS = ZERO_GPU if SpacesConfig.zero_gpu else CPU

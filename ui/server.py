@@ -5,7 +5,8 @@ The HTTP limits are a pure ASGI middleware (installed with `launch(app_kwargs={"
 way to configure its FastAPI app) that counts a body's bytes as they stream in, so neither a missing nor a false
 Content-Length gets more through. Gradio's private API, read in Gradio TESTED_GRADIO's source (gradio/queueing.py,
 routes.py, route_utils.py, blocks.py, context.py), is used only here (section "Gradio's private API"): the queue
-limits wrap `demo._queue.push`; ui/i18n translates gr.Info messages in `demo._queue.log_message`, keeps the API
+limits wrap `demo._queue.push`, which then tells a job that has to wait its place and time (`announce_place`);
+ui/i18n translates gr.Info messages in `demo._queue.log_message`, keeps the API
 description English in `demo.get_api_info`, replaces texts in `block.constructor_args` and reads the running event
 from `gradio.context.LocalContext`. tests/test_abuse_http.py fails when the installed Gradio is another version or
 lacks one of these (`missing_hooks`), so that they are checked again.
@@ -25,6 +26,7 @@ from typing import Any
 import gradio as gr
 from gradio.blocks import Block
 from gradio.context import LocalContext
+from gradio.server_messages import LogMessage
 from gradio.utils import get_upload_folder
 from starlette.datastructures import Headers
 from starlette.formparsers import MultiPartException
@@ -51,6 +53,9 @@ NO_LENGTH = "An upload must say its size (Content-Length); the page always does:
 UPLOAD_QUOTA = ("You have uploaded {megabytes} MB in the last {minutes} minutes, the most one visitor may: wait a few "
                 "minutes (earlier uploads are then deleted), or upload smaller photos or one .zip of class folders.")
 UPLOADS_FULL = "The server's space for uploads is full: please try again in a few minutes."
+#: Told to a job that has to wait in its lane (Gradio's own status line says only "queue: 2/5", in English).
+QUEUED_ETA = "Your job is number {place} in the queue: it should start in about {wait}."
+QUEUED = "Your job is number {place} in the queue: the time it waits shows once a job of this kind has finished."
 
 
 @dataclass(frozen=True)
@@ -114,9 +119,18 @@ def guard_queue(queue: Any, refuse: Callable[[Job, list[Job]], str | None], tran
             message = refuse(job, pending)
             if message:
                 return False, translate(message, request), "error"
-        return await push(body, request, username)
+        joined = await push(body, request, username)
+        place = place_message(queue, joined[1]) if joined[0] and fn is not None else None
+        if place:
+            announce_place(queue, joined[1], translate(place, request))
+        return joined
 
     queue.push = guarded_push
+
+
+def duration(seconds: float) -> str:
+    """A wait in words for people: seconds under a minute and a half, else minutes."""
+    return f"{max(1, round(seconds))} s" if seconds < 90 else f"{round(seconds / 60)} min"
 
 
 class ClientAddress:
@@ -262,11 +276,38 @@ def missing_hooks(demo: gr.Blocks) -> list[str]:
               "LocalContext.blocks": getattr(LocalContext, "blocks", None)}
     queue = wanted["Blocks._queue"]
     wanted |= {f"Queue.{name}": getattr(queue, name, None)
-               for name in ("push", "log_message", "blocks", "event_ids_to_events")}
+               for name in ("push", "log_message", "blocks", "event_ids_to_events", "event_queue_per_concurrency_id",
+                            "process_time_per_fn", "send_message")}
     block = next(iter(demo.blocks.values()), None)
     wanted |= {"Block.constructor_args": getattr(block, "constructor_args", None),
                "Block._id": getattr(block, "_id", None)}
     return [name for name, value in wanted.items() if value is None]
+
+
+def place_message(queue: Any, event_id: str) -> str | None:
+    """For a job that must wait in its lane (concurrency group): its place there and, once Gradio has timed a job of
+    its kind, when it should start (the jobs before it, running ones included, at their average time, sharing the
+    lane's slots). None when it starts at once."""
+    event = queue.event_ids_to_events.get(event_id)
+    lane = queue.event_queue_per_concurrency_id.get(event.concurrency_id) if event is not None else None
+    if lane is None or event not in lane.queue:
+        return None
+    waiting = lane.queue.index(event)
+    slots = lane.concurrency_limit or 0
+    if waiting == 0 and (not slots or lane.current_concurrency < slots):
+        return None
+    timing = queue.process_time_per_fn.get(event.fn)
+    if timing is None or not timing.avg_time or not slots:
+        return QUEUED.format(place=waiting + 1)
+    return QUEUED_ETA.format(place=waiting + 1,
+                             wait=duration((waiting + lane.current_concurrency) * timing.avg_time / slots))
+
+
+def announce_place(queue: Any, event_id: str, text: str) -> None:
+    """Show `text` (place_message's, translated) to the visitor whose job waits, as an information popup."""
+    event = queue.event_ids_to_events.get(event_id)
+    if text and event is not None:
+        queue.send_message(event, LogMessage(log=text, level="info", title="", duration=10, visible=True))
 
 
 def queue_of(demo: gr.Blocks) -> Any:

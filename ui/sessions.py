@@ -26,8 +26,9 @@ from transfer.checks import folder_bytes
 SESSIONS_ROOT = Path(tempfile.gettempdir()) / "transfer-lab-sessions"
 #: Seconds a session's state and files live after its last use (browser tabs and API clients alike).
 SESSION_LIFETIME = 3600
-#: Disk the app's files may use together: all session folders, Gradio's upload cache and the download outputs. A new
-#: dataset that would pass it is refused; nobody's recent work is deleted to make room.
+#: Disk the app's files may use together: all session folders, Gradio's upload cache, the download outputs and the
+#: finished images' cache (RESULTS_DISK_BYTES of it). A new dataset that would pass it is refused; nobody's recent work
+#: is deleted to make room.
 SERVER_MAX_BYTES = 5 * 1024**3
 #: Disk one session may use: a dataset (at most transfer.data.MAX_DATASET_BYTES, 150 MB) and its models (up to
 #: ui.common.MAX_RUNS, about 30 MB each for the default network).
@@ -39,6 +40,12 @@ ADDRESS_MAX_BYTES = 1024**3
 LEGACY_PATTERN = "transfer-finetune-*"
 #: Each process's folder of files for download (ui.common.OUTPUT_DIR) in the temporary folder: PREFIX<pid>-<random>.
 OUTPUTS_PREFIX = "transfer-lab-outputs-"
+#: Each process's cache of finished ideal images and adversarial examples (transfer.synthesis.ResultCache) in the
+#: temporary folder: PREFIX<pid>-<random>, swept like the outputs. Identical requests (a class doing the lesson's
+#: defaults) get a kept result at once; the least recently used go first beyond these caps.
+RESULTS_PREFIX = "transfer-lab-results-"
+RESULTS_MEMORY_BYTES = 64 * 2**20  # about 60 ideal images (image and importance map: about 1 MB each)
+RESULTS_DISK_BYTES = 256 * 2**20  # about 250 of them on disk (counted in SERVER_MAX_BYTES)
 #: A file in a session's folder while a training runs on it (maybe in a ZeroGPU worker process): never swept then.
 BUSY_FILE = "training"
 
@@ -59,6 +66,11 @@ def new_folder() -> Path:
 def new_outputs_folder() -> Path:
     """This process's new folder for files to download, named so that sweep_stale knows its owner."""
     return Path(tempfile.mkdtemp(prefix=f"{OUTPUTS_PREFIX}{os.getpid()}-"))
+
+
+def new_results_folder() -> Path:
+    """This process's folder for its cache of finished images (not created yet: only when one is kept)."""
+    return Path(tempfile.gettempdir()) / f"{RESULTS_PREFIX}{os.getpid()}-{secrets.token_hex(8)}"
 
 
 _sessions: dict[Path, object] = {}  # this process's sessions that have files
@@ -119,8 +131,10 @@ def room(session, address: str) -> tuple[int, Message]:
 
 
 def disk_in_use() -> int:
-    """Bytes of the app's files on disk: every session folder, Gradio's upload cache and the download outputs."""
-    outputs = Path(tempfile.gettempdir()).glob(f"{OUTPUTS_PREFIX}*")
+    """Bytes of the app's files on disk: every session folder, Gradio's upload cache, the download outputs and the
+    finished images' caches."""
+    temporary = Path(tempfile.gettempdir())
+    outputs = [*temporary.glob(f"{OUTPUTS_PREFIX}*"), *temporary.glob(f"{RESULTS_PREFIX}*")]
     return sum(folder_bytes(folder) for folder in (SESSIONS_ROOT, Path(get_upload_folder()), *outputs))
 
 
@@ -138,13 +152,13 @@ def _sweep_expired(keep) -> None:
 
 
 def sweep_stale() -> list[Path]:
-    """At start-up: delete session and download folders left by processes that no longer run, and by any process
+    """At start-up: delete session, download and result-cache folders left by processes that no longer run, and by any process
     (earlier versions' folders included) unused for longer than SESSION_LIFETIME. Returns what was deleted."""
     now = time.time()
     temporary = Path(tempfile.gettempdir())
     owned = [(folder, folder.name.split("-")[0]) for folder in SESSIONS_ROOT.glob("*-*")]
-    owned += [(folder, folder.name.removeprefix(OUTPUTS_PREFIX).split("-")[0])
-              for folder in temporary.glob(f"{OUTPUTS_PREFIX}*")]
+    owned += [(folder, folder.name.removeprefix(prefix).split("-")[0])
+              for prefix in (OUTPUTS_PREFIX, RESULTS_PREFIX) for folder in temporary.glob(f"{prefix}*")]
     owned += [(folder, "") for folder in temporary.glob(LEGACY_PATTERN)]
     stale = []
     for folder, owner in owned:

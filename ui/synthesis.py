@@ -5,12 +5,19 @@ from __future__ import annotations
 import gradio as gr
 
 import transfer
+from transfer.synthesis import ResultCache
+from ui import sessions
 from ui.common import model_choices, session_model, user_errors
 from ui.hardware import LIMITS
 
-#: Both tabs share one concurrency group (ui.hardware: one job at a time on CPU), so long optimisations never starve
-#: quick Classify requests.
+#: The ideal image's lane (concurrency group; ui.hardware: one job at a time on CPU), so long optimisations never
+#: starve quick Classify requests. Adversarial examples (seconds) have a lane of their own, so that they never wait
+#: behind an ideal image (minutes).
 CONCURRENCY_ID = "synthesis"
+ADVERSARIAL_ID = "adversarial"
+#: Both tabs' finished images: identical requests (a class on the lesson's defaults) are computed once.
+RESULTS = ResultCache(sessions.new_results_folder(), memory_bytes=sessions.RESULTS_MEMORY_BYTES,
+                      disk_bytes=sessions.RESULTS_DISK_BYTES)
 #: A job running longer stops after its current step and shows the image so far (like training's time limit).
 MAX_SYNTHESIS_SECONDS = LIMITS.synthesis_seconds
 UNTARGETED = "(untargeted) anything but the photo's class"
