@@ -73,9 +73,8 @@ def test_german_names_show_beside_the_english_ones():
 
 def test_the_german_names_cover_the_pets_the_lesson_and_the_examples(pets_root):
     names = local_names("de")
-    for task, count in (("breeds", 37), ("species", 2)):  # the labels as the Fine-tune tab shows them
-        pets = OxfordIIITPet(pets_root, split="test", target_types="category" if task == "breeds" else "binary-category")
-        classes = pets.classes if task == "breeds" else pets.bin_classes
+    pets = OxfordIIITPet(pets_root, split="test")  # its labels as the Fine-tune tab shows them
+    for task, classes, count in (("breeds", pets.classes, 37), ("species", pets.bin_classes, 2)):
         assert len(classes) == count and not set(classes) - set(names), task
     wanted = {*LABELS[151:294], resolve_target(LABELS, "goldfinch").label, resolve_target(LABELS, "zebra").label,
               resolve_target(LABELS, ideal_default).label, resolve_target(LABELS, adversarial_default).label}

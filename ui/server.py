@@ -114,7 +114,10 @@ def guard_queue(queue: Any, refuse: Callable[[Job, list[Job]], str | None], tran
             message = refuse(job, pending)
             if message:
                 return False, translate(message, request), "error"
-        return await push(body, request, username)
+        success, answer, state = await push(body, request, username)
+        if not success and isinstance(answer, str):  # Gradio's own refusal: "Queue is full. Max size is ..."
+            answer = translate(answer, request)
+        return success, answer, state
 
     queue.push = guarded_push
 
@@ -312,12 +315,12 @@ def transform_api_info(demo: gr.Blocks, transform: Callable[[Any], Any]) -> None
 
 
 def transform_log_messages(demo: gr.Blocks, transform: Callable[[str], str]) -> None:
-    """Pass gr.Info / gr.Warning / gr.Success messages through `transform`. Gradio sends them through the queue from
-    the handler's thread, so the event's request is still known there. Call after `demo.queue(...)`."""
+    """Pass gr.Info / gr.Warning / gr.Success messages and their titles through `transform`. Gradio sends them through
+    the queue from the handler's thread, so the event's request is still known there. Call after `demo.queue(...)`."""
     queue = queue_of(demo)
     send = queue.log_message
 
     def log_message(event_id: str, log: str, title: str, level, duration=10, visible=True):
-        return send(event_id=event_id, log=transform(log), title=title, level=level, duration=duration,
+        return send(event_id=event_id, log=transform(log), title=transform(title), level=level, duration=duration,
                     visible=visible)
     queue.log_message = log_message

@@ -117,7 +117,9 @@ def resolve_target(labels: list[str], target: int | str) -> Target:
         if wanted == label.casefold() or wanted in (name.casefold() for name in _names(label)):
             return Target(index, labels[index])
     close = [_hint(target.label, wanted) for target in search_targets(labels, wanted)]
-    names = {name.casefold(): name for label in labels for name in _names(label)}
+    names: dict[str, str] = {}
+    for name in (name for label in labels for name in _names(label)):
+        names.setdefault(name.casefold(), name)  # English first
     close += [names[key] for key in difflib.get_close_matches(wanted, list(names), n=HINTS, cutoff=0.6)]
     close = list(dict.fromkeys(close))[:HINTS]
     hint = Message(" Did you mean: {names}?", names=Listing(repr(name) for name in close)) if close else \
