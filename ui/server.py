@@ -315,12 +315,12 @@ def transform_api_info(demo: gr.Blocks, transform: Callable[[Any], Any]) -> None
 
 
 def transform_log_messages(demo: gr.Blocks, transform: Callable[[str], str]) -> None:
-    """Pass gr.Info / gr.Warning / gr.Success messages and their titles through `transform`. Gradio sends them through
-    the queue from the handler's thread, so the event's request is still known there. Call after `demo.queue(...)`."""
+    """Pass gr.Info / gr.Warning / gr.Success messages through `transform`. Gradio sends them through the queue from
+    the handler's thread, so the event's request is still known there. Call after `demo.queue(...)`."""
     queue = queue_of(demo)
     send = queue.log_message
 
     def log_message(event_id: str, log: str, title: str, level, duration=10, visible=True):
-        return send(event_id=event_id, log=transform(log), title=transform(title), level=level, duration=duration,
+        return send(event_id=event_id, log=transform(log), title=title, level=level, duration=duration,
                     visible=visible)
     queue.log_message = log_message

@@ -34,8 +34,8 @@ from ui.i18n.engine import (CATALOGS, LETTERS, SOURCE, class_name, html_text, lo
 COOKIE = "transfer_lab_language"
 #: Gradio's own texts: those its frontend looks up by key (e.g. "common.webcam") and lacks for a language go to the
 #: browser with the app's (ui/locales/<language>.json "gradio"); those it writes without a key (an upload button's
-#: tooltip, the wizard's "Step 3/5:" at phone width, "This application is currently busy") are replaced in the page
-#: ("page": a text, or a template with {named} holes), as they appear.
+#: tooltip, a toast's title, the wizard's "Step 3/5:" at phone width, "This application is currently busy") are
+#: replaced in the page ("page": a text, or a template with {named} holes), as they appear.
 FRONTEND_KEYS = {language: texts.get("gradio", {}) for language, texts in CATALOGS.items()}
 PAGE_TEXTS = {language: texts.get("page", {}) for language, texts in CATALOGS.items()}
 #: Keeps the page's language (<html lang>, set by Gradio from the browser or from Settings -> Language) in COOKIE,
@@ -103,18 +103,13 @@ TEXT_VALUES = (gr.Markdown, gr.Button, gr.HTML)
 KEY_PREFIX = "__i18n__"  # how gr.I18n keys travel in the config (gradio.i18n.I18nData)
 
 
-ERROR_TITLE = "Error"  # gr.Error's title, which Gradio shows above its message
-
-
 class TranslatedError(gr.Error):
     """A gr.Error whose message is in the visitor's language already (not translated again on its way out)."""
 
 
 def error_for(error: transfer.TransferError) -> gr.Error:
     """A library error as the gr.Error its visitor reads: in their language, names and paths shown as text."""
-    language = request_language()
-    return TranslatedError(message_text(error, language), title=translate(ERROR_TITLE, language),
-                           print_exception=False)
+    return TranslatedError(message_text(error, request_language()), print_exception=False)
 
 
 # --- The language of a request ------------------------------------------------------------------------------------
@@ -329,7 +324,7 @@ def _errors_in(language: str):
     except TranslatedError:
         raise
     except gr.Error as error:
-        error.message, error.title = translate(error.message, language), translate(error.title, language)
+        error.message = translate(error.message, language)
         raise
 
 
@@ -405,11 +400,11 @@ def _translate_table(table: pd.DataFrame, block: Block, language: str):
 
 
 def translate_messages(demo: gr.Blocks) -> None:
-    """gr.Info / gr.Warning / gr.Success messages of `demo`'s handlers, and their titles, in the visitor's language.
+    """gr.Info / gr.Warning / gr.Success messages of `demo`'s handlers in the visitor's language.
 
     Gradio sends them through the app's queue, from the handler's thread, so the request is still known there.
     Call after `demo.queue(...)`, which makes a new queue.
     """
-    server.transform_log_messages(demo, lambda text: translate(text, request_language()))
+    server.transform_log_messages(demo, lambda log: translate(log, request_language()))
 
 
