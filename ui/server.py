@@ -119,11 +119,13 @@ def guard_queue(queue: Any, refuse: Callable[[Job, list[Job]], str | None], tran
             message = refuse(job, pending)
             if message:
                 return False, translate(message, request), "error"
-        joined = await push(body, request, username)
-        place = place_message(queue, joined[1]) if joined[0] and fn is not None else None
+        success, answer, state = await push(body, request, username)
+        if not success and isinstance(answer, str):  # Gradio's own refusal: "Queue is full. Max size is ..."
+            return success, translate(answer, request), state
+        place = place_message(queue, answer) if success and fn is not None else None
         if place:
-            announce_place(queue, joined[1], translate(place, request))
-        return joined
+            announce_place(queue, answer, translate(place, request))
+        return success, answer, state
 
     queue.push = guarded_push
 

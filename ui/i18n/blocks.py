@@ -28,20 +28,74 @@ from gradio.i18n import I18nData
 import transfer
 from transfer import render
 from ui import server
-from ui.i18n.engine import (CATALOGS, LETTERS, SOURCE, html_text, lookup, markdown_text, message_text,
-                             translate)
+from ui.i18n.engine import (CATALOGS, LETTERS, SOURCE, class_name, html_text, lookup, markdown_text,
+                             message_text, translate)
 
 COOKIE = "transfer_lab_language"
-#: Keeps the page's language (<html lang>, set by Gradio from the browser or from Settings -> Language) in COOKIE.
-HEAD = f"""<script>
-(() => {{
-  const remember = () => {{
-    document.cookie = "{COOKIE}=" + (document.documentElement.lang || "{SOURCE}") + "; path=/; SameSite=Lax";
-  }};
+#: Gradio's own texts: those its frontend looks up by key (e.g. "common.webcam") and lacks for a language go to the
+#: browser with the app's (ui/locales/<language>.json "gradio"); those it writes without a key (an upload button's
+#: tooltip, a toast's title, the wizard's "Step 3/5:" at phone width, "This application is currently busy") are
+#: replaced in the page ("page": a text, or a template with {named} holes), as they appear.
+FRONTEND_KEYS = {language: texts.get("gradio", {}) for language, texts in CATALOGS.items()}
+PAGE_TEXTS = {language: texts.get("page", {}) for language, texts in CATALOGS.items()}
+#: Keeps the page's language (<html lang>, set by Gradio from the browser or from Settings -> Language) in COOKIE,
+#: and puts Gradio's texts without a key (PAGE_TEXTS) in that language wherever they appear.
+HEAD = r"""<script>
+(() => {
+  const remember = () => {
+    document.cookie = "%(cookie)s=" + (document.documentElement.lang || "%(source)s") + "; path=/; SameSite=Lax";
+  };
   remember();
-  new MutationObserver(remember).observe(document.documentElement, {{attributes: true, attributeFilter: ["lang"]}});
-}})();
-</script>"""
+  new MutationObserver(remember).observe(document.documentElement, {attributes: true, attributeFilter: ["lang"]});
+  const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const pages = Object.fromEntries(Object.entries(%(pages)s).map(([language, texts]) => [language,
+    Object.entries(texts).map(([english, text]) => {
+      const names = [];
+      const pattern = english.split(/\{(\w+)\}/).map((piece, i) => i %% 2 ? (names.push(piece), "(.+?)")
+                                                                         : escape(piece)).join("");
+      return [new RegExp("^" + pattern + "$"), names, text];
+    })]));
+  const inLanguage = (english) => {
+    const texts = pages[document.documentElement.lang] || [];
+    for (const [pattern, names, text] of texts) {
+      const match = english.trim().match(pattern);
+      if (match) return english.replace(english.trim(), names.reduce((t, n, i) => t.replace("{" + n + "}",
+                                                                                             match[i + 1]), text));
+    }
+    return null;
+  };
+  const ATTRIBUTES = ["aria-label", "title", "placeholder"];
+  const fix = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) {
+      const text = node.nodeValue && inLanguage(node.nodeValue);
+      if (text !== null && text !== node.nodeValue) node.nodeValue = text;
+      return;
+    }
+    if (node.nodeType !== Node.ELEMENT_NODE) return;
+    for (const element of [node, ...node.querySelectorAll("*")]) {
+      for (const name of ATTRIBUTES) {
+        const value = element.getAttribute(name);
+        const text = value && inLanguage(value);
+        if (text !== null && text !== value) element.setAttribute(name, text);
+      }
+      for (const child of element.childNodes) if (child.nodeType === Node.TEXT_NODE) fix(child);
+    }
+  };
+  const start = () => {
+    fix(document.body);
+    new MutationObserver((changes) => {
+      if (!pages[document.documentElement.lang]) return;
+      for (const change of changes) {
+        if (change.type === "childList") change.addedNodes.forEach(fix);
+        else fix(change.target);
+      }
+    }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true,
+                               attributeFilter: ATTRIBUTES});
+  };
+  document.body ? start() : document.addEventListener("DOMContentLoaded", start);
+})();
+</script>""" % {"cookie": COOKIE, "source": SOURCE,
+               "pages": json.dumps(PAGE_TEXTS, ensure_ascii=False).replace("<", "\\u003c")}  # no </script> in it
 #: Properties that hold visitor-visible text, wherever a component or layout has them.
 TEXT_PROPS = ("label", "info", "placeholder", "title", "x_title", "y_title", "color_title", "caption")
 #: Components whose `value` is visitor text (elsewhere a value is data: a path, a model name, a class).
@@ -77,9 +131,10 @@ def request_text(text: str, request) -> str:
 
 
 def confusion_image(classes: list[str], confusion: list[list[int]]) -> Image.Image:
-    """transfer.render.confusion_image with the words drawn into it in the visitor's language."""
+    """transfer.render.confusion_image with the words and class names drawn into it in the visitor's language."""
     language = request_language()
-    return render.confusion_image(classes, confusion, words=lambda text: translate(text, language))
+    names = [class_name(name, language, short=True) or name for name in classes]
+    return render.confusion_image(names, confusion, words=lambda text: translate(text, language))
 
 
 # --- Static texts: gr.I18n keys in the built Blocks ------------------------------------------------------------
@@ -128,13 +183,14 @@ def _list_texts(block: Block, prop: str, texts: list) -> Iterator[StaticText]:
 
 
 def _choice_texts(block: Block) -> Iterator[StaticText]:
-    """Choice labels: all of (label, value) pairs; of plain choices those with words that are not an ImageNet class
-    (a plain choice such as 'blocks.1' or 'tabby, tabby cat' is data, shown as it is)."""
+    """Choice labels: all of (label, value) pairs; of plain choices those with words that are not an ImageNet class,
+    and the classes with a name in another language (a plain choice such as 'blocks.1' or 'thunder snake' is data,
+    shown as it is)."""
     choices = block.choices
     for index, (label, value) in enumerate(choices):
         if not isinstance(label, str) or _is_key(label) or not LETTERS.search(label):
             continue
-        if label == value and (" " not in label or label in _imagenet_labels()):
+        if label == value and (" " not in label or label in _imagenet_labels()) and not _has_class_name(label):
             continue
         def replace(new, index=index, value=value):
             choices[index] = (new, value)
@@ -144,6 +200,10 @@ def _choice_texts(block: Block) -> Iterator[StaticText]:
 @functools.cache
 def _imagenet_labels() -> frozenset[str]:
     return frozenset(transfer.imagenet_labels())
+
+
+def _has_class_name(label: str) -> bool:
+    return any(class_name(label, language) for language in CATALOGS)
 
 
 def _is_key(text: str) -> bool:
@@ -186,7 +246,8 @@ def _key_text(key: str) -> str:
 def translations(demo: gr.Blocks) -> gr.I18n:
     """The browser's catalog for the app's static texts (English needs none: the keys are the English texts)."""
     keys = {text.text for text in static_keys(demo)}
-    return gr.I18n(**{language: {key: translate(key, language) for key in keys} for language in CATALOGS})
+    return gr.I18n(**{language: {**FRONTEND_KEYS[language], **{key: translate(key, language) for key in keys}}
+                      for language in CATALOGS})
 
 
 def static_keys(demo: gr.Blocks) -> Iterator[StaticText]:
@@ -301,6 +362,8 @@ def _translate_value(value, block: Block, language: str):
         return translate(value, language)
     if isinstance(value, pd.DataFrame):
         return _translate_table(value, block, language)
+    if isinstance(value, dict) and isinstance(block, gr.Label):  # {class: probability}: the classes' names
+        return {translate(key, language) if isinstance(key, str) else key: score for key, score in value.items()}
     if isinstance(value, list) and isinstance(block, gr.Gallery):  # captions
         return [(item[0], translate(item[1], language)) if isinstance(item, tuple) and len(item) == 2 else item
                 for item in value]

@@ -4,7 +4,9 @@ A library message (transfer.Message, and the TransferError carrying one) is tran
 with its values: nested messages and listings translated in turn, data (names, paths, numbers) escaped so that it
 shows as text (in HTML or Markdown), numbers in the visitor's locale. A text the UI composed itself (handler results,
 gr.Info messages, progress) is found in the catalog as it is, or by a template with {named} holes whose values are
-filled in; multi-line texts paragraph by paragraph, then line by line.
+filled in; multi-line texts paragraph by paragraph, then line by line. A text that is a class's name (an ImageNet or
+Oxford-IIIT Pet label, or its first synonym) shows the class's name in the language where its names file has one
+(transfer/assets/class_names_<language>.json).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from transfer import Listing, Message, TransferError
+from transfer.synthesis.targets import display_name, local_names, synonyms
 
 SOURCE = "en"
 LOCALES = Path(__file__).resolve().parent.parent / "locales"  # one <language>.json per language: texts and parts
@@ -185,6 +188,8 @@ def _translated(text: str, language: str, strict: bool) -> str | None:
     found = table.exact.get(core)
     if found is None:
         found = _filled(core, table.templates, language)
+    if found is None:
+        found = class_name(core, language)
     mark = MARK.match(core)
     if found is None and 0 < mark.end() < len(core) and "\n" not in core:  # one line: a heading, an item
         rest = _translated(core[mark.end():], language, strict)
@@ -197,6 +202,21 @@ def _translated(text: str, language: str, strict: bool) -> str | None:
     if found is None:
         return None if strict else _pieces(separators[0].split(core), language, False) if separators else core
     return _around(text, found) if text.strip() == core else found
+
+
+def class_name(text: str, language: str, short: bool = False) -> str | None:
+    """A class's label (or its first synonym) as shown in `language` ('Mops (Hund, pug)'; `short`: 'Mops'), or None
+    when the class has no name there."""
+    label = _class_labels(language).get(text)
+    if label is None:
+        return None
+    return local_names(language)[label].names[0] if short else display_name(label, language)
+
+
+@functools.cache
+def _class_labels(language: str) -> dict[str, str]:
+    """Label or first synonym -> label, for the classes with a name in `language`."""
+    return {name: label for label in local_names(language) for name in (synonyms(label)[0], label)}
 
 
 def _pieces(pieces: list[str], language: str, strict: bool) -> str | None:
