@@ -56,11 +56,10 @@ def layout() -> FeatureMapView:
     """The maps' components, hidden until a run is shown."""
     gr.Markdown(HEADING)
     with gr.Row():
-        before = gr.ScatterPlot(x=X, y=Y, color=CLASS, tooltip=[CLASS, IMAGE], height=360, min_width=300,
-                                title="Before training: pretrained features", visible=False,
-                                elem_id="finetune-map-before")
-        after = gr.ScatterPlot(x=X, y=Y, color=CLASS, tooltip=[CLASS, IMAGE], height=360, min_width=300,
-                               title="After training: class scores", visible=False, elem_id="finetune-map-after")
+        plot = dict(x=X, y=Y, color=CLASS, tooltip=[CLASS, IMAGE], x_title=X, y_title=Y, color_title=CLASS,
+                    height=360, min_width=300, visible=False)
+        before = gr.ScatterPlot(title="Before training: pretrained features", elem_id="finetune-map-before", **plot)
+        after = gr.ScatterPlot(title="After training: class scores", elem_id="finetune-map-after", **plot)
     reading = gr.Markdown(elem_id="finetune-map-reading")
     return FeatureMapView(map_before=before, map_after=after, map_reading=reading)
 
@@ -71,6 +70,7 @@ def outputs(view: FeatureMapView) -> list:
 
 
 def plots(view: FeatureMapView) -> list[gr.ScatterPlot]:
+    """The two maps."""
     return [view.map_before, view.map_after]
 
 
