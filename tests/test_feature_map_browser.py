@@ -32,7 +32,7 @@ def trained_pages(browser, app_url):
             page = context.new_page()
             page.set_default_timeout(60_000)
             page.goto(app_url)
-            page.get_by_role("tab", name="Fine-tune").click()
+            page.get_by_role("tab", name=t("Fine-tune", language)).click()
             page.get_by_role("button", name=t("Check the data", language)).click()
             expect(page.locator("#finetune-report")).to_contain_text(t("No problems found.", language),
                                                                    timeout=180_000)
