@@ -1,7 +1,9 @@
 """Fine-tuning: the settings and loop (loop.py), cached backbone features (features.py), the fitted last layer
-(probe.py), test scores and curves in words (evaluate.py), and torchrun (distributed.py)."""
+(probe.py), test scores and curves in words (evaluate.py), the feature space on a 2-D map (feature_map.py), and
+torchrun (distributed.py)."""
 
 from .evaluate import Evaluation, Mistake, evaluate, read_curves
+from .feature_map import FEATURES, LOGITS, MAX_MAP_PHOTOS, FeatureMap, feature_map, map_photos, pca_map, trained_map
 from .loop import (BATCH_SIZE, DEFAULT_METHOD, EPOCHS, L2, LR, METHODS, SEED, CurvePoint, Finished, FineTuneResult,
                    Method, TrainConfig, data_size_curve, finetune, run)
 from ..progress import EpochMetrics, TrainingProgress
@@ -10,4 +12,5 @@ __all__ = [
     "BATCH_SIZE", "DEFAULT_METHOD", "EPOCHS", "L2", "LR", "METHODS", "SEED", "CurvePoint", "EpochMetrics", "Evaluation",
     "Finished", "FineTuneResult", "Method", "Mistake", "TrainConfig", "TrainingProgress", "data_size_curve", "evaluate",
     "finetune", "read_curves", "run",
+    "FEATURES", "LOGITS", "MAX_MAP_PHOTOS", "FeatureMap", "feature_map", "map_photos", "pca_map", "trained_map",
 ]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from ui.finetune import own_classes
+from ui.finetune import feature_map, own_classes
 from ui.finetune.data import load_data, local_datasets, show_source
 from ui.finetune.layout import DATA_LOADING, DOWNLOAD, DOWNLOAD_FOLDER, OWN, PETS, TRAINING, ZIP, Wizard, layout
 from ui.finetune.runs import choose_run, onnx_download, try_example, try_photo
@@ -49,8 +49,11 @@ def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.D
         button.click(functools.partial(bind(go_to, w), step), None, [w.steps], queue=False, **private)
     run_views = [evaluate.runs, evaluate.run, evaluate.score, evaluate.confusion, evaluate.table, evaluate.data_curve,
                  evaluate.curve_note, evaluate.mistakes, evaluate.no_mistakes, evaluate.to_use, use.examples,
-                 use.answer, use.photo, use.download, use.make_onnx, use.onnx, use.use_help]
+                 use.answer, use.photo, use.download, use.make_onnx, use.onnx, use.use_help,
+                 *feature_map.outputs(use.feature_map)]
+    maps = use.feature_map
     trained = training.start.click(new_run, session, None, queue=False, **private).then(
+        feature_map.hide, None, feature_map.plots(maps), queue=False, **private).then(
         bind(start_training, w),
         [session, model.backbone, model.method, model.epochs, model.lr, model.batch_size, model.augment, model.seed],
         [training.status, training.loss_plot, training.accuracy_plot, training.reading, training.to_evaluate,
@@ -60,12 +63,14 @@ def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.D
     training.stop.click(stop_training, session, None, queue=False, **private)
     use.make_onnx.click(bind(onnx_download, w), session, [use.onnx], concurrency_limit=1, concurrency_id=TRAINING,
                         **private)
-    evaluate.run.input(bind(choose_run, w), [session, evaluate.run], run_views, show_progress_on=[evaluate.score],
-                       **private)
-    use.photo.input(bind(try_photo, w), [use.photo, session], [use.answer], preprocess=False,
-                    show_progress="minimal", **private)
-    use.examples.select(bind(try_example, w), session, [use.photo, use.answer], show_progress_on=[use.answer],
-                        **private)
+    evaluate.run.input(feature_map.hide, None, feature_map.plots(maps), queue=False, **private).then(
+        bind(choose_run, w), [session, evaluate.run], run_views, show_progress_on=[evaluate.score], **private)
+    tried = [use.photo.input(bind(try_photo, w), [use.photo, session], [use.answer], preprocess=False,
+                             show_progress="minimal", **private),
+             use.examples.select(bind(try_example, w), session, [use.photo, use.answer],
+                                 show_progress_on=[use.answer], **private)]
+    for event in tried:
+        feature_map.wire_photo(maps, event, use.photo, session)
     return trained
 
 

@@ -13,7 +13,8 @@ from transfer.data import DEFAULT_TASK, PETS_DOWNLOAD_MB, PETS_PHOTOS
 from transfer.train import DEFAULT_METHOD, METHODS
 from ui import controls
 from ui.common import model_choices
-from ui.finetune import own_classes
+from ui.finetune import feature_map, own_classes
+from ui.finetune.feature_map import FeatureMapView
 from ui.finetune.own_classes import OwnClasses
 from ui.tabs import group
 
@@ -109,6 +110,7 @@ class UseStep:
     make_onnx: gr.Button
     onnx: gr.DownloadButton
     use_help: gr.Markdown
+    feature_map: FeatureMapView = group()
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,7 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                 download = gr.DownloadButton("Download model (.zip)", visible=False, variant="primary")
                 make_onnx = gr.Button("Make ONNX file", visible=False)
                 onnx = gr.DownloadButton("Download ONNX", visible=False)
+            maps = feature_map.layout()
             use_help = gr.Markdown()
     return Wizard(
         session=session, steps=steps,
@@ -234,5 +237,6 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                               data_curve=data_curve, curve_note=curve_note, mistakes=mistakes,
                               no_mistakes=no_mistakes, to_use=to_use),
         use=UseStep(photo=photo, answer=answer, examples=examples, download=download, make_onnx=make_onnx, onnx=onnx,
-                    use_help=use_help),
+                    use_help=use_help,
+                    feature_map=maps),
     )

@@ -9,7 +9,7 @@ from transfer.models import MAX_CHECK_IMAGES, export_onnx
 from ui.classify import classify
 from ui.common import Run, Session, label_scores, received_file, release_memory, user_errors
 from ui.i18n import confusion_image
-from ui.finetune import views
+from ui.finetune import feature_map, views
 from ui.finetune.layout import Wizard
 from ui.tabs import named
 
@@ -56,6 +56,7 @@ def show_run(session: Session | None, number: int | None) -> dict[str, object]:
         "download": gr.DownloadButton(f"Download run {run.number} (.zip)", value=str(run.archive), visible=True),
         "make_onnx": gr.Button(visible=True), "onnx": gr.DownloadButton(visible=False),
         "use_help": USE_HELP.replace("{folder}", run.model_dir.name),
+        **feature_map.show(run),
     }
 
 
@@ -86,7 +87,9 @@ def try_example(w: Wizard, session: Session | None, event: gr.SelectData) -> dic
     """Classify a held-out test image picked from the gallery, and show it as the photo."""
     run = selected_run(session)
     path, _ = views.held_out(run.data)[event.index]  # a file of the session's own data, not one a request named
-    return {w.use.photo: path, w.use.answer: label_scores(transfer.predict(path, transfer.load_model(run.model_dir)))}
+    # as an image, not its path: Gradio serves no file from outside its allowed folders, where the server's data is
+    answer = label_scores(transfer.predict(path, transfer.load_model(run.model_dir)))
+    return {w.use.photo: transfer.load_image(path), w.use.answer: answer}
 
 
 @user_errors
