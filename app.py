@@ -17,7 +17,8 @@ import gradio as gr
 
 import transfer
 from transfer.data import PETS_MINI
-from transfer.synthesis import adversarial as adversarial_settings, ideal as ideal_settings
+from transfer.progress import run_to_result
+from transfer.synthesis import adversarial as adversarial_settings, ideal as ideal_settings, photos_like
 from ui import adversarial, classify, finetune, i18n, ideal, server, sessions, synthesis
 from ui.common import dog_examples, model_list
 from ui.hardware import LIMITS, ZERO_GPU
@@ -110,16 +111,16 @@ def precompute_defaults() -> None:
     dog photos at the Adversarial tab's defaults. A student asking meanwhile joins the run (ui.synthesis.RESULTS)."""
     start = time.perf_counter()
     defaults = ideal_settings.MODES[ideal_settings.DEFAULT_MODE]
-    result = transfer.progress.run_to_result(synthesis.RESULTS.iter_ideal_image(
+    result = run_to_result(synthesis.RESULTS.iter_ideal_image(
         ideal.DEFAULT_TARGET, transfer.DEFAULT_MODEL, steps=defaults.steps, tv_weight=defaults.tv_weight,
         lr=defaults.lr, seed=ideal_settings.SEED.default, mode=ideal_settings.DEFAULT_MODE,
         max_seconds=synthesis.MAX_SYNTHESIS_SECONDS), transfer.IdealImage)
     transfer.predict(result.image, ideal.second_model(transfer.DEFAULT_MODEL), top_k=5)
-    transfer.synthesis.photos_like(result.target.index, ideal.candidate_photos(), transfer.DEFAULT_MODEL,
+    photos_like(result.target.index, ideal.candidate_photos(), transfer.DEFAULT_MODEL,
                                    ideal.SIMILAR_PHOTOS)
     eps = adversarial_settings.EPS.default
     for photo in dog_examples():
-        transfer.progress.run_to_result(synthesis.RESULTS.iter_adversarial(
+        run_to_result(synthesis.RESULTS.iter_adversarial(
             photo, adversarial.DEFAULT_TARGET, transfer.DEFAULT_MODEL, steps=adversarial_settings.STEPS.default,
             tv_weight=adversarial_settings.TV_WEIGHT.default, eps=eps, lr=adversarial_settings.default_lr(eps),
             confidence=adversarial.SURE.default / 100, max_seconds=synthesis.MAX_SYNTHESIS_SECONDS),

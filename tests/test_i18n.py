@@ -28,7 +28,7 @@ from ui.i18n import engine
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_TEXT = {"help", "description"}  # argparse's words for the command line, not the page
-PROGRAMMER_ERRORS = {"RuntimeError", "TypeError"}  # for whoever changes the code, never shown to a visitor
+NOT_FOR_VISITORS = {"RuntimeError", "TypeError", "print"}  # for whoever changes or runs the code: errors, the console
 #: Calls whose first argument is a library message's template: found in the catalog as it is, then filled.
 TEMPLATE_CALLS = {"InputError", "TransferError", "ModelUnavailableError", "DatasetTooLarge", "Message"}
 MESSAGE_CALLS = {"Info", "Warning", "Success", "Error", *TEMPLATE_CALLS}
@@ -102,7 +102,7 @@ def _messages(path: Path, everything: bool):
              for child in ast.iter_child_nodes(node)}
     inner |= {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.keyword) and node.arg in CLI_TEXT}
     inner |= {id(arg) for node in ast.walk(tree) if isinstance(node, ast.Call)
-              and getattr(node.func, "id", None) in PROGRAMMER_ERRORS for arg in node.args}
+              and getattr(node.func, "id", None) in NOT_FOR_VISITORS for arg in node.args}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and not everything:
             name = getattr(node.func, "id", getattr(node.func, "attr", ""))

@@ -8,9 +8,10 @@ from . import adversarial, cache, ideal
 from .adversarial import AdversarialExample, adversarial_example, iter_adversarial
 from .cache import ResultCache
 from .ideal import IdealImage, ideal_image, iter_ideal_image, photos_like
-from .targets import Target, resolve_target
+from .targets import Target, display_name, local_names, resolve_target, synonyms
 
 __all__ = [
-    "AdversarialExample", "IdealImage", "ResultCache", "Target", "adversarial", "adversarial_example", "cache", "ideal",
-    "ideal_image", "iter_adversarial", "iter_ideal_image", "photos_like", "resolve_target",
+    "adversarial", "adversarial_example", "AdversarialExample", "cache", "display_name", "ideal", "ideal_image",
+    "IdealImage", "iter_adversarial", "iter_ideal_image", "local_names", "photos_like", "resolve_target", "ResultCache",
+    "synonyms", "Target",
 ]

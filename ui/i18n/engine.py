@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from transfer import Listing, Message, TransferError
-from transfer.synthesis.targets import display_name, local_names, synonyms
+from transfer.synthesis import display_name, local_names, synonyms
 
 SOURCE = "en"
 LOCALES = Path(__file__).resolve().parent.parent / "locales"  # one <language>.json per language: texts and parts
