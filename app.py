@@ -116,8 +116,7 @@ def precompute_defaults() -> None:
         lr=defaults.lr, seed=ideal_settings.SEED.default, mode=ideal_settings.DEFAULT_MODE,
         max_seconds=synthesis.MAX_SYNTHESIS_SECONDS), transfer.IdealImage)
     transfer.predict(result.image, ideal.second_model(transfer.DEFAULT_MODEL), top_k=5)
-    photos_like(result.target.index, ideal.candidate_photos(), transfer.DEFAULT_MODEL,
-                                   ideal.SIMILAR_PHOTOS)
+    photos_like(result.target.index, ideal.candidate_photos(), transfer.DEFAULT_MODEL, ideal.SIMILAR_PHOTOS)
     eps = adversarial_settings.EPS.default
     for photo in dog_examples():
         run_to_result(synthesis.RESULTS.iter_adversarial(

@@ -44,8 +44,9 @@ def run_adversarial(image: dict | str | None, target: str, steps: float, tv_weig
     model = session_model(model, session)
     goal = None if target == UNTARGETED else target
     try:
-        for item in synthesis.RESULTS.iter_adversarial(image, goal, model, steps=steps, tv_weight=tv_weight, eps=eps, lr=lr,
-                                              confidence=sure / 100, max_seconds=synthesis.MAX_SYNTHESIS_SECONDS):
+        for item in synthesis.RESULTS.iter_adversarial(image, goal, model, steps=steps, tv_weight=tv_weight, eps=eps,
+                                                       lr=lr, confidence=sure / 100,
+                                                       max_seconds=synthesis.MAX_SYNTHESIS_SECONDS):
             if isinstance(item, OptimisationStep):
                 progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
                 continue

@@ -31,7 +31,7 @@ class Limits:
     quick_jobs: int  # classify/explain requests at once (Gradio's default concurrency limit)
     training_jobs: int  # fine-tuning runs at once
     synthesis_jobs: int  # ideal-image optimisations at once (their own lane: minutes each)
-    adversarial_jobs: int  # adversarial examples at once (a lane of their own: seconds each, never behind an ideal image)
+    adversarial_jobs: int  # adversarial examples at once (their own lane: seconds each, never behind an ideal image)
     training_seconds: int  # a training run is then stopped like the Stop button: the best epoch so far is kept
     synthesis_seconds: int  # an ideal-image or adversarial job then stops after its step and shows the image so far
     data_seconds: int = 60  # loading and checking a dataset then stops with a message (pets-mini: under 1 s)

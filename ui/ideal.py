@@ -56,8 +56,9 @@ def run_ideal(target: str, mode: str, steps: float, tv_weight: float, lr: float,
     then the real photos most like the target: each as {output name (OUTPUTS): value}."""
     model = session_model(model, session)
     try:
-        for item in synthesis.RESULTS.iter_ideal_image(target, model, steps=steps, tv_weight=tv_weight, lr=lr, seed=seed,
-                                              mode=mode, max_seconds=synthesis.MAX_SYNTHESIS_SECONDS):
+        for item in synthesis.RESULTS.iter_ideal_image(target, model, steps=steps, tv_weight=tv_weight, lr=lr,
+                                                       seed=seed, mode=mode,
+                                                       max_seconds=synthesis.MAX_SYNTHESIS_SECONDS):
             if isinstance(item, OptimisationStep):
                 progress((item.step, item.steps),
                          desc=f"network {item.probability:.0%} sure · step {item.step}/{item.steps}")

@@ -152,8 +152,8 @@ def _sweep_expired(keep) -> None:
 
 
 def sweep_stale() -> list[Path]:
-    """At start-up: delete session, download and result-cache folders left by processes that no longer run, and by any process
-    (earlier versions' folders included) unused for longer than SESSION_LIFETIME. Returns what was deleted."""
+    """At start-up: delete session, download and result-cache folders left by processes that no longer run, and by any
+    process (earlier versions' folders included) unused for longer than SESSION_LIFETIME. Returns what was deleted."""
     now = time.time()
     temporary = Path(tempfile.gettempdir())
     owned = [(folder, folder.name.split("-")[0]) for folder in SESSIONS_ROOT.glob("*-*")]

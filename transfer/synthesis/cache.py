@@ -42,6 +42,7 @@ __all__ = ["ResultCache"]
 JSON_TYPES = {cls.__name__: cls for cls in (Prediction, Target)}
 RESULT_TYPES = {cls.__name__: cls for cls in (IdealImage, AdversarialExample)}
 META = "meta.json"
+STAGING = ".new-"  # a result being written, renamed to its key's folder when complete
 
 
 class _Run:
@@ -226,7 +227,7 @@ class ResultCache:
         if entry is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=self.folder, prefix=".new-"))
+        staging = Path(tempfile.mkdtemp(dir=self.folder, prefix=STAGING))
         try:
             _save(staging, key, result)
             size = folder_bytes(staging)
@@ -250,9 +251,10 @@ class ResultCache:
 
     def _make_room(self, size: int) -> None:
         """Delete the disk's least recently used entries until `size` more bytes fit in disk_bytes."""
-        entries = sorted((path for path in self.folder.iterdir() if (path / META).is_file()),
+        entries = sorted((path for path in self.folder.iterdir()
+                          if (path / META).is_file() and not path.name.startswith(STAGING)),
                          key=lambda path: (path / META).stat().st_mtime)
-        used = folder_bytes(self.folder)
+        used = sum(folder_bytes(entry) for entry in entries)
         while entries and used + size > self.disk_bytes:
             oldest = entries.pop(0)
             used -= folder_bytes(oldest)
