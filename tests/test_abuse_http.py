@@ -152,6 +152,23 @@ def test_the_refusal_is_shown_in_german(app_url):
         cancel_all(app_url, accepted)
 
 
+def test_a_waiting_visitor_is_told_their_place_in_their_language(app_url, monkeypatch):
+    """Issue 23: behind another visitor's ideal image (one at a time on a CPU), a German visitor reads where theirs
+    waits."""
+    monkeypatch.setattr(clients, "TRUSTED_HOPS", 1)
+    accepted, _ = flood(app_url, ["203.0.113.20"])  # another visitor's ideal image takes the lane
+    try:
+        session = uuid.uuid4().hex[:12]
+        ok, event_id = raw_http.join_as(app_url, raw_http.fn_index(app_url, "ideal"), LONG_IDEAL, session,
+                                        {"x-forwarded-for": "203.0.113.21", "accept-language": "de-DE,de"})
+        assert ok, event_id
+        accepted.append((session, event_id))
+        message = raw_http.first_update(app_url, session, ("log", "heartbeat", "process_starts"))  # said at once
+        assert message.get("log", "").startswith("Ihr Auftrag ist Nummer 1 in der Warteschlange"), message
+    finally:
+        cancel_all(app_url, accepted)
+
+
 def test_long_jobs_are_the_apps_long_events_and_show_their_queue_place():
     demo = app.build_app()
     groups = {str(fn.concurrency_id): fn for fn in demo.fns.values()}
