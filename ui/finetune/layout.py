@@ -109,6 +109,8 @@ class UseStep:
     download: gr.DownloadButton
     make_onnx: gr.Button
     onnx: gr.DownloadButton
+    onnx_int8: gr.DownloadButton
+    onnx_report: gr.Markdown
     use_help: gr.Markdown
     feature_map: FeatureMapView = group()
 
@@ -222,6 +224,8 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                 download = gr.DownloadButton("Download model (.zip)", visible=False, variant="primary")
                 make_onnx = gr.Button("Make ONNX file", visible=False)
                 onnx = gr.DownloadButton("Download ONNX", visible=False)
+                onnx_int8 = gr.DownloadButton("Download int8 ONNX", visible=False)
+            onnx_report = gr.Markdown(elem_id="finetune-onnx-report")  # empty until an export
             maps = feature_map.layout()
             use_help = gr.Markdown()
     return Wizard(
@@ -237,6 +241,7 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                               data_curve=data_curve, curve_note=curve_note, mistakes=mistakes,
                               no_mistakes=no_mistakes, to_use=to_use),
         use=UseStep(photo=photo, answer=answer, examples=examples, download=download, make_onnx=make_onnx, onnx=onnx,
+                    onnx_int8=onnx_int8, onnx_report=onnx_report,
                     use_help=use_help,
                     feature_map=maps),
     )
