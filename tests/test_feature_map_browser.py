@@ -1,5 +1,6 @@
-"""The feature-space maps of step 5 in English and German, at desktop and phone width: one default training per
-language (the last layer on pets-mini, seconds once its features are cached), its page then shown at both widths."""
+"""Step 5 in English and German, at desktop and phone width: the feature-space maps, and the float and int8 ONNX
+files side by side; one default training per language (the last layer on pets-mini, seconds once its features are
+cached)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from playwright.sync_api import Page, expect
 from ui import i18n
 
 LOCALES = {"en": "en-US", "de": "de-DE"}
-CASES = [("en", 1366), ("de", 1366), ("en", 390), ("de", 390)]
+CASES = [("en", 1366), ("de", 390)]  # each language and each width once: a training per language
 MAPS = ("#finetune-map-before", "#finetune-map-after")
 
 
@@ -60,7 +61,7 @@ def test_maps_before_and_after_training_with_a_tried_photo(trained_pages, langua
     expect(before).to_contain_text(t("Before training: pretrained features", language))
     expect(after).to_contain_text(t("After training: class scores", language))
     reading = page.locator("#finetune-map-reading")
-    expect(reading).to_contain_text(t("Before training", language))
+    expect(reading).to_contain_text({"en": "Before training", "de": "Vor dem Training"}[language])
     # side by side on a desktop, one above the other on a phone; neither wider than the page
     boxes = [plot.bounding_box() for plot in (before, after)]
     assert all(box["x"] >= 0 and box["x"] + box["width"] <= width + 1 for box in boxes), boxes
@@ -82,3 +83,13 @@ def test_maps_before_and_after_training_with_a_tried_photo(trained_pages, langua
             break
     expect(tooltip.locator("img")).to_have_attribute("src", re.compile("^data:image/jpeg;base64,"))
     page.screenshot(path=str(ARTIFACTS / f"feature-map-{language}-{width}-hover.png"))
+    if language == "de":  # the int8 file beside the float one (issue 24), its table readable on a phone
+        page.get_by_role("button", name=t("Make ONNX file", language)).click()
+        report = page.locator("#finetune-onnx-report")
+        expect(report).to_contain_text("int8", timeout=180_000)
+        expect(report).to_contain_text("-mal kleiner")
+        expect(page.get_by_role("button", name=re.compile(r"Lauf \d+ int8 herunterladen"))).to_be_visible()
+        table = report.locator("table").bounding_box()
+        assert table["x"] >= 0 and table["x"] + table["width"] <= width + 1, table
+        report.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"onnx-int8-{language}-{width}.png"))

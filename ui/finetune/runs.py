@@ -121,7 +121,7 @@ def onnx_download(w: Wizard, session: Session | None) -> dict:
 def onnx_report(int8: Int8Export) -> Message:
     """The float and int8 files side by side: size, time per photo on this computer, test accuracy."""
     return Message(
-        "| ONNX file | size | one photo takes | test accuracy ({photos} photos) |\n| --- | --- | --- | --- |\n"
+        "| file | size | time per photo | test accuracy ({photos} photos) |\n| --- | --- | --- | --- |\n"
         "| float32 | {float_size} MB | {float_ms} ms | {float_accuracy} |\n"
         "| int8 | {size} MB ({smaller}x smaller) | {ms} ms | {accuracy} |\n\n"
         "The int8 file stores each weight in 8 bits instead of 32: smaller and usually faster on a CPU, for nearly "

@@ -98,6 +98,9 @@ HEAD = r"""<script>
                "pages": json.dumps(PAGE_TEXTS, ensure_ascii=False).replace("<", "\\u003c")}  # no </script> in it
 #: Properties that hold visitor-visible text, wherever a component or layout has them.
 TEXT_PROPS = ("label", "info", "placeholder", "title", "x_title", "y_title", "color_title", "caption")
+#: A native plot's axis and legend titles: its frontend shows a gr.I18n key there as it is (raw), so they stay text
+#: in the page's config and are translated whenever the plot's data is sent (_translate_table).
+PLOT_TITLES = ("x_title", "y_title", "color_title")
 #: Components whose `value` is visitor text (elsewhere a value is data: a path, a model name, a class).
 TEXT_VALUES = (gr.Markdown, gr.Button, gr.HTML)
 KEY_PREFIX = "__i18n__"  # how gr.I18n keys travel in the config (gradio.i18n.I18nData)
@@ -161,7 +164,8 @@ def static_texts(demo: gr.Blocks) -> Iterator[StaticText]:
     """Every text of the built app that a visitor can read, except data (model, class and layer names, paths)."""
     for block in demo.blocks.values():
         params = inspect.signature(type(block).__init__).parameters
-        props = [prop for prop in TEXT_PROPS if prop in params]
+        props = [prop for prop in TEXT_PROPS if prop in params
+                 and not (isinstance(block, gr.components.NativePlot) and prop in PLOT_TITLES)]
         if isinstance(block, TEXT_VALUES):
             props.append("value")
         for prop in props:
@@ -382,21 +386,26 @@ def _translate_update(update: dict, block: Block, language: str) -> dict:
         if labels != [label for label, _ in pairs]:
             update["choices"] = [(label, value) for label, (_, value) in zip(labels, pairs)]
     if "value" in update:
-        update["value"] = _translate_value(update["value"], block, language)
+        value = _translate_value(update["value"], block, language)
+        if isinstance(value, dict) and value.get("__type__") == "update":  # a plot's data brings its titles along
+            update |= value
+        else:
+            update["value"] = value
     return update
 
 
 def _translate_table(table: pd.DataFrame, block: Block, language: str):
     """A table's column names and texts (names and numbers stay); for a plot, which reads its columns by name, the
-    series names and legend title."""
+    series names, and the axis and legend titles as an update."""
     rename = lambda name: translate(name, language) if isinstance(name, str) else name  # noqa: E731
-    series = getattr(block, "color", None)
     if not isinstance(block, gr.components.NativePlot):
         return table.rename(columns=rename).map(rename)
-    if not isinstance(series, str) or series not in table.columns:
-        return table
-    table = table.assign(**{series: table[series].map(rename)})
-    return {"__type__": "update", "value": table, "color_title": rename(block.color_title or series)}
+    series = getattr(block, "color", None)
+    if isinstance(series, str) and series in table.columns:
+        table = table.assign(**{series: table[series].map(rename)})
+    titles = {f"{axis}_title": rename(getattr(block, f"{axis}_title", None) or column)
+              for axis in ("x", "y", "color") if isinstance(column := getattr(block, axis, None), str)}
+    return {"__type__": "update", "value": table, **titles}
 
 
 def translate_messages(demo: gr.Blocks) -> None:
