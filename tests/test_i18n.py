@@ -24,7 +24,7 @@ from transfer.render import CONFUSION_WORDS, confusion_image
 from transfer.synthesis.targets import resolve_target
 from ui import i18n
 from ui.common import model_choices
-from ui.i18n import engine
+from ui.i18n import blocks, engine
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_TEXT = {"help", "description"}  # argparse's words for the command line, not the page
@@ -385,3 +385,17 @@ def test_a_template_without_words_of_its_own_does_not_swallow_a_ui_text():
     warning = "- ⚠️ You asked for 20 images per class, but cats (4) has fewer: all of them are used."
     assert engine.translate(warning, "de") == ("- ⚠️ Sie haben 20 Bilder pro Klasse gewählt, aber cats (4) hat weniger: "
                                                "Alle werden verwendet.")
+
+
+def test_a_plot_sent_as_an_update_in_german_keeps_its_data_and_translates_its_titles():
+    """A handler returning gr.LinePlot(table, visible=True): the German page got the translated table nested inside
+    the value (an empty plot) and the axis titles as raw gr.I18n keys."""
+    with gr.Blocks():
+        plot = gr.LinePlot(x="photos per class", y="test accuracy", color="curve")
+    table = pd.DataFrame({"photos per class": [2, 7], "test accuracy": [0.4, 0.8], "curve": ["test accuracy"] * 2})
+    update = blocks.translate_result(gr.LinePlot(table, visible=True), [plot], "de")
+    assert update["visible"] is True and update["__type__"] == "update"
+    assert list(update["value"].columns) == list(table.columns)  # the plot reads its columns by name
+    assert list(update["value"]["curve"]) == ["Testgenauigkeit"] * 2
+    assert (update["x_title"], update["y_title"], update["color_title"]) == \
+        ("Fotos pro Klasse", "Testgenauigkeit", "Kurve")
