@@ -43,8 +43,9 @@ def test_int8_is_3x_smaller_and_within_1_point_of_the_float_file(exported):
 def test_int8_file_keeps_the_class_names_and_input_and_runs_alone(exported):
     data, int8 = exported
     model = onnx.load(int8.out)
-    metadata = {prop.key: prop.value for prop in model.metadata_props}
-    assert json.loads(metadata["labels"]) == data.classes and "preprocessing" in metadata
+    metadata = {prop.key: json.loads(prop.value) for prop in model.metadata_props}  # as docs/reference.md reads them
+    assert len(metadata) == len(model.metadata_props) and metadata["labels"] == data.classes
+    assert set(metadata) == {"labels", "preprocessing", "input", "source"}
     assert any(node.op_type == "QuantizeLinear" for node in model.graph.node)
     session = onnxruntime.InferenceSession(int8.out, providers=["CPUExecutionProvider"])
     batch = np.zeros((3, *session.get_inputs()[0].shape[1:]), dtype=np.float32)  # any batch size

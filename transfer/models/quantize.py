@@ -118,10 +118,12 @@ def _transform(onnx_file: Path):
 
 
 def _copy_metadata(source: Path, target: Path) -> None:
-    """The class names, preprocessing and source of the float file, in the int8 file too."""
+    """The float file's metadata (class names, preprocessing, source: JSON values, as the docs' snippet reads them)
+    in place of what the quantiser left (its own markers beside copies of the same entries)."""
     import onnx
 
     model = onnx.load(str(target))
+    del model.metadata_props[:]
     model.metadata_props.extend(onnx.load(str(source), load_external_data=False).metadata_props)
     onnx.save(model, str(target))
 
