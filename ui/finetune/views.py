@@ -108,14 +108,14 @@ def mistakes_gallery(evaluation: Evaluation) -> list[tuple[Image.Image, str]]:
 
 
 def runs_table(session: Session) -> pd.DataFrame:
-    """Every run of the session side by side: method, network, settings, test accuracy and time."""
+    """Every run of the session side by side: the compared numbers (test accuracy, seconds) right after the run number,
+    so a narrow table or a phone shows them first, then method, network, classes and the long settings text last."""
     rows = []
     for run in session.runs:
         config, result = run.result.config, run.result
-        rows.append((run.number, METHODS[config.method].name, run.backbone, len(run.data.classes),
-                     config.settings(),
-                     f"{result.evaluation.accuracy:.1%}", f"{result.seconds:.0f}"))
-    return pd.DataFrame(rows, columns=["run", "method", "network", "classes", "settings", "test accuracy", "seconds"])
+        rows.append((run.number, f"{result.evaluation.accuracy:.1%}", f"{result.seconds:.0f}",
+                     METHODS[config.method].name, run.backbone, len(run.data.classes), config.settings()))
+    return pd.DataFrame(rows, columns=["run", "test accuracy", "seconds", "method", "network", "classes", "settings"])
 
 
 def score(session: Session, run: Run) -> str:
