@@ -1,0 +1,64 @@
+"""Steps 3 and 4 of the Fine-tune wizard read honestly: the runs table, the comparison of runs, the head's progress."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+import transfer
+from transfer.train import TrainConfig, accuracies_differ
+from ui.finetune import views
+
+TEST_IMAGES = 111  # pets-mini's test split
+
+
+def fake_run(number: int, method: str, accuracy: float, data, seconds: float = 5.0):
+    """A run as the views read it: settings, scores on TEST_IMAGES test images, data and network."""
+    right = round(accuracy * TEST_IMAGES)
+    evaluation = SimpleNamespace(accuracy=right / TEST_IMAGES, confusion=[[right, 0], [TEST_IMAGES - right, 0]],
+                                 mistakes=[None] * (TEST_IMAGES - right))
+    result = SimpleNamespace(config=TrainConfig(method=method), evaluation=evaluation, seconds=seconds)
+    return SimpleNamespace(number=number, result=result, backbone="efficientnet_lite0", data=data)
+
+
+def session_of(*runs):
+    return SimpleNamespace(runs=list(runs))
+
+
+def test_the_runs_table_shows_the_compared_numbers_right_after_the_run_number():
+    data = SimpleNamespace(classes=["cat", "dog"], train=[None] * 60)
+    table = views.runs_table(session_of(fake_run(1, "head", 0.856, data), fake_run(2, "partial", 0.82, data, 41)))
+    assert list(table.columns[:3]) == ["run", "test accuracy", "seconds"]
+    assert table.columns[-1] == "settings"  # the long text last: a narrow table cuts it, not the numbers
+    assert table.iloc[1, :3].tolist() == [2, "82.0%", "41"]
+
+
+@pytest.mark.parametrize("first, second, differ", [
+    (0.856, 0.856, False),  # the issue's case: the same score
+    (95 / 111, 96 / 111, False),  # one test image apart
+    (95 / 111, 99 / 111, False),  # four images: within one standard error (about 4.6 points)
+    (80 / 111, 100 / 111, True),  # twenty images
+])
+def test_two_test_accuracies_differ_only_beyond_chance(first, second, differ):
+    assert accuracies_differ(first, second, TEST_IMAGES) is differ
+    assert accuracies_differ(second, first, TEST_IMAGES) is differ
+
+
+def test_two_test_accuracies_need_a_test_image():
+    with pytest.raises(transfer.InputError, match="at least one test image"):
+        accuracies_differ(0.5, 0.5, 0)
+
+
+@pytest.mark.parametrize("partial, words, not_words", [
+    (0.856, "scored about the same", "generalise better"),  # the issue: 85.6% both, "generalise better"
+    (0.60, "did not beat feature extraction", "about the same"),
+    (0.99, "beat feature extraction by", "about the same"),
+])
+def test_step_4_compares_runs_as_the_numbers_say(partial, words, not_words):
+    data = SimpleNamespace(classes=["cat", "dog"], train=[None] * 60)
+    head, deeper = fake_run(1, "head", 0.856, data), fake_run(2, "partial", partial, data, 41)
+    session = session_of(head, deeper)
+    for shown in (head, deeper):  # the head's page compares with the deeper run too
+        text = views.comparison(session, shown)
+        assert words in text and not_words not in text
