@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pytest
 
 import transfer
-from transfer.train import TrainConfig, accuracies_differ
-from ui.finetune import views
+from transfer.train import EpochMetrics, TrainConfig, accuracies_differ
+from ui.finetune import training, views
 
 TEST_IMAGES = 111  # pets-mini's test split
 
@@ -62,3 +62,23 @@ def test_step_4_compares_runs_as_the_numbers_say(partial, words, not_words):
     for shown in (head, deeper):  # the head's page compares with the deeper run too
         text = views.comparison(session, shown)
         assert words in text and not_words not in text
+
+
+def epochs(losses: list[float], l2: float | None = None) -> list[EpochMetrics]:
+    return [EpochMetrics(epoch=i, epochs=len(losses) - 1, train_loss=loss, train_accuracy=1.0, val_loss=loss,
+                         val_accuracy=1.0, seconds=1.0, best=i == 0, l2=l2) for i, loss in enumerate(losses)]
+
+
+def test_the_heads_l2_path_is_not_drawn_as_curves():
+    """The head's steps are L2 strengths, not epochs: no plot, the status line and the reading say them in words."""
+    plots = training.curve_plots("head", epochs([1e-9, 2e-9, 1e-9], l2=1.0))
+    assert not plots["loss_plot"].visible and not plots["accuracy_plot"].visible
+
+
+def test_loss_differences_below_the_resolution_draw_flat():
+    """Two classes learnt perfectly: losses of about 1e-9 would zigzag across the whole plot if the axis fitted them."""
+    plots = training.curve_plots("partial", epochs([1e-9, 3e-9, 2e-9]))
+    assert plots["loss_plot"].visible and plots["loss_plot"].y_lim == [0, training.MIN_LOSS_RANGE]
+    real = training.curve_plots("partial", epochs([0.8, 1.05, 0.4]))["loss_plot"]
+    assert real.y_lim[0] == 0 and real.y_lim[1] >= 1.05
+    assert len(real.value["data"]) == 6  # the data is kept: train and validation loss of 3 epochs
