@@ -8,6 +8,7 @@ import pytest
 
 import transfer
 from transfer.train import EpochMetrics, TrainConfig, accuracies_differ
+from ui import i18n
 from ui.finetune import training, views
 
 TEST_IMAGES = 111  # pets-mini's test split
@@ -82,3 +83,16 @@ def test_loss_differences_below_the_resolution_draw_flat():
     real = training.curve_plots("partial", epochs([0.8, 1.05, 0.4]))["loss_plot"]
     assert real.y_lim[0] == 0 and real.y_lim[1] >= 1.05
     assert len(real.value["data"]) == 6  # the data is kept: train and validation loss of 3 epochs
+
+
+@pytest.mark.parametrize("config, german", [
+    (TrainConfig(), "L2 kreuzvalidiert · mit Spiegelbildern"),
+    (TrainConfig(l2=0.001, augment=False), "L2-Stärke 0,001 · ohne Spiegelbilder"),
+    (TrainConfig(method="partial"),
+     "letzte 2 Stufen · Epochen: 6 · Lernrate 0,0001 · Batch 16 · augmentiert · letzte Schicht: L2 kreuzvalidiert"),
+    (TrainConfig(method="full", augment=False, l2=0.01),
+     "alle Stufen · Epochen: 6 · Lernrate 0,0001 · Batch 16 · nicht augmentiert · letzte Schicht: L2-Stärke 0,01"),
+])
+def test_the_runs_tables_settings_read_in_german(config, german):
+    """Issue 21: the settings column stayed English ('last 2 stages, 6 Epochen, ..., augmented; head: ...')."""
+    assert i18n.translate(config.settings(), "de") == german

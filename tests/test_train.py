@@ -142,7 +142,7 @@ def test_run_summary_is_one_table_row(breeds):
     _, result = breeds
     row = result.summary()
     assert row == {"method": "head", "model": transfer.DEFAULT_FINETUNE_MODEL,
-                   "settings": "cross-validated L2, with mirror images", "test_accuracy": result.evaluation.accuracy,
+                   "settings": "cross-validated L2 · with mirror images", "test_accuracy": result.evaluation.accuracy,
                    "head_accuracy": result.evaluation.accuracy, "seconds": round(result.seconds, 1)}
     json.dumps(row)
 

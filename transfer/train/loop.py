@@ -92,14 +92,14 @@ class TrainConfig:
         return replace(self, **{param.name: param.check(getattr(self, param.name)) for param in params})
 
     def settings(self) -> str:
-        """The settings that matter for this method, in a few words (for tables of runs)."""
-        views = "with mirror images" if self.augment else "no mirror images"
-        l2 = "cross-validated L2" if self.l2 is None else f"L2 {self.l2:g}"
+        """The settings that matter for this method in a few words joined by ' · ' (for tables of runs; the app
+        translates each piece)."""
+        l2 = "cross-validated L2" if self.l2 is None else f"L2 strength {self.l2:g}"
         if self.method == "head":
-            return f"{l2}, {views}"
+            return " · ".join([l2, "with mirror images" if self.augment else "no mirror images"])
         stages = "all stages" if self.method == "full" else f"last {self.unfreeze} stages"
-        return (f"{stages}, {self.epochs} epochs, lr {self.lr:g}, batch {self.batch_size}"
-                f"{', augmented' if self.augment else ''}; head: {l2}")
+        return " · ".join([stages, f"epochs: {self.epochs}", f"lr {self.lr:g}", f"batch {self.batch_size}",
+                           "augmented" if self.augment else "not augmented", f"last layer: {l2}"])
 
 
 @dataclass
