@@ -92,11 +92,11 @@ def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
     return i18n.localize(demo)
 
 
-def launch(demo: gr.Blocks, **options) -> tuple:
+def launch(demo: gr.Blocks, precompute: bool = True, **options) -> tuple:
     """Queue and serve the app with the deployment limits above and the hardware's (ui/hardware.py), in English or
-    German (ui/i18n/), after deleting earlier runs' stale session files."""
+    German (ui/i18n/), after deleting earlier runs' stale session files; `precompute`: the lesson's defaults too."""
     sessions.sweep_stale()
-    if LIMITS is not ZERO_GPU:  # there, networks run only in GPU workers, while a visitor's request runs
+    if precompute and LIMITS is not ZERO_GPU:  # there, networks run only in GPU workers, while a visitor's request runs
         threading.Thread(target=precompute_defaults, daemon=True, name="precompute").start()
     demo.queue(max_size=LIMITS.queue_size, default_concurrency_limit=LIMITS.quick_jobs)
     hooks = server.prepare(demo, BODY_LIMITS, queue_refusal, i18n.request_text)

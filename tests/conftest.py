@@ -56,11 +56,12 @@ def pets_images(pets_root) -> list[tuple[Path, str, bool]]:
 
 @pytest.fixture(scope="session")
 def app_url():
-    """The full app, served on a free localhost port for the whole test session."""
+    """The full app, served on a free localhost port for the whole test session; without the start-up precomputation
+    (a minute of CPU the tests would wait behind; benchmarks/bench_classroom.py measures it)."""
     from app import build_app, launch
 
     demo = build_app()
-    _, url, _ = launch(demo, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    _, url, _ = launch(demo, precompute=False, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
     yield url.rstrip("/")
     demo.close()
     wait_for_app_threads()
