@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from conftest import ARTIFACTS, load
 from transfer.data import MAX_CLASS_NAME
+from transfer.train import METHODS
 from ui import finetune
 from ui.common import Session
 from ui.sessions import cleanup
@@ -138,9 +139,21 @@ def test_stop_button_ends_training_cleanly(page, pets_root):
     page.get_by_role("tab", name="Fine-tune").click()
     page.get_by_role("button", name="Check the data").click()
     expect(page.locator("#finetune-report")).to_contain_text("37 classes", timeout=120_000)
-    page.get_by_role("button", name="Next: model and method").click()
+    next_step = page.get_by_role("button", name="Next: model and method")
+    page.get_by_role("radio", name=re.compile("My own classes")).check()  # another source: check again first
+    expect(next_step).to_be_disabled()
+    expect(page.locator("#finetune-report")).not_to_contain_text("37 classes")
+    page.get_by_role("radio", name=re.compile("Oxford-IIIT Pet: cat and dog")).check()
+    page.get_by_role("button", name="Check the data").click()
+    expect(page.locator("#finetune-report")).to_contain_text("37 classes", timeout=120_000)
+    next_step.click()
+    epochs = page.get_by_label("number input for Epochs")
+    expect(epochs).to_be_hidden()  # the default method fits its last layer without epochs
     page.get_by_role("radio", name=re.compile("Fine-tune the last blocks")).check()
-    expect(page.get_by_label("number input for Epochs")).to_have_value("6")  # the library's default (train.EPOCHS)
+    expect(epochs).to_have_value("6")  # the library's default (train.EPOCHS)
+    page.get_by_role("button", name="Next: train").click()
+    page.get_by_role("button", name="← Back").locator("visible=true").click()
+    expect(epochs).to_be_visible()  # back in step 2, the choice kept
     page.get_by_role("button", name="Next: train").click()
     page.get_by_role("button", name="Start training").click()
     page.get_by_role("button", name="Stop").click()
@@ -199,11 +212,19 @@ def test_own_classes_are_checked_by_the_library(wizard, tmp_path):
     cleanup(update[wizard.session])
 
 
-def test_source_shows_only_its_own_inputs(wizard):
-    for source, box in ((finetune.OWN, wizard.data.own_box), (finetune.ZIP, wizard.data.zip_box)):
+def test_source_shows_only_its_own_inputs_and_clears_the_last_check(wizard):
+    step = wizard.data
+    boxes = [step.own_box, step.pets_box, step.zip_box, step.download_box]
+    for source, box in ((finetune.OWN, step.own_box), (finetune.ZIP, step.zip_box)):
         update = finetune.show_source(wizard, source)
-        visible = [component for component, change in update.items() if change.visible]
-        assert visible == [box], source
+        assert [each for each in boxes if update[each].visible] == [box], source
+        assert update[step.report] == "" and update[step.to_model].interactive is False, "Next waits for a new check"
+        assert not update[step.counts].visible and not update[step.samples].visible
+
+
+def test_epochs_learning_rate_and_batch_show_only_for_methods_that_use_them():
+    assert {name: finetune.show_schedule(name).visible for name in METHODS} == {
+        "head": False, "partial": True, "full": True}
 
 
 def test_session_folder_is_removed_on_cleanup():

@@ -5,9 +5,11 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+import torch
 
 import transfer
 from transfer.train import EpochMetrics, TrainConfig, accuracies_differ
+from transfer.train.evaluate import evaluate_logits
 from ui import i18n
 from ui.finetune import training, views
 
@@ -96,3 +98,16 @@ def test_loss_differences_below_the_resolution_draw_flat():
 def test_the_runs_tables_settings_read_in_german(config, german):
     """Issue 21: the settings column stayed English ('last 2 stages, 6 Epochen, ..., augmented; head: ...')."""
     assert i18n.translate(config.settings(), "de") == german
+
+
+def test_most_confused_pairs_read_the_matrix_most_frequent_first():
+    classes = ["beagle", "basset", "pug"]
+    # 3 beagles: 1 right, 2 taken for bassets; 2 bassets: 1 taken for a beagle; 2 pugs: 1 taken for a beagle.
+    logits = torch.eye(3)[[0, 1, 1, 0, 1, 0, 2]]
+    samples = [(f"{i}.jpg", label) for i, label in enumerate([0, 0, 0, 1, 1, 2, 2])]
+    evaluation = evaluate_logits(logits, samples, classes)
+    assert evaluation.most_confused() == [("beagle", "basset", 2), ("basset", "beagle", 1), ("pug", "beagle", 1)]
+    assert evaluation.most_confused(1) == [("beagle", "basset", 2)]
+    table = views.confused_pairs(evaluation)
+    assert table.values.tolist() == [list(pair) for pair in evaluation.most_confused(views.MAX_CONFUSED)]
+    assert sum(map(sum, evaluation.confusion)) - sum(row[i] for i, row in enumerate(evaluation.confusion)) == 4

@@ -52,6 +52,13 @@ class Evaluation:
         """Accuracy of each class that has test images."""
         return {name: row[i] / sum(row) for i, (name, row) in enumerate(zip(self.classes, self.confusion)) if sum(row)}
 
+    def most_confused(self, count: int = 10) -> list[tuple[str, str, int]]:
+        """The `count` most frequent mistakes as (true class, predicted class, test images), most frequent first: the
+        confusion matrix read as a list (fastai's most_confused), readable whatever the number of classes."""
+        pairs = [(self.classes[i], self.classes[j], n) for i, row in enumerate(self.confusion)
+                 for j, n in enumerate(row) if i != j and n]
+        return sorted(pairs, key=lambda pair: -pair[2])[:count]
+
 
 def evaluate_logits(logits: torch.Tensor, samples: Sequence[Sample], classes: list[str]) -> Evaluation:
     """An Evaluation from (N, C) logits and the N (path, label) samples they belong to."""

@@ -37,13 +37,14 @@ class Method:
     title: str
     name: str
     help: str  # one Markdown line for the app, after the name in bold
+    trains_network: bool = True  # trains for EPOCHS at LR in batches of BATCH_SIZE (the head is fitted to convergence)
 
 
 METHODS = {
     "head": Method("Feature extraction: frozen network, train only a new last layer on cached features (fast)",
                    "feature extraction", "runs the frozen network once per image, remembers its 1280 numbers per "
                    "image (\"features\"), and trains only a new last layer on them: seconds on a laptop, and the best "
-                   "choice for small datasets."),
+                   "choice for small datasets.", trains_network=False),
     "partial": Method("Fine-tune the last blocks plus a new last layer, with augmentation (slower)",
                       "fine-tuning the last blocks", "also adjusts the last stages of the network, more slowly than "
                       "the new layer, on randomly cropped and flipped images: minutes, can gain a little with more "
@@ -53,8 +54,8 @@ METHODS = {
 }
 DEFAULT_METHOD = "head"
 #: The settings, one range for the library, the command line and the app. Epochs, learning rate and batch size are
-#: those of the methods that train the network (partial, full); the head is fitted to convergence, its L2 strength
-#: chosen by cross-validation on the training images unless `l2` is given.
+#: those of the methods that train the network (Method.trains_network); the head is fitted to convergence, its L2
+#: strength chosen by cross-validation on the training images unless `l2` is given.
 EPOCHS = Param("epochs", 1, 100, 6, "Epochs", "How many times training goes over all training images.", integer=True)
 LR = Param("lr", 1e-6, 1, 1e-4, "Learning rate", "Step size: too high is unstable, too low learns slowly.")
 BATCH_SIZE = Param("batch_size", 1, 256, 16, "Batch size", "Images per training step.", integer=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from transfer.train import METHODS
 from ui.finetune import feature_map, own_classes
 from ui.finetune.data import load_data, local_datasets, show_source
 from ui.finetune.layout import DATA_LOADING, DOWNLOAD, DOWNLOAD_FOLDER, OWN, PETS, TRAINING, ZIP, Wizard, layout
@@ -28,6 +29,11 @@ def go_to(w: Wizard, step: int) -> dict:
     return {w.steps: gr.Walkthrough(selected=step)}
 
 
+def show_schedule(method: str) -> gr.Row:
+    """Epochs, learning rate and batch size, for the methods that use them."""
+    return gr.Row(visible=METHODS[method].trains_network if method in METHODS else True)
+
+
 def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.Dependency:
     """The wizard's events; `datasets` are the server's copies of Oxford-IIIT Pet by name. Returns the training
     event, after which the other tabs refresh their model lists."""
@@ -35,7 +41,8 @@ def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.D
     data, model, training, evaluate, use = w.data, w.model, w.train, w.evaluate, w.use
     own_classes.wire(data.own)
     data.source.change(bind(show_source, w), data.source,
-                       [data.own_box, data.pets_box, data.zip_box, data.download_box, data.dataset], queue=False,
+                       [data.own_box, data.pets_box, data.zip_box, data.download_box, data.dataset, data.report,
+                        data.counts, data.samples, data.to_model], queue=False,
                        **private)
 
     def check_data(request: gr.Request, *values) -> dict:  # Gradio passes the request to a parameter so typed
@@ -45,9 +52,12 @@ def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.D
                                  *data.own.inputs],
                     [data.report, data.counts, data.samples, data.to_model, session], concurrency_limit=2,
                     concurrency_id=DATA_LOADING, show_progress_on=[data.report], preprocess=False, **private)
-    for button, step in ((data.to_model, 2), (model.to_train, 3), (training.to_evaluate, 4), (evaluate.to_use, 5)):
+    model.method.change(show_schedule, model.method, model.schedule, queue=False, **private)
+    for button, step in ((data.to_model, 2), (model.to_train, 3), (training.to_evaluate, 4), (evaluate.to_use, 5),
+                         (model.back, 1), (training.back, 2), (evaluate.back, 3), (use.back, 4)):
         button.click(functools.partial(bind(go_to, w), step), None, [w.steps], queue=False, **private)
-    run_views = [evaluate.runs, evaluate.run, evaluate.score, evaluate.confusion, evaluate.table, evaluate.data_curve,
+    run_views = [evaluate.runs, evaluate.run, evaluate.score, evaluate.confusion, evaluate.table, evaluate.confused,
+                 evaluate.data_curve,
                  evaluate.curve_note, evaluate.mistakes, evaluate.no_mistakes, evaluate.to_use, use.examples,
                  use.answer, use.photo, use.download, use.make_onnx, use.onnx, use.onnx_int8, use.onnx_report,
                  use.use_help,

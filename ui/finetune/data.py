@@ -33,12 +33,15 @@ def local_datasets(roots: list[Path]) -> dict[str, Path]:
 
 
 def show_source(w: Wizard, source: str) -> dict:
-    """Only the chosen source's inputs are visible."""
+    """Only the chosen source's inputs are visible; the previous source's check is cleared and Next waits for a new
+    one."""
     step = w.data
     return {step.own_box: gr.Column(visible=source == OWN),
             step.pets_box: gr.Column(visible=source in (PETS, DOWNLOAD)),
             step.zip_box: gr.Column(visible=source == ZIP), step.download_box: gr.Column(visible=source == DOWNLOAD),
-            step.dataset: gr.Dropdown(visible=source == PETS and len(step.dataset.choices) > 1)}
+            step.dataset: gr.Dropdown(visible=source == PETS and len(step.dataset.choices) > 1),
+            step.report: "", step.counts: gr.Dataframe(visible=False), step.samples: gr.Gallery(visible=False),
+            step.to_model: gr.Button(interactive=False)}
 
 
 @user_errors

@@ -32,6 +32,7 @@ DATA_LOADING = "finetune-data"  # loading a dataset: its own concurrency group, 
 INTRO = """**Transfer learning** reuses a network pretrained on ImageNet for *your* classes. Follow the steps: pick the
 data, pick how much of the network to retrain, train (usually seconds), check the score on test images it never saw,
 then use or download your model. The defaults work without changing anything."""
+BACK = "← Back"
 METHOD_HELP = "\n".join(f"* **{method.name.capitalize()}** {method.help}" for method in METHODS.values())
 
 
@@ -67,6 +68,8 @@ class ModelStep:
     batch_size: gr.Slider
     augment: gr.Checkbox
     seed: gr.Number
+    schedule: gr.Row  # epochs, learning rate and batch size: shown for methods that use them (Method.trains_network)
+    back: gr.Button
     to_train: gr.Button
 
 
@@ -80,6 +83,7 @@ class TrainStep:
     loss_plot: gr.LinePlot
     accuracy_plot: gr.LinePlot
     reading: gr.Markdown
+    back: gr.Button
     to_evaluate: gr.Button
 
 
@@ -92,10 +96,12 @@ class EvaluateStep:
     score: gr.Markdown
     confusion: gr.Image
     table: gr.Dataframe
+    confused: gr.Dataframe
     data_curve: gr.LinePlot
     curve_note: gr.Markdown
     mistakes: gr.Gallery
     no_mistakes: gr.Markdown
+    back: gr.Button
     to_use: gr.Button
 
 
@@ -112,6 +118,7 @@ class UseStep:
     onnx_int8: gr.DownloadButton
     onnx_report: gr.Markdown
     use_help: gr.Markdown
+    back: gr.Button
     feature_map: FeatureMapView = group()
 
 
@@ -126,6 +133,14 @@ class Wizard:
     train: TrainStep = group()
     evaluate: EvaluateStep = group()
     use: UseStep = group()
+
+
+def navigation(next_label: str, interactive: bool = False) -> tuple[gr.Button, gr.Button]:
+    """A step's Back and Next buttons, side by side; Next `interactive` from the start or once the step is done."""
+    with gr.Row(elem_classes=["wizard-navigation"]):
+        back = gr.Button(BACK, elem_classes=["wizard-back"])
+        forward = gr.Button(next_label, variant="primary", interactive=interactive)
+    return back, forward
 
 
 def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
@@ -168,7 +183,7 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
             method = gr.Radio([(method.title, name) for name, method in METHODS.items()], value=DEFAULT_METHOD,
                               label="Method")
             gr.Markdown(METHOD_HELP)
-            with gr.Row():
+            with gr.Row(visible=METHODS[DEFAULT_METHOD].trains_network) as schedule:
                 epochs = controls.slider(training.EPOCHS)
                 lr = controls.number(training.LR)
                 batch_size = controls.slider(training.BATCH_SIZE)
@@ -176,7 +191,7 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                 augment = gr.Checkbox(True, label="Augmentation", info="Mirror images (and random crops when "
                                       "fine-tuning) so the model sees more variety.")
                 seed = controls.number(training.SEED)
-            to_train = gr.Button("Next: train", variant="primary")
+            back_to_data, to_train = navigation("Next: train", interactive=True)
         with gr.Step("3. Train", id=3):
             with gr.Row():
                 start = gr.Button("Start training", variant="primary")
@@ -189,7 +204,7 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                                             x_title="epoch", y_title="accuracy", y_lim=[0, 1], height=260,
                                             elem_id="finetune-accuracy")
             reading = gr.Markdown(elem_id="finetune-reading")
-            to_evaluate = gr.Button("Next: evaluate", variant="primary", interactive=False)
+            back_to_model, to_evaluate = navigation("Next: evaluate")
         with gr.Step("4. Evaluate", id=4):
             with gr.Row():
                 runs = gr.Dataframe(label="Your runs in this session (newest last)", visible=False, scale=4,
@@ -200,8 +215,11 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
             with gr.Row():
                 confusion = gr.Image(format="png", show_label=False, visible=False, elem_id="finetune-confusion",
                                      buttons=["fullscreen", "download"])
-                table = gr.Dataframe(label="Per-class test accuracy (worst first)", max_height=420, visible=False,
-                                     elem_id="finetune-table")
+                with gr.Column():
+                    table = gr.Dataframe(label="Per-class test accuracy (worst first)", max_height=420,
+                                         visible=False, elem_id="finetune-table")
+                    confused = gr.Dataframe(label="Most often confused", max_height=420, visible=False,
+                                            elem_id="finetune-confused")
             with gr.Row():
                 data_curve = gr.LinePlot(x="photos per class", y="test accuracy", color="curve",
                                          title="How many photos do I need?", y_lim=[0, 1], height=260, scale=3,
@@ -210,7 +228,7 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
             mistakes = gr.Gallery(label="Mistakes: true → predicted (confidence)", columns=6, height=320,
                                   visible=False, elem_id="finetune-mistakes", elem_classes=["wrap-captions"])
             no_mistakes = gr.Markdown(visible=False, elem_id="finetune-no-mistakes")
-            to_use = gr.Button("Next: use it", variant="primary", interactive=False)
+            back_to_train, to_use = navigation("Next: use it")
         with gr.Step("5. Use it", id=5):
             gr.Markdown("Try your model: upload, paste or snap a photo and its answer appears at once.")
             with gr.Row():
@@ -228,20 +246,20 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
             onnx_report = gr.Markdown(elem_id="finetune-onnx-report")  # empty until an export
             maps = feature_map.layout()
             use_help = gr.Markdown()
+            back_to_evaluate = gr.Button(BACK, elem_classes=["wizard-back"])
     return Wizard(
         session=session, steps=steps,
         data=DataStep(source=source, own=own, own_box=own_box, pets_box=pets_box, zip_box=zip_box,
                       download_box=download_box, dataset=dataset, task=task, archive=archive, per_class=per_class,
                       load=load, report=report, counts=counts, samples=samples, to_model=to_model),
         model=ModelStep(backbone=backbone, method=method, epochs=epochs, lr=lr, batch_size=batch_size,
-                        augment=augment, seed=seed, to_train=to_train),
+                        augment=augment, seed=seed, schedule=schedule, back=back_to_data, to_train=to_train),
         train=TrainStep(start=start, stop=stop, status=status, loss_plot=loss_plot, accuracy_plot=accuracy_plot,
-                        reading=reading, to_evaluate=to_evaluate),
-        evaluate=EvaluateStep(runs=runs, run=run, score=score, confusion=confusion, table=table,
+                        reading=reading, back=back_to_model, to_evaluate=to_evaluate),
+        evaluate=EvaluateStep(runs=runs, run=run, score=score, confusion=confusion, table=table, confused=confused,
                               data_curve=data_curve, curve_note=curve_note, mistakes=mistakes,
-                              no_mistakes=no_mistakes, to_use=to_use),
+                              no_mistakes=no_mistakes, back=back_to_train, to_use=to_use),
         use=UseStep(photo=photo, answer=answer, examples=examples, download=download, make_onnx=make_onnx, onnx=onnx,
                     onnx_int8=onnx_int8, onnx_report=onnx_report,
-                    use_help=use_help,
-                    feature_map=maps),
+                    use_help=use_help, back=back_to_evaluate, feature_map=maps),
     )

@@ -47,6 +47,7 @@ def show_run(session: Session | None, number: int | None) -> dict[str, object]:
         "score": views.score(session, run),
         "confusion": gr.Image(confusion_image(evaluation.classes, evaluation.confusion), visible=True),
         "table": gr.Dataframe(views.per_class_table(evaluation), visible=True),
+        "confused": gr.Dataframe(views.confused_pairs(evaluation), visible=bool(evaluation.mistakes)),
         "data_curve": gr.LinePlot(views.data_curve(run.curve), visible=bool(run.curve)),
         "curve_note": views.read_data_curve(run.curve),
         "mistakes": gr.Gallery(mistakes, visible=bool(mistakes)),

@@ -13,6 +13,7 @@ from ui.common import Run, Session
 
 THUMBNAIL = 160
 MAX_MISTAKES = 48
+MAX_CONFUSED = 10  # pairs of classes in the most-confused list
 
 
 def thumbnail(path: str) -> Image.Image:
@@ -99,6 +100,11 @@ def per_class_table(evaluation: Evaluation) -> pd.DataFrame:
             for i, (name, row) in enumerate(zip(evaluation.classes, evaluation.confusion)) if sum(row)]
     table = pd.DataFrame(rows, columns=["class", "test images", "correct", "accuracy"]).sort_values("accuracy")
     return table.assign(accuracy=table.accuracy.map("{:.0%}".format))
+
+
+def confused_pairs(evaluation: Evaluation) -> pd.DataFrame:
+    """The most frequent mistakes, one pair of classes per row: the confusion matrix in a form a phone can read."""
+    return pd.DataFrame(evaluation.most_confused(MAX_CONFUSED), columns=["true class", "taken for", "test images"])
 
 
 def mistakes_gallery(evaluation: Evaluation) -> list[tuple[Image.Image, str]]:
