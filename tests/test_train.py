@@ -19,7 +19,7 @@ from transfer.models.export import save_finetuned
 from transfer.train.features import extract_features
 from transfer.train.probe import L2_GRID, calibrate, fit_probe, stratified_folds
 from transfer.progress import drain
-from transfer.train import EpochMetrics, Finished, TrainConfig, data_size_curve, finetune, run
+from transfer.train import LR, EpochMetrics, Finished, TrainConfig, data_size_curve, finetune, run
 from transfer.train.loop import _parameter_groups
 
 pytestmark = pytest.mark.slow  # trains on pets-mini
@@ -142,7 +142,7 @@ def test_run_summary_is_one_table_row(breeds):
     _, result = breeds
     row = result.summary()
     assert row == {"method": "head", "model": transfer.DEFAULT_FINETUNE_MODEL,
-                   "settings": "cross-validated L2, with mirror images", "test_accuracy": result.evaluation.accuracy,
+                   "settings": "cross-validated L2 · with mirror images", "test_accuracy": result.evaluation.accuracy,
                    "head_accuracy": result.evaluation.accuracy, "seconds": round(result.seconds, 1)}
     json.dumps(row)
 
@@ -173,6 +173,16 @@ def test_partial_and_full_start_from_the_fitted_head(pets_root, method):
     assert 0 <= result.head_accuracy <= 1 and result.beat_head == (result.evaluation.accuracy > result.head_accuracy)
     assert result.summary()["head_accuracy"] == result.head_accuracy
     assert not base.network.conv_stem.weight.requires_grad, "the cached catalog model is left untouched"
+
+
+def test_every_epochs_train_loss_is_measured_alike(pets_root):
+    """Issue 21: partial's train loss jumped from ~0 (epoch 0: the head on its own unaugmented training images) to 1.05
+    (epoch 1: the label-smoothed loss) at 100% train accuracy. With the weights barely moving, the two must agree."""
+    data = tiny(open_dataset(pets_root), classes=2)
+    config = TrainConfig(method="partial", epochs=1, batch_size=4, lr=LR.low, augment=False, label_smoothing=0.5)
+    before, after = run(finetune(data, config)).history
+    assert before.train_accuracy == after.train_accuracy
+    assert after.train_loss == pytest.approx(before.train_loss, abs=0.02)  # main: 0.56+ (the smoothing floor) vs ~0
 
 
 @pytest.mark.parametrize("method", ["partial", "full"])

@@ -13,8 +13,8 @@ from pathlib import Path
 from . import train as train_lib
 from .data import DEFAULT_TASK, PETS_DOWNLOAD_MB, TASKS, open_dataset
 from .errors import InputError, TransferError
-from .models import (DEFAULT_FINETUNE_MODEL, DEFAULT_MODEL, export_onnx, int8_path, list_models, load_model, push_to_hub,
-                     quantize_onnx)
+from .models import (DEFAULT_FINETUNE_MODEL, DEFAULT_MODEL, export_onnx, int8_path, list_models, load_model,
+                     push_to_hub, quantize_onnx)
 from .predict import DEFAULT_TOP_K, predict
 from .progress import TrainingProgress
 from .synthesis import adversarial as adversarial_lib, ideal as ideal_lib

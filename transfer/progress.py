@@ -36,8 +36,9 @@ class OptimisationStep:
 class EpochMetrics:
     """Losses and accuracies after one step of training; `best` marks the step whose weights are kept.
 
-    For partial / full a step is an epoch (epoch 0: the fitted last layer before any fine-tuning). For the head it
-    is one L2 strength of its cross-validated regularization path, strongest first (`l2` is set): "train" is the
+    For partial / full a step is an epoch (epoch 0: the fitted last layer before any fine-tuning); "train" is the plain
+    cross-entropy (no label smoothing, like "val") and accuracy on that epoch's augmented training images. For the head
+    it is one L2 strength of its cross-validated regularization path, strongest first (`l2` is set): "train" is the
     score on the folds it was fitted on, "val" on the held-out folds, averaged over the folds.
     """
 

@@ -133,7 +133,7 @@ def layout() -> Components:
         with gr.Column(scale=3):
             slider = gr.ImageSlider(label="Original | adversarial (drag the handle)", type="pil", format="png",
                                     interactive=False, elem_id="adversarial-slider")
-            with gr.Row():
+            with gr.Row(elem_id="adversarial-change"):  # one above the other on a phone (ui/style.css)
                 perturbation = gr.Image(label="The change, amplified", format="png", height=240,
                                         interactive=False, elem_id="adversarial-perturbation")
                 figures_box = gr.Markdown(elem_id="adversarial-figures")

@@ -2,7 +2,7 @@
 (probe.py), test scores and curves in words (evaluate.py), the feature space on a 2-D map (feature_map.py), and
 torchrun (distributed.py)."""
 
-from .evaluate import Evaluation, Mistake, evaluate, read_curves
+from .evaluate import Evaluation, Mistake, accuracies_differ, evaluate, read_curves
 from .feature_map import FEATURES, LOGITS, MAX_MAP_PHOTOS, FeatureMap, feature_map, map_photos, pca_map, trained_map
 from .loop import (BATCH_SIZE, DEFAULT_METHOD, EPOCHS, L2, LR, METHODS, SEED, CurvePoint, Finished, FineTuneResult,
                    Method, TrainConfig, data_size_curve, finetune, run)
@@ -10,7 +10,8 @@ from ..progress import EpochMetrics, TrainingProgress
 
 __all__ = [
     "BATCH_SIZE", "DEFAULT_METHOD", "EPOCHS", "L2", "LR", "METHODS", "SEED", "CurvePoint", "EpochMetrics", "Evaluation",
-    "Finished", "FineTuneResult", "Method", "Mistake", "TrainConfig", "TrainingProgress", "data_size_curve", "evaluate",
+    "Finished", "FineTuneResult", "Method", "Mistake", "TrainConfig", "TrainingProgress", "accuracies_differ",
+    "data_size_curve", "evaluate",
     "finetune", "read_curves", "run",
     "FEATURES", "LOGITS", "MAX_MAP_PHOTOS", "FeatureMap", "feature_map", "map_photos", "pca_map", "trained_map",
 ]

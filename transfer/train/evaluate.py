@@ -20,6 +20,15 @@ from .features import SampleImages
 LOSS_RISE, ACCURACY_DROP = 0.05, 0.02
 
 
+def accuracies_differ(first: float, second: float, images: int) -> bool:
+    """Whether two test accuracies on the same `images` test images differ by more than chance could explain: by more
+    than one image and by more than one binomial standard error of their difference."""
+    if images < 1:
+        raise InputError("Comparing test accuracies needs at least one test image.")
+    error = math.sqrt((first * (1 - first) + second * (1 - second)) / images)
+    return abs(first - second) > max(1 / images, error)
+
+
 @dataclass(frozen=True)
 class Mistake:
     """A misclassified image with its true and predicted class."""

@@ -49,7 +49,8 @@ def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.D
         button.click(functools.partial(bind(go_to, w), step), None, [w.steps], queue=False, **private)
     run_views = [evaluate.runs, evaluate.run, evaluate.score, evaluate.confusion, evaluate.table, evaluate.data_curve,
                  evaluate.curve_note, evaluate.mistakes, evaluate.no_mistakes, evaluate.to_use, use.examples,
-                 use.answer, use.photo, use.download, use.make_onnx, use.onnx, use.onnx_int8, use.onnx_report, use.use_help,
+                 use.answer, use.photo, use.download, use.make_onnx, use.onnx, use.onnx_int8, use.onnx_report,
+                 use.use_help,
                  *feature_map.outputs(use.feature_map)]
     maps = use.feature_map
     trained = training.start.click(new_run, session, None, queue=False, **private).then(
@@ -61,8 +62,8 @@ def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.D
         concurrency_limit=LIMITS.training_jobs, concurrency_id=TRAINING, show_progress_on=[training.status],
         **private)
     training.stop.click(stop_training, session, None, queue=False, **private)
-    use.make_onnx.click(bind(onnx_download, w), session, [use.onnx, use.onnx_int8, use.onnx_report], concurrency_limit=1, concurrency_id=TRAINING,
-                        **private)
+    use.make_onnx.click(bind(onnx_download, w), session, [use.onnx, use.onnx_int8, use.onnx_report],
+                        concurrency_limit=1, concurrency_id=TRAINING, **private)
     evaluate.run.input(feature_map.hide, None, feature_map.plots(maps), queue=False, **private).then(
         bind(choose_run, w), [session, evaluate.run], run_views, show_progress_on=[evaluate.score], **private)
     tried = [use.photo.input(bind(try_photo, w), [use.photo, session], [use.answer], preprocess=False,

@@ -193,7 +193,7 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
         with gr.Step("4. Evaluate", id=4):
             with gr.Row():
                 runs = gr.Dataframe(label="Your runs in this session (newest last)", visible=False, scale=4,
-                                    elem_id="finetune-runs")
+                                    min_width=320, elem_id="finetune-runs")  # a phone puts 'Show run' below it
                 run = gr.Dropdown([], label="Show run", visible=False, scale=1, min_width=120,
                                   elem_id="finetune-run")
             score = gr.Markdown("Train a model first.", elem_id="finetune-score")

@@ -18,6 +18,9 @@ from ui.finetune.runs import show_run
 from ui.hardware import LIMITS, on_gpu
 from ui.tabs import named
 
+#: Loss differences below this are noise to a learner: the loss axis runs from 0 to at least this, so they draw flat
+MIN_LOSS_RANGE = 0.1
+
 
 @on_gpu("training")
 @user_errors
@@ -35,9 +38,7 @@ def train(session: Session | None, model: str, method: str, epochs: float, lr: f
     model = session_model(model, None)
     history: list[EpochMetrics] = []
     progress(0, desc="Loading the pretrained network")
-    axis = "L2 strength, strong to weak" if method == "head" else "epoch"  # a head's steps are strengths, not epochs
-    yield {"reading": "", "to_evaluate": gr.Button(interactive=False), "loss_plot": gr.LinePlot(x_title=axis),
-           "accuracy_plot": gr.LinePlot(x_title=axis)}
+    yield {"reading": "", "to_evaluate": gr.Button(interactive=False), **curve_plots(method, history)}
     time_limit = threading.Timer(LIMITS.training_seconds, session.stop.set)
     time_limit.start()
     try:
@@ -54,8 +55,7 @@ def train(session: Session | None, model: str, method: str, epochs: float, lr: f
                     status = (f"L2 strength {event.l2:.0e} ({event.epoch}/{event.epochs}): validation accuracy "
                               f"{event.val_accuracy:.1%}" if event.l2 is not None else
                               f"Epoch {event.epoch}/{event.epochs}: validation accuracy {event.val_accuracy:.1%}")
-                    loss, accuracy = views.curves(history)
-                    yield {"status": status, "loss_plot": loss, "accuracy_plot": accuracy}
+                    yield {"status": status, **curve_plots(method, history)}
                 elif isinstance(event, Finished):
                     curve = []
                     if event.result is not None and not session.stop.is_set():
@@ -75,13 +75,23 @@ def finish(session: Session, result: FineTuneResult | None, model: str, curve: l
         return {"status": "Stopped before the first epoch finished: nothing to keep. Press Start to train again."}
     run = session.add_run(result, model, curve)  # returned below: on ZeroGPU this runs in a worker process
     sessions.claim(session)
-    loss, accuracy = views.curves(result.history)
     stopped = " (stopped early: the best epoch so far was kept)" if result.stopped else ""
     return {"status": f"Run {run.number} done in {result.seconds:.0f} s{stopped}: test accuracy "
                       f"**{result.evaluation.accuracy:.1%}** (details in step 4).",
-            "loss_plot": loss, "accuracy_plot": accuracy,
+            **curve_plots(result.config.method, result.history),
             "reading": views.reading(result.history),
             "to_evaluate": gr.Button(interactive=True), "session": session, **show_run(session, run.number)}
+
+
+def curve_plots(method: str, history: list[EpochMetrics]) -> dict[str, object]:
+    """The loss and accuracy plots: epoch curves for partial / full, the loss axis from 0 to at least MIN_LOSS_RANGE;
+    hidden for the head, whose steps are L2 strengths, not epochs: the status line and the reading say them in words."""
+    if method == "head":
+        return {"loss_plot": gr.LinePlot(visible=False), "accuracy_plot": gr.LinePlot(visible=False)}
+    loss, accuracy = views.curves(history)
+    top = max([MIN_LOSS_RANGE, *(loss.value * 1.05)])
+    return {"loss_plot": gr.LinePlot(loss, y_lim=[0, top], visible=True),
+            "accuracy_plot": gr.LinePlot(accuracy, visible=True)}
 
 
 def start_training(w: Wizard, session: Session | None, model: str, method: str, epochs: float, lr: float,

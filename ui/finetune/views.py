@@ -8,7 +8,7 @@ from PIL import Image
 import transfer
 from transfer import Listing, Message
 from transfer.data import DatasetSplits
-from transfer.train import METHODS, CurvePoint, EpochMetrics, Evaluation, read_curves
+from transfer.train import METHODS, CurvePoint, EpochMetrics, Evaluation, accuracies_differ, read_curves
 from ui.common import Run, Session
 
 THUMBNAIL = 160
@@ -108,14 +108,14 @@ def mistakes_gallery(evaluation: Evaluation) -> list[tuple[Image.Image, str]]:
 
 
 def runs_table(session: Session) -> pd.DataFrame:
-    """Every run of the session side by side: method, network, settings, test accuracy and time."""
+    """Every run of the session side by side: the compared numbers (test accuracy, seconds) right after the run number,
+    so a narrow table or a phone shows them first, then method, network, classes and the long settings text last."""
     rows = []
     for run in session.runs:
         config, result = run.result.config, run.result
-        rows.append((run.number, METHODS[config.method].name, run.backbone, len(run.data.classes),
-                     config.settings(),
-                     f"{result.evaluation.accuracy:.1%}", f"{result.seconds:.0f}"))
-    return pd.DataFrame(rows, columns=["run", "method", "network", "classes", "settings", "test accuracy", "seconds"])
+        rows.append((run.number, f"{result.evaluation.accuracy:.1%}", f"{result.seconds:.0f}",
+                     METHODS[config.method].name, run.backbone, len(run.data.classes), config.settings()))
+    return pd.DataFrame(rows, columns=["run", "test accuracy", "seconds", "method", "network", "classes", "settings"])
 
 
 def score(session: Session, run: Run) -> str:
@@ -148,15 +148,20 @@ def comparison(session: Session, run: Run) -> str:
                 f"{METHODS[method].name} paid off.")
     head = max(heads, key=lambda other: other.result.evaluation.accuracy)
     ours, theirs = run.result.evaluation.accuracy, head.result.evaluation.accuracy
-    if ours <= theirs:
+    images = sum(map(sum, run.result.evaluation.confusion))
+    if not accuracies_differ(ours, theirs, images):
+        return (f"**{METHODS[method].name.capitalize()} and feature extraction scored about the same on this data**: "
+                f"run {run.number} {ours:.1%} in {run.result.seconds:.0f} s, run {head.number} (feature extraction) "
+                f"{theirs:.1%} in {head.result.seconds:.0f} s. With {images} test images, a difference this small is "
+                "within chance; feature extraction got there faster.")
+    if ours < theirs:
         return (f"**{METHODS[method].name.capitalize()} did not beat feature extraction on this data**: run "
                 f"{run.number} scored {ours:.1%} in {run.result.seconds:.0f} s, run {head.number} (feature "
                 f"extraction) {theirs:.1%} in {head.result.seconds:.0f} s. With {len(run.data.train)} training "
                 "images, the frozen ImageNet features generalise better than weights retrained on so few examples.")
     return (f"{METHODS[method].name.capitalize()} beat feature extraction by {100 * (ours - theirs):.1f} points "
             f"(run {run.number}: {ours:.1%} in {run.result.seconds:.0f} s; run {head.number}: {theirs:.1%} in "
-            f"{head.result.seconds:.0f} s). With {sum(map(sum, run.result.evaluation.confusion))} test images, a "
-            "difference of one or two images is within chance.")
+            f"{head.result.seconds:.0f} s), more than the usual ups and downs of chance with {images} test images.")
 
 
 def held_out(data: DatasetSplits, count: int = 8) -> list[tuple[str, str]]:

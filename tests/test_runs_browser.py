@@ -1,0 +1,58 @@
+"""Steps 3 and 4 in English and German, at desktop and phone width: the head's run is said in words, not drawn as
+curves, and the runs table shows the compared numbers (test accuracy, seconds) beside the run number; two default
+trainings per language (the last layer on pets-mini, seconds once its features are cached)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ARTIFACTS
+from playwright.sync_api import expect
+
+from ui import i18n
+
+LOCALES = {"en": "en-US", "de": "de-DE"}
+CASES = [("en", 1366), ("de", 390)]
+
+
+def t(text: str, language: str) -> str:
+    """A text as the page shows it in `language`."""
+    return i18n.translate(text, language)
+
+
+@pytest.mark.parametrize(("language", "width"), CASES)
+def test_two_head_runs_read_in_words_and_compared_by_their_numbers(browser, app_url, language, width):
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale=LOCALES[language])
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(app_url)
+        page.get_by_role("tab", name=t("Fine-tune", language)).click()
+        page.get_by_role("button", name=t("Check the data", language)).click()
+        expect(page.locator("#finetune-report")).to_contain_text(t("No problems found.", language), timeout=180_000)
+        for step in ("Next: model and method", "Next: train"):
+            page.get_by_role("button", name=t(step, language)).click()
+        status = page.locator("#finetune-status")
+        for run in (1, 2):
+            page.get_by_role("button", name=t("Start training", language)).click()
+            expect(status).to_contain_text({"en": f"Run {run} ", "de": f"Lauf {run} "}[language], timeout=300_000)
+        # the head's L2 path: no plot against L2 strengths, the reading names the strength kept and its accuracy
+        expect(page.locator("#finetune-loss")).to_be_hidden()
+        expect(page.locator("#finetune-accuracy")).to_be_hidden()
+        expect(page.locator("#finetune-reading")).to_contain_text("L2")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"runs-step3-{language}-{width}.png"), full_page=True)
+        page.get_by_role("button", name=t("Next: evaluate", language)).click()
+        runs = page.locator("#finetune-runs")
+        expect(runs).to_be_visible()
+        table = runs.bounding_box()
+        for column in ("run", "test accuracy", "seconds"):  # the compared numbers are on screen, not scrolled away
+            header = runs.locator("th", has_text=t(column, language)).first
+            expect(header).to_be_visible()
+            box = header.bounding_box()
+            assert table["x"] <= box["x"] and box["x"] + box["width"] <= table["x"] + table["width"] + 1, \
+                (column, box, table)
+        expect(runs).to_contain_text("%")
+        runs.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"runs-step4-{language}-{width}.png"), full_page=True)
+    finally:
+        context.close()
