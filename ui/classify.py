@@ -8,8 +8,8 @@ from pathlib import Path
 import gradio as gr
 
 import transfer
-from ui.common import (example_photos, ideal_examples, label_scores, model_choices, received_file, session_model,
-                       user_errors)
+from ui.common import (example_photos, follow_model, ideal_examples, label_scores, model_choices, received_file,
+                       session_model, user_errors)
 from ui.hardware import on_gpu
 from ui.tabs import bind
 
@@ -101,11 +101,12 @@ def maps_for(c: Components, image: dict | str | None, model: str, layer: str | N
     return {c.features: gr.skip() if image is None else feature_maps(image, model, layer, session)}
 
 
-@user_errors
 def layers_for(c: Components, model: str, session=None) -> dict:
-    """The feature-layer dropdown for the chosen model."""
-    layers = transfer.feature_layers(session_model(model, session))
-    return {c.layer: gr.Dropdown(choices=layer_choices(layers), value=layers[0] if layers else None)}
+    """The feature-layer dropdown for the chosen model (kept as it is, with a warning, when the model cannot load)."""
+    def layer_menu() -> gr.Dropdown:
+        layers = transfer.feature_layers(session_model(model, session))
+        return gr.Dropdown(choices=layer_choices(layers), value=layers[0] if layers else None)
+    return {c.layer: follow_model(layer_menu)}
 
 
 def layout() -> Components:
@@ -152,7 +153,7 @@ def wire(c: Components, session: gr.State) -> None:
     c.layer.input(bind(maps_for, c), [c.image, c.model, c.layer, session], [c.features], preprocess=False,
                   api_visibility="private")
     c.button.click(bind(analyse, c), [c.image, c.model, c.layer, session], [c.label, c.heatmap, c.features],
-                   api_visibility="private", preprocess=False)
+                   api_visibility="private", preprocess=False, show_progress_on=c.label)  # an error: one badge
     # The API keeps one endpoint per question: no trigger on the page, callable by API clients only.
     gr.on([], bind(top_classes, c), [c.image, c.model, session], [c.label], api_name="classify", preprocess=False)
     gr.on([], bind(explain, c), [c.image, c.model, c.layer, session], [c.heatmap, c.features], api_name="explain",

@@ -200,6 +200,10 @@ def save_output(data: bytes, stem: str, suffix: str = ".png") -> str:
 #: The one answer to a model name this app does not offer, whether or not a file or folder of that name exists.
 UNKNOWN_MODEL = ("Unknown model: choose one from the list (a fine-tuned model is usable only in the browser session "
                  "that trained it).")
+#: A catalog network whose weights cannot load on this machine, in the model menus and when chosen anyway.
+NEEDS_INTERNET = "{model} (needs internet)"
+UNAVAILABLE_MODEL = ("{model} needs its weights from the Hugging Face Hub, which this app cannot reach: choose a "
+                     "network not marked (needs internet).")
 #: The answer to a model outside the catalog on a public deployment (see public_deployment).
 CATALOG_ONLY = ("This app offers only the models in its list: choose one of them (a fine-tuned model is usable only in "
                 "the browser session that trained it).")
@@ -221,7 +225,22 @@ def session_model(model: str | None, session: Session | None) -> str:
             raise gr.Error(CATALOG_ONLY, print_exception=False)
     elif not is_model_name(model):
         raise gr.Error(UNKNOWN_MODEL, print_exception=False)
+    entry = CATALOG.get(model)
+    if entry is not None and not entry.loads_here:
+        raise gr.Error(UNAVAILABLE_MODEL.format(model=entry.title), print_exception=False)
     return model
+
+
+def follow_model(update: Callable[[], object]) -> object:
+    """`update()` for a menu that follows the model menu (layers, classes); when the chosen model cannot be used, its
+    reason as one warning and the menu left as it is (an error would replace the menu by a red badge)."""
+    try:
+        return update()
+    except TransferError as error:
+        gr.Warning(str(error))
+    except gr.Error as error:
+        gr.Warning(error.message)
+    return gr.skip()
 
 
 def public_deployment() -> bool:
@@ -249,7 +268,7 @@ def label_scores(predictions) -> dict[str, float]:
 
 def model_choices(session: Session | None = None) -> list[tuple[str, str]]:
     """(label, value) pairs for a model dropdown: offline catalog models, Hub models, then the session's runs."""
-    choices = [(f"{e.title}" + ("" if e.offline else " - needs internet"), e.name) for e in list_models()]
+    choices = [(e.title if e.loads_here else NEEDS_INTERNET.format(model=e.title), e.name) for e in list_models()]
     runs = session.runs if session is not None else []
     return choices + [(f"Fine-tuned {run.title}", str(run.model_dir)) for run in reversed(runs)]
 

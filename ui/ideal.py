@@ -17,17 +17,23 @@ from ui import controls, synthesis
 from ui.common import example_photos, label_scores, release_memory, save_output, session_model, user_errors
 from ui.finetune.views import thumbnail
 from ui.hardware import LIMITS, on_gpu
+from ui.i18n import markdown_text
 from ui.tabs import bind, named
 
 SECOND_MODEL, SECOND_FALLBACK = "tf_efficientnet_lite2", "tf_efficientnet_lite1"
 DEFAULT_TARGET = "Siamese cat, Siamese"
 SIMILAR_PHOTOS = 4  # real photos shown beside the ideal image
 SESSION_PHOTOS = 400  # at most this many of the session's dataset photos are searched for them
+MIN_LIKENESS = 0.05  # a photo the network gives the target less probability than this is no example of it
+PHOTOS_LABEL = "Real photos the network finds most like the target"
+NO_PHOTOS = "None of the {count} real photos at hand looks like {name} to the network (the closest: {best})."
+HEADING = "### What does *{name}* look like to the network?"
+STARTED = "*Working on a new ideal image: the previous result is cleared.*"
 #: The /ideal event's outputs, in the order its API callers read them.
 OUTPUTS = ("preview", "final", "importance", "photos", "own", "cross", "download", "status")
 
 EXPLANATION = """
-**What does the network think a Siamese cat looks like?** We start from random noise and change the *picture* (not the
+We start from random noise and change the *picture* (not the
 network) step by step, always in the direction that makes the network more sure it sees your target class.
 - **Mode**: *natural* may only move detail around: how much fine and coarse detail the picture has stays that of real
   photos, and the network sees random parts of it, so what grows looks like a photo. *Robust* builds the picture from
@@ -55,6 +61,7 @@ def run_ideal(target: str, mode: str, steps: float, tv_weight: float, lr: float,
     """Stream previews of the ideal image, then the final PNG, where it matters, both networks' top-5 and a summary;
     then the real photos most like the target: each as {output name (OUTPUTS): value}."""
     model = session_model(model, session)
+    yield dict.fromkeys(OUTPUTS) | {"photos": gr.Gallery(value=[], label=PHOTOS_LABEL), "status": STARTED}
     try:
         for item in synthesis.RESULTS.iter_ideal_image(target, model, steps=steps, tv_weight=tv_weight, lr=lr,
                                                        seed=seed, mode=mode,
@@ -74,16 +81,14 @@ def run_ideal(target: str, mode: str, steps: float, tv_weight: float, lr: float,
                        "photos": None, "own": label_scores(item.predictions), "cross": label_scores(cross),
                        "download": save_output(buffer.getvalue(), "ideal"), "status": summary(item, cross)}
             yield outputs
-            yield outputs | {"photos": [(thumbnail(path), f"{score:.0%}") for path, score in
-                                        photos_like(item.target.index, candidate_photos(session), model,
-                                                    SIMILAR_PHOTOS)]}
+            yield outputs | {"photos": similar_photos(item.target, candidate_photos(session), model)}
     finally:
         release_memory()  # each job's optimiser state and activations
 
 
 def summary(result: transfer.IdealImage, cross: list[transfer.Prediction]) -> str:
     """In words: how sure both networks are, and how long it took."""
-    name = result.target.label.split(",")[0]
+    name = short_name(result.target.label)
     rank = next((i for i, p in enumerate(cross, 1) if p.label == result.target.label), None)
     if rank:
         second = f"the second network ranks {name} **#{rank}** of its classes ({cross[rank - 1].score:.0%})."
@@ -92,6 +97,26 @@ def summary(result: transfer.IdealImage, cross: list[transfer.Prediction]) -> st
     else:
         second = f"the second network knows only ImageNet's classes: it sees **{cross[0].label.split(',')[0]}**."
     return f"Done in {result.seconds:.0f} s: the network is {result.probability:.1%} sure it is **{name}**; {second}"
+
+
+def similar_photos(target: transfer.Target, photos: list[str], model: str) -> gr.Gallery:
+    """The real photos most like the target with their scores; none, said in the label, when none comes close."""
+    found = photos_like(target.index, photos, model, SIMILAR_PHOTOS)
+    alike = [(thumbnail(path), f"{score:.0%}") for path, score in found if score >= MIN_LIKENESS]
+    if alike or not found:
+        return gr.Gallery(value=alike, label=PHOTOS_LABEL)
+    return gr.Gallery(value=[], label=NO_PHOTOS.format(count=len(photos), name=short_name(target.label),
+                                                       best=f"{found[0][1]:.0%}"))
+
+
+def short_name(label: str) -> str:
+    """A class's first synonym: 'Siamese cat' for 'Siamese cat, Siamese'."""
+    return label.split(",")[0].strip()
+
+
+def heading(target: str | None) -> str:
+    """The tab's heading, naming the chosen target class."""
+    return HEADING.format(name=markdown_text(short_name(target or DEFAULT_TARGET)))
 
 
 def candidate_photos(session=None) -> list[str]:
@@ -108,6 +133,7 @@ def candidate_photos(session=None) -> list[str]:
 class Components:
     """The Ideal image tab's components: settings, then the outputs (OUTPUTS)."""
 
+    title: gr.Markdown
     target: gr.Dropdown
     mode: gr.Radio
     steps: gr.Slider
@@ -146,6 +172,7 @@ def targets_for(c: Components, model: str, current: str | None, session=None) ->
 
 def layout() -> Components:
     """The Ideal image tab's components (`wire` adds the events)."""
+    title = gr.Markdown(heading(DEFAULT_TARGET), elem_id="ideal-heading")
     gr.Markdown(EXPLANATION)
     defaults = ideal.MODES[ideal.DEFAULT_MODE]
     with gr.Row():
@@ -172,20 +199,21 @@ def layout() -> Components:
             with gr.Row():
                 importance = gr.Image(label="Where the picture matters",
                                       format="png", height=300, interactive=False, elem_id="ideal-importance")
-                photos = gr.Gallery(label="Real photos the network finds most like the target", columns=2,
+                photos = gr.Gallery(label=PHOTOS_LABEL, columns=2,
                                     height=300, object_fit="contain", elem_id="ideal-photos")
             with gr.Row():
                 own = gr.Label(num_top_classes=5, label="Top-5 of the network that made it", elem_id="ideal-own")
                 cross = gr.Label(num_top_classes=5, label="Top-5 of a second, independent network",
                                  elem_id="ideal-cross")
             download = gr.File(label="Download PNG", elem_id="ideal-download")
-    return Components(target=target, mode=mode, steps=steps, tv_weight=tv_weight, lr=lr, seed=seed, model=model,
-                      button=button, status=status, preview=preview, final=final, importance=importance,
+    return Components(title=title, target=target, mode=mode, steps=steps, tv_weight=tv_weight, lr=lr, seed=seed,
+                      model=model, button=button, status=status, preview=preview, final=final, importance=importance,
                       photos=photos, own=own, cross=cross, download=download)
 
 
 def wire(c: Components, session: gr.State) -> None:
     """The Ideal image tab's events; `session` holds this browser's fine-tuned model."""
+    c.target.change(heading, c.target, c.title, api_visibility="private")
     c.mode.change(bind(mode_defaults, c), c.mode, [c.steps, c.tv_weight, c.lr], api_visibility="private")
     c.model.change(bind(targets_for, c), [c.model, c.target, session], [c.target], api_visibility="private")
     c.button.click(bind(create, c), [c.target, c.mode, c.steps, c.tv_weight, c.lr, c.seed, c.model, session],

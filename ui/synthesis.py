@@ -7,7 +7,7 @@ import gradio as gr
 import transfer
 from transfer.synthesis import ResultCache
 from ui import sessions
-from ui.common import model_choices, session_model, user_errors
+from ui.common import follow_model, model_choices, session_model
 from ui.hardware import LIMITS
 
 #: The ideal image's lane (concurrency group; ui.hardware: one job at a time on CPU), so long optimisations never
@@ -23,12 +23,14 @@ MAX_SYNTHESIS_SECONDS = LIMITS.synthesis_seconds
 UNTARGETED = "(untargeted) anything but the photo's class"
 
 
-@user_errors
 def target_choices(model: str, current: str | None, session=None, untargeted: bool = False):
-    """The target dropdown for the chosen model's classes, keeping the current choice when it still exists."""
-    labels = transfer.load_model(session_model(model, session)).labels
-    choices = ([UNTARGETED] if untargeted else []) + labels
-    return gr.Dropdown(choices=choices, value=current if current in choices else choices[0])
+    """The target dropdown for the chosen model's classes, keeping the current choice when it still exists (kept as it
+    is, with a warning, when the model cannot load)."""
+    def target_menu() -> gr.Dropdown:
+        labels = transfer.load_model(session_model(model, session)).labels
+        choices = ([UNTARGETED] if untargeted else []) + labels
+        return gr.Dropdown(choices=choices, value=current if current in choices else choices[0])
+    return follow_model(target_menu)
 
 
 def model_dropdown(elem_id: str) -> gr.Dropdown:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -65,6 +66,14 @@ class CatalogEntry:
     def offline(self) -> bool:
         """True when the weights ship in an installed package, so no network is needed."""
         return self.package is not None and importlib.util.find_spec(self.package) is not None
+
+    @property
+    def loads_here(self) -> bool:
+        """Whether the weights can load on this machine: installed; else, with HF_HUB_OFFLINE set, in the Hugging Face
+        cache; else from the Hub if it answered (asked once per process, so a menu never waits on the network)."""
+        if self.offline:
+            return True
+        return hub_weights_cached(self.name) if hub_offline_mode() else hub_reachable()
 
 
 CATALOG: dict[str, CatalogEntry] = {
@@ -344,6 +353,21 @@ def _note_hub_use(folder: str, downloaded: bool) -> None:
         scratch = HUB_DOWNLOADS.with_suffix(".tmp")
         scratch.write_text(json.dumps(used, indent=1))
         scratch.replace(HUB_DOWNLOADS)
+
+
+@functools.cache
+def hub_reachable() -> bool:
+    """Whether the Hugging Face Hub answered the first time this process asked (at most a couple of seconds)."""
+    return reachable(HUB_HOST)
+
+
+def hub_weights_cached(name: str) -> bool:
+    """Whether a timm model's weights file is in the local Hugging Face cache (a few file-system look-ups)."""
+    config = get_pretrained_cfg(name)
+    if config is None or not config.hf_hub_id:
+        return False
+    snapshots = Path(_hub_folder(config.hf_hub_id)) / "snapshots"
+    return snapshots.is_dir() and any(path.name.endswith(WEIGHT_SUFFIXES) for path in snapshots.rglob("*"))
 
 
 def hub_offline_mode() -> bool:

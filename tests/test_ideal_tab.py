@@ -1,0 +1,56 @@
+"""The Ideal image tab's handlers: the heading names the target, no pets pretend to look like a non-pet class, and a
+failed run leaves no earlier result looking current (issue 21)."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pytest
+
+import transfer
+from transfer.data import pets_images
+from ui import ideal
+from ui.i18n import translate
+
+MODEL = transfer.DEFAULT_MODEL
+
+
+@pytest.mark.parametrize(("target", "english", "german"), [
+    ("Siamese cat, Siamese", "### What does *Siamese cat* look like to the network?", "Siamkatze"),
+    ("zebra", "### What does *zebra* look like to the network?", "*Zebra*"),
+    ("my_cat*", r"### What does *my\_cat\** look like to the network?", r"my\_cat\*"),
+])
+def test_the_heading_names_the_chosen_target_in_both_languages(target, english, german):
+    assert ideal.heading(target) == english
+    shown = translate(ideal.heading(target), "de")
+    assert shown.startswith("### Wie stellt sich das Netz") and german in shown
+
+
+@pytest.fixture(scope="module")
+def photos() -> list[str]:
+    """Siamese cats and pugs from the pets sample: a few photos to keep the test quick."""
+    return [str(path) for breed in ("Siamese", "pug") for path in sorted(pets_images().glob(f"{breed}_*.jpg"))[:3]]
+
+
+def test_real_photos_like_a_pet_show_and_none_pretend_to_look_like_a_zebra(photos):
+    cats = ideal.similar_photos(transfer.Target(*target_of("Siamese cat, Siamese")), photos, MODEL)
+    assert cats.label == ideal.PHOTOS_LABEL and len(cats.value) >= 3
+    zebras = ideal.similar_photos(transfer.Target(*target_of("zebra")), photos, MODEL)
+    assert zebras.value == [] and zebras.label.startswith(f"None of the {len(photos)} real photos")
+    assert "zebra" in zebras.label
+    assert translate(zebras.label, "de").startswith(f"Keines der {len(photos)} vorhandenen echten Fotos sieht")
+
+
+def target_of(label: str) -> tuple:
+    """A Target's fields for an ImageNet label."""
+    labels = transfer.imagenet_labels()
+    return labels.index(label), label
+
+
+def test_a_failed_run_first_clears_the_previous_result():
+    run = ideal.run_ideal("no such class at all", "robust", 1, 0.5, 0.05, 0, MODEL)
+    cleared = next(run)
+    assert set(cleared) == set(ideal.OUTPUTS) and cleared["status"] == ideal.STARTED
+    assert all(cleared[name] is None for name in ideal.OUTPUTS if name not in ("status", "photos"))
+    assert cleared["photos"].value == [] and cleared["photos"].label == ideal.PHOTOS_LABEL
+    with pytest.raises(gr.Error):
+        next(run)
