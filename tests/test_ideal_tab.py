@@ -15,9 +15,9 @@ MODEL = transfer.DEFAULT_MODEL
 
 
 @pytest.mark.parametrize(("target", "english", "german"), [
-    ("Siamese cat, Siamese", "### What does *Siamese cat* look like to the network?", "Siamkatze"),
-    ("zebra", "### What does *zebra* look like to the network?", "*Zebra*"),
-    ("my_cat*", r"### What does *my\_cat\** look like to the network?", r"my\_cat\*"),
+    ("Siamese cat, Siamese", "### What does Siamese cat look like to the network?", "Siamkatze"),
+    ("zebra", "### What does zebra look like to the network?", "*Zebra*"),
+    ("my_cat*", r"### What does my\_cat\* look like to the network?", r"my\_cat\*"),
 ])
 def test_the_heading_names_the_chosen_target_in_both_languages(target, english, german):
     assert ideal.heading(target) == english

@@ -27,7 +27,7 @@ SESSION_PHOTOS = 400  # at most this many of the session's dataset photos are se
 MIN_LIKENESS = 0.05  # a photo the network gives the target less probability than this is no example of it
 PHOTOS_LABEL = "Real photos the network finds most like the target"
 NO_PHOTOS = "None of the {count} real photos at hand looks like {name} to the network (the closest: {best})."
-HEADING = "### What does *{name}* look like to the network?"
+HEADING = "### What does {name} look like to the network?"
 STARTED = "*Working on a new ideal image: the previous result is cleared.*"
 #: The /ideal event's outputs, in the order its API callers read them.
 OUTPUTS = ("preview", "final", "importance", "photos", "own", "cross", "download", "status")

@@ -189,7 +189,7 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                 batch_size = controls.slider(training.BATCH_SIZE)
             with gr.Row():
                 augment = gr.Checkbox(True, label="Augmentation", info="Mirror images (and random crops when "
-                                      "fine-tuning) so the model sees more variety.")
+                                      "fine-tuning) so the model sees more variety.", min_width=240)  # a phone: 2 rows
                 seed = controls.number(training.SEED)
             back_to_data, to_train = navigation("Next: train", interactive=True)
         with gr.Step("3. Train", id=3):
