@@ -86,14 +86,16 @@ def file_events(base: str) -> list[tuple[int, dict, list, list[int]]]:
     return events
 
 
-def event_updating(base: str, elem_id: str) -> tuple[int, list, list[str]]:
-    """The first event of the app whose outputs include the component with this elem_id: (index, default data,
-    each input's component type)."""
+def event_updating(base: str, elem_id: str, taking: str | None = None) -> tuple[int, list, list[str]]:
+    """The first event of the app whose outputs include the component with this elem_id (and, with `taking`, whose
+    inputs include a component of that type): (index, default data, each input's component type)."""
     config = httpx.get(f"{base}/config", timeout=TIMEOUT).json()
     components = {component["id"]: component for component in config["components"]}
     for index, dependency in enumerate(config["dependencies"]):
         if any(components[i].get("props", {}).get("elem_id") == elem_id for i in dependency["outputs"]):
             inputs = [components[i] for i in dependency["inputs"]]
+            if taking is not None and taking not in [c["type"] for c in inputs]:
+                continue
             return index, [c.get("props", {}).get("value") for c in inputs], [c["type"] for c in inputs]
     raise LookupError(f"no event updates #{elem_id}")
 

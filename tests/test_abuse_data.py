@@ -47,7 +47,7 @@ def written(before: set[Path]) -> int:
 def check_data(app_url: str, source: str, classes: dict[str, list[str]] | None = None,
                archive: str | None = None) -> tuple[bool, object]:
     """The wizard's 'Check the data' event joined over raw HTTP, with galleries or a zip naming uploaded files."""
-    index, data, kinds = raw_http.event_updating(app_url, "finetune-report")
+    index, data, kinds = raw_http.event_updating(app_url, "finetune-report", taking="slider")
     data = list(data)
     data[kinds.index("radio")], data[kinds.index("slider")] = source, 0
     if archive is not None:
