@@ -61,7 +61,8 @@ def app_url():
     from app import build_app, launch
 
     demo = build_app()
-    _, url, _ = launch(demo, precompute=False, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    _, url, _ = launch(demo, precompute=False, server_name="127.0.0.1", server_port=free_port(),
+                       prevent_thread_lock=True, quiet=True)
     yield url.rstrip("/")
     demo.close()
     wait_for_app_threads()

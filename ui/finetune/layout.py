@@ -137,8 +137,8 @@ class Wizard:
 
 def navigation(next_label: str, interactive: bool = False) -> tuple[gr.Button, gr.Button]:
     """A step's Back and Next buttons, side by side; Next `interactive` from the start or once the step is done."""
-    with gr.Row(elem_classes=["wizard-navigation"]):
-        back = gr.Button(BACK, elem_classes=["wizard-back"])
+    with gr.Row():
+        back = gr.Button(BACK)
         forward = gr.Button(next_label, variant="primary", interactive=interactive)
     return back, forward
 
@@ -187,9 +187,9 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                 epochs = controls.slider(training.EPOCHS)
                 lr = controls.number(training.LR)
                 batch_size = controls.slider(training.BATCH_SIZE)
-            with gr.Row():
+            with gr.Row(elem_id="finetune-augment-seed"):  # one above the other on a phone (ui/style.css)
                 augment = gr.Checkbox(True, label="Augmentation", info="Mirror images (and random crops when "
-                                      "fine-tuning) so the model sees more variety.", min_width=240)  # a phone: 2 rows
+                                      "fine-tuning) so the model sees more variety.")
                 seed = controls.number(training.SEED)
             back_to_data, to_train = navigation("Next: train", interactive=True)
         with gr.Step("3. Train", id=3):
@@ -246,7 +246,7 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
             onnx_report = gr.Markdown(elem_id="finetune-onnx-report")  # empty until an export
             maps = feature_map.layout()
             use_help = gr.Markdown()
-            back_to_evaluate = gr.Button(BACK, elem_classes=["wizard-back"])
+            back_to_evaluate = gr.Button(BACK)
     return Wizard(
         session=session, steps=steps,
         data=DataStep(source=source, own=own, own_box=own_box, pets_box=pets_box, zip_box=zip_box,
