@@ -162,6 +162,21 @@ def test_partial_trains_with_any_number_of_schedule_steps(pets_root):
         assert [m.epoch for m in result.history] == list(range(epochs + 1)) and 0 <= result.evaluation.accuracy <= 1
 
 
+def test_stop_while_the_fitted_head_is_scored_ends_after_that_batch(pets_root):
+    """Stop during partial's epoch 0 (the fitted last layer scored on every training image) used to wait for all of
+    them; it ends after the batch, with epoch 0 as the run's result."""
+    data = tiny(open_dataset(pets_root), classes=3)  # 6 training images: 3 batches of 2
+    stop = threading.Event()
+    scored = []  # training images scored so far, batch by batch
+    for event in finetune(data, TrainConfig(method="partial", epochs=2, batch_size=2), stop=stop):
+        if getattr(event, "stage", None) == "evaluate" and event.total == len(data.train):
+            scored.append(event.done)
+            stop.set()
+        if isinstance(event, Finished):
+            result = event.result
+    assert scored == [2] and result.stopped and [m.epoch for m in result.history] == [0]
+
+
 @pytest.mark.parametrize("method", ["partial", "full"])
 def test_partial_and_full_start_from_the_fitted_head(pets_root, method):
     base = transfer.load_model(transfer.DEFAULT_FINETUNE_MODEL)

@@ -318,19 +318,19 @@ def _train_network(base: Classifier, data: DatasetSplits, config: TrainConfig, s
                     logits = network(images)
                 total_loss, correct, seen = _scored(logits, targets, total_loss, correct, seen)
                 yield TrainingProgress("evaluate", int(seen), len(loader.dataset))
-                continue
-            with autocast:
-                logits = model(images)
-                loss = F.cross_entropy(logits, targets, label_smoothing=config.label_smoothing)
-            optimizer.zero_grad()
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            scheduler.step()
-            total_loss, correct, seen = _scored(logits, targets, total_loss, correct, seen)
-            done += 1
-            yield TrainingProgress("train", done, steps)
-            if stop.is_set():
+            else:
+                with autocast:
+                    logits = model(images)
+                    loss = F.cross_entropy(logits, targets, label_smoothing=config.label_smoothing)
+                optimizer.zero_grad()
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
+                scheduler.step()
+                total_loss, correct, seen = _scored(logits, targets, total_loss, correct, seen)
+                done += 1
+                yield TrainingProgress("train", done, steps)
+            if stop.is_set():  # within a batch, also while the fitted last layer is scored (epoch 0)
                 break
         total_loss, correct, seen = sum_all(total_loss, correct, seen)
         if epoch and (seen == 0 or (stop.is_set() and seen < len(data.train))):
