@@ -53,15 +53,14 @@ def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.D
                     [data.report, data.counts, data.samples, data.to_model, session], concurrency_limit=2,
                     concurrency_id=DATA_LOADING, show_progress_on=[data.report], preprocess=False, **private)
     model.method.change(show_schedule, model.method, model.schedule, queue=False, **private)
-    for button, step in ((data.to_model, 2), (model.to_train, 3), (training.to_evaluate, 4), (evaluate.to_use, 5),
-                         (model.back, 1), (training.back, 2), (evaluate.back, 3), (use.back, 4)):
-        button.click(functools.partial(bind(go_to, w), step), None, [w.steps], queue=False, **private)
+    steps = {button: button.click(functools.partial(bind(go_to, w), step), None, [w.steps], queue=False, **private)
+             for button, step in ((data.to_model, 2), (model.to_train, 3), (training.to_evaluate, 4),
+                                  (evaluate.to_use, 5), (model.back, 1), (training.back, 2), (evaluate.back, 3),
+                                  (use.back, 4))}
     run_views = [evaluate.runs, evaluate.run, evaluate.score, evaluate.confusion, evaluate.table, evaluate.confused,
-                 evaluate.data_curve,
-                 evaluate.curve_note, evaluate.mistakes, evaluate.no_mistakes, evaluate.to_use, use.examples,
-                 use.answer, use.photo, use.download, use.make_onnx, use.onnx, use.onnx_int8, use.onnx_report,
-                 use.use_help,
-                 *feature_map.outputs(use.feature_map)]
+                 evaluate.data_curve, evaluate.curve_note, evaluate.mistakes, evaluate.no_mistakes, evaluate.to_use,
+                 use.examples, use.answer, use.photo, use.download, use.make_onnx, use.onnx, use.onnx_int8,
+                 use.onnx_report, use.use_help]
     maps = use.feature_map
     trained = training.start.click(new_run, session, None, queue=False, **private).then(
         feature_map.hide, None, feature_map.plots(maps), queue=False, **private).then(
@@ -80,8 +79,8 @@ def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.D
                              show_progress="minimal", **private),
              use.examples.select(bind(try_example, w), session, [use.photo, use.answer],
                                  show_progress_on=[use.answer], **private)]
-    for event in tried:
-        feature_map.wire_photo(maps, event, use.photo, session)
+    for event in (steps[evaluate.to_use], *tried):  # the maps when step 5 opens, with the photo tried there
+        feature_map.wire_update(maps, event, use.photo, session)
     return trained
 
 

@@ -81,9 +81,10 @@ def hide() -> list[gr.ScatterPlot]:
     return [gr.ScatterPlot(visible=False), gr.ScatterPlot(visible=False)]
 
 
-def wire_photo(view: FeatureMapView, tried: gr.events.Dependency, photo: gr.Image, session: gr.State) -> None:
-    """After a photo was tried in step 5 (`tried`), place it on both maps."""
-    tried.then(hide, None, plots(view), queue=False, api_visibility="private").then(
+def wire_update(view: FeatureMapView, event: gr.events.Dependency, photo: gr.Image, session: gr.State) -> None:
+    """After `event` (step 5 opened, a photo tried there), draw the selected run's maps with step 5's photo on
+    them."""
+    event.then(hide, None, plots(view), queue=False, api_visibility="private").then(
         bind(photo_maps, view), [photo, session], outputs(view), preprocess=False, show_progress="hidden",
         api_visibility="private")
 

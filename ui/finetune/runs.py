@@ -11,7 +11,7 @@ from transfer.models import (MAX_CALIBRATION_IMAGES, MAX_CHECK_IMAGES, Int8Expor
 from ui.classify import classify
 from ui.common import Run, Session, label_scores, received_file, release_memory, user_errors
 from ui.i18n import confusion_image
-from ui.finetune import feature_map, views
+from ui.finetune import views
 from ui.finetune.layout import Wizard
 from ui.tabs import named
 
@@ -34,7 +34,8 @@ you only, until you close the page)."""
 
 def show_run(session: Session | None, number: int | None) -> dict[str, object]:
     """Steps 4 and 5 for one of the session's runs: its scores, confusion matrix, mistakes, samples, download, as
-    {wizard field name: update} (training's last update in ZeroGPU's worker includes it)."""
+    {wizard field name: update} (training's last update in ZeroGPU's worker includes it). Its feature-space maps
+    are drawn when step 5 opens (feature_map.wire_update): a fine-tuned network's take seconds."""
     run = session.run_number(number) if session is not None else None
     if run is None:
         return {}
@@ -60,7 +61,6 @@ def show_run(session: Session | None, number: int | None) -> dict[str, object]:
         "make_onnx": gr.Button(visible=True), "onnx": gr.DownloadButton(visible=False),
         "onnx_int8": gr.DownloadButton(visible=False), "onnx_report": "",
         "use_help": USE_HELP.replace("{folder}", run.model_dir.name),
-        **feature_map.show(run),
     }
 
 
