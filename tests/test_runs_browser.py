@@ -1,6 +1,7 @@
 """Steps 3 and 4 in English and German, at desktop and phone width: the head's run is said in words, not drawn as
-curves, and the runs table shows the compared numbers (test accuracy, seconds) beside the run number; two default
-trainings per language (the last layer on pets-mini, seconds once its features are cached)."""
+curves; the runs table shows the compared numbers (test accuracy, seconds) beside the run number, the per-class and
+most-confused tables every column, the mistakes their captions below the photos; two default trainings per language
+(the last layer on pets-mini, seconds once its features are cached)."""
 
 from __future__ import annotations
 
@@ -44,14 +45,31 @@ def test_two_head_runs_read_in_words_and_compared_by_their_numbers(browser, app_
         page.get_by_role("button", name=t("Next: evaluate", language)).click()
         runs = page.locator("#finetune-runs")
         expect(runs).to_be_visible()
-        table = runs.bounding_box()
-        for column in ("run", "test accuracy", "seconds"):  # the compared numbers are on screen, not scrolled away
-            header = runs.locator("th", has_text=t(column, language)).first
-            expect(header).to_be_visible()
-            box = header.bounding_box()
-            assert table["x"] <= box["x"] and box["x"] + box["width"] <= table["x"] + table["width"] + 1, \
-                (column, box, table)
+        # the compared numbers are on screen, not scrolled away; so is every column of the per-class and
+        # most-confused tables (long German class names filled a phone's width with the first column)
+        for selector, columns in (("#finetune-runs", ("run", "test accuracy", "seconds")),
+                                  ("#finetune-table", ("class", "right")),
+                                  ("#finetune-confused", ("true class", "taken for", "times"))):
+            shown = page.locator(selector)
+            shown.scroll_into_view_if_needed()
+            table = shown.bounding_box()
+            for column in columns:
+                header = shown.locator("th", has_text=t(column, language)).first
+                expect(header).to_be_visible()
+                box = header.bounding_box()
+                assert table["x"] <= box["x"] and box["x"] + box["width"] <= table["x"] + table["width"] + 1, \
+                    (selector, column, box, table)
         expect(runs).to_contain_text("%")
+        expect(page.locator("#finetune-table")).to_contain_text({"en": " of ", "de": " von "}[language])
+        # each mistake's caption below its photo, in the page's language, and the gallery's title above the photos
+        mistakes = page.locator("#finetune-mistakes")
+        mistakes.scroll_into_view_if_needed()
+        photo, caption = mistakes.locator(".thumbnail-item img").first, mistakes.locator(".caption-label").first
+        expect(caption).to_contain_text({"en": "% sure)", "de": " % sicher)"}[language])
+        title = mistakes.locator("label[data-testid='block-label']").bounding_box()
+        assert title["y"] + title["height"] <= photo.bounding_box()["y"] + 1
+        assert caption.bounding_box()["y"] >= photo.bounding_box()["y"] + photo.bounding_box()["height"] - 1
+        page.screenshot(path=str(ARTIFACTS / f"runs-mistakes-{language}-{width}.png"))
         runs.scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / f"runs-step4-{language}-{width}.png"), full_page=True)
     finally:

@@ -216,16 +216,19 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                 confusion = gr.Image(format="png", show_label=False, visible=False, elem_id="finetune-confusion",
                                      buttons=["fullscreen", "download"])
                 with gr.Column():
-                    table = gr.Dataframe(label="Per-class test accuracy (worst first)", max_height=420,
-                                         visible=False, elem_id="finetune-table")
-                    confused = gr.Dataframe(label="Most often confused", max_height=420, visible=False,
+                    # long class names wrap, so that a phone shows every column
+                    table = gr.Dataframe(label="Test images right per class (worst first)", max_height=420,
+                                         wrap=True, column_widths=["60%", "40%"], visible=False,
+                                         elem_id="finetune-table")
+                    confused = gr.Dataframe(label="Most often confused", max_height=420, wrap=True,
+                                            column_widths=["37%", "37%", "26%"], visible=False,
                                             elem_id="finetune-confused")
             with gr.Row():
                 data_curve = gr.LinePlot(x="photos per class", y="test accuracy", color="curve",
                                          title="How many photos do I need?", y_lim=[0, 1], height=260, scale=3,
                                          min_width=320, visible=False, elem_id="finetune-data-curve")
                 curve_note = gr.Markdown(min_width=320, elem_id="finetune-data-curve-note")  # below it on a phone
-            mistakes = gr.Gallery(label="Mistakes: true → predicted (confidence)", columns=6, height=320,
+            mistakes = gr.Gallery(label="Mistakes: true class → taken for (how sure)", columns=6, height=320,
                                   visible=False, elem_id="finetune-mistakes", elem_classes=["wrap-captions"])
             no_mistakes = gr.Markdown(visible=False, elem_id="finetune-no-mistakes")
             back_to_train, to_use = navigation("Next: use it")

@@ -95,21 +95,22 @@ def read_data_curve(curve: list[CurvePoint]) -> Message | str:
 
 
 def per_class_table(evaluation: Evaluation) -> pd.DataFrame:
-    """Test images, correct answers and accuracy of each class, worst first."""
-    rows = [(name, sum(row), row[i], row[i] / sum(row))
-            for i, (name, row) in enumerate(zip(evaluation.classes, evaluation.confusion)) if sum(row)]
-    table = pd.DataFrame(rows, columns=["class", "test images", "correct", "accuracy"]).sort_values("accuracy")
-    return table.assign(accuracy=table.accuracy.map("{:.0%}".format))
+    """Each class's test images answered right, worst first, in two columns a phone shows side by side: the class
+    and '2 of 3 (67%)'."""
+    rows = sorted(((row[i] / sum(row), name, f"{row[i]} of {sum(row)} ({row[i] / sum(row):.0%})")
+                   for i, (name, row) in enumerate(zip(evaluation.classes, evaluation.confusion)) if sum(row)),
+                  key=lambda row: row[0])
+    return pd.DataFrame([row[1:] for row in rows], columns=["class", "right"])
 
 
 def confused_pairs(evaluation: Evaluation) -> pd.DataFrame:
     """The most frequent mistakes, one pair of classes per row: the confusion matrix in a form a phone can read."""
-    return pd.DataFrame(evaluation.most_confused(MAX_CONFUSED), columns=["true class", "taken for", "test images"])
+    return pd.DataFrame(evaluation.most_confused(MAX_CONFUSED), columns=["true class", "taken for", "times"])
 
 
 def mistakes_gallery(evaluation: Evaluation) -> list[tuple[Image.Image, str]]:
-    """Thumbnails of misclassified test images captioned 'true → predicted (confidence)'."""
-    return [(thumbnail(m.path), f"{m.true_label} → {m.predicted_label} ({m.confidence:.0%})")
+    """Thumbnails of misclassified test images captioned 'true → predicted (79% sure)'."""
+    return [(thumbnail(m.path), f"{m.true_label} → {m.predicted_label} ({m.confidence:.0%} sure)")
             for m in evaluation.mistakes[:MAX_MISTAKES]]
 
 
