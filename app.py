@@ -89,6 +89,7 @@ def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
         model_boxes = [tab.model for tab in (classify_tab, ideal_tab, adversarial_tab)]
         trained.then(lambda state: [model_list(state)] * len(model_boxes), session, model_boxes, queue=False,
                      api_visibility="private")
+        demo.load(classify.ideal_captions, None, classify_tab.ideal.dataset, queue=False, api_visibility="private")
     return i18n.localize(demo)
 
 

@@ -91,6 +91,11 @@ def test_each_tab_speaks_the_browsers_language(browser, app_url, catalog, locale
                 page.screenshot(path=str(ARTIFACTS / f"i18n-{locale}-{index + 1}-{width}.png"), full_page=True)
             page.set_viewport_size({"width": WIDTHS[0], "height": 900})
         assert len(seen) > 60, f"only {len(seen)} texts of the catalog found on the {locale} page"
+        # Classify's ideal image examples are captioned with their class in the page's language
+        page.get_by_role("tab", name=shown["Classify"], exact=True).click()
+        captions = page.locator("button.gallery-item")
+        expect(captions.get_by_text({"de": "Siamkatze", "en": "Siamese cat"}[language], exact=True)).to_be_visible()
+        expect(captions.get_by_text({"de": "Siamese cat", "en": "Siamkatze"}[language], exact=True)).to_have_count(0)
         # a library error, translated on the server for this page
         page.get_by_role("tab", name=shown["Classify"], exact=True).click()
         page.get_by_role("button", name=shown["Classify"], exact=True).click()

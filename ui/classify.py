@@ -8,6 +8,8 @@ from pathlib import Path
 import gradio as gr
 
 import transfer
+from transfer.synthesis import synonyms
+from ui import i18n
 from ui.common import (example_photos, follow_model, ideal_examples, label_scores, model_choices, received_file,
                        session_model, user_errors)
 from ui.hardware import on_gpu
@@ -60,9 +62,19 @@ def layer_choices(layers: list[str]) -> list[tuple[str, str]]:
     return [(f"{DEPTHS[round(index / last * (len(DEPTHS) - 1))]} ({name})", name) for index, name in enumerate(layers)]
 
 
-def ideal_caption(path: str) -> str:
-    """'Siamese cat' for examples/ideal_siamese_cat.png: a class name, shown as it is in every language."""
-    return Path(path).stem.removeprefix("ideal_").replace("_", " ").capitalize()
+def ideal_caption(path: str, language: str = i18n.SOURCE) -> str:
+    """The class of an ideal image example in `language`: 'Siamese cat' (German 'Siamkatze') for
+    examples/ideal_siamese_cat.png."""
+    name = Path(path).stem.removeprefix("ideal_").replace("_", " ")
+    label = next((label for label in transfer.imagenet_labels() if synonyms(label)[0].casefold() == name), name)
+    return i18n.class_name(label, language, short=True) or name.capitalize()
+
+
+def ideal_captions(request: gr.Request) -> gr.Dataset:
+    """The ideal image examples' captions in the visitor's language, on page load: Gradio shows a Dataset's sample
+    labels as they are, untranslated."""
+    language = i18n.request_language(request)
+    return gr.Dataset(sample_labels=[ideal_caption(path, language) for path in ideal_examples()])
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,12 @@ class Components:
     label: gr.Label
     heatmap: gr.Image
     features: gr.Image
-    examples: list[gr.Examples]
+    examples: list[gr.Examples]  # the example photos, then the ideal images
+
+    @property
+    def ideal(self) -> gr.Examples:
+        """The ideal image examples, captioned with their class."""
+        return self.examples[-1]
 
 
 def top_classes(c: Components, image: dict | str | None, model: str, session=None) -> dict:
@@ -127,9 +144,9 @@ def layout() -> Components:
             label = gr.Label(num_top_classes=5, label="What the network sees")
             with gr.Row():
                 heatmap = gr.Image(label="Where it looks (Grad-CAM: red = most evidence, blue = none)", format="png",
-                                   elem_id="classify-heatmap")
+                                   elem_id="classify-heatmap", elem_classes=["label-above"])
                 features = gr.Image(label="Feature maps (16 strongest channels)", format="png",
-                                    elem_id="classify-features")
+                                    elem_id="classify-features", elem_classes=["label-above"])
             gr.Markdown("Both pictures show the square the network sees: the centre of the photo, cropped and resized "
                         "to the network's input size. What lies outside plays no part in its answer.")
     ideal = ideal_examples()

@@ -229,7 +229,8 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                                          min_width=320, visible=False, elem_id="finetune-data-curve")
                 curve_note = gr.Markdown(min_width=320, elem_id="finetune-data-curve-note")  # below it on a phone
             mistakes = gr.Gallery(label="Mistakes: true class → taken for (how sure)", columns=6, height=320,
-                                  visible=False, elem_id="finetune-mistakes", elem_classes=["wrap-captions"])
+                                  visible=False, elem_id="finetune-mistakes",
+                                  elem_classes=["wrap-captions", "label-above"])
             no_mistakes = gr.Markdown(visible=False, elem_id="finetune-no-mistakes")
             back_to_train, to_use = navigation("Next: use it")
         with gr.Step("5. Use it", id=5):
