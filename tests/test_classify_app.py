@@ -47,6 +47,10 @@ def test_classify_in_the_browser(page):
     page.locator("#classify-heatmap img").wait_for()
     page.locator("#classify-features img").wait_for()
     assert "lion" in label.inner_text()
+    for picture in ("#classify-heatmap", "#classify-features"):  # the title (Grad-CAM's colour key) above, whole
+        title = page.locator(f"{picture} label[data-testid='block-label']").bounding_box()
+        toolbar = page.locator(f"{picture} .icon-button-wrapper").first.bounding_box()
+        assert title["y"] + title["height"] <= min(toolbar["y"], page.locator(f"{picture} img").bounding_box()["y"])
 
 
 def test_ideal_image_examples_carry_captions_and_classify_as_their_class(page):
