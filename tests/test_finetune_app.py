@@ -149,8 +149,13 @@ def test_stop_button_ends_training_cleanly(page, pets_root):
     next_step.click()
     epochs = page.get_by_label("number input for Epochs")
     expect(epochs).to_be_hidden()  # the default method fits its last layer without epochs
+    preview = page.locator("#finetune-preview")
+    expect(preview).to_contain_text("the photo and its mirror image")
+    expect(preview.locator("img")).to_have_count(2)
     page.get_by_role("radio", name=re.compile("Fine-tune the last blocks")).check()
     expect(epochs).to_have_value("6")  # the library's default (train.EPOCHS)
+    expect(preview).to_contain_text("8 random versions")
+    expect(preview.locator("img")).to_have_count(8)
     page.get_by_role("button", name="Next: train").click()
     page.get_by_role("button", name="← Back").locator("visible=true").click()
     expect(epochs).to_be_visible()  # back in step 2, the choice kept

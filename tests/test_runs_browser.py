@@ -1,7 +1,8 @@
 """Steps 3 and 4 in English and German, at desktop and phone width: the head's run is said in words, not drawn as
 curves; the runs table shows the compared numbers (test accuracy, seconds) beside the run number, the per-class and
 most-confused tables every column, the mistakes their captions below the photos; two default trainings per language
-(the last layer on pets-mini, seconds once its features are cached)."""
+(the last layer on pets-mini, seconds once its features are cached); step 2 previews what training shows the
+network."""
 
 from __future__ import annotations
 
@@ -30,8 +31,13 @@ def test_two_head_runs_read_in_words_and_compared_by_their_numbers(browser, app_
         page.get_by_role("tab", name=t("Fine-tune", language)).click()
         page.get_by_role("button", name=t("Check the data", language)).click()
         expect(page.locator("#finetune-report")).to_contain_text(t("No problems found.", language), timeout=180_000)
-        for step in ("Next: model and method", "Next: train"):
-            page.get_by_role("button", name=t(step, language)).click()
+        page.get_by_role("button", name=t("Next: model and method", language)).click()
+        preview = page.locator("#finetune-preview")  # the last layer is fitted on the photo and its mirror image
+        expect(preview).to_contain_text(t("What training shows the network of a training photo: the photo and its "
+                                          "mirror image", language))
+        expect(preview.locator("img")).to_have_count(2)
+        page.screenshot(path=str(ARTIFACTS / f"runs-step2-{language}-{width}.png"), full_page=True)
+        page.get_by_role("button", name=t("Next: train", language)).click()
         status = page.locator("#finetune-status")
         for run in (1, 2):
             page.get_by_role("button", name=t("Start training", language)).click()

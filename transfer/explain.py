@@ -15,7 +15,7 @@ from .errors import InputError, Listing
 from .images import ImageInput, load_image
 from .models.catalog import DEFAULT_MODEL
 from .predict import Prediction, resolve, top_predictions
-from .render import colorize, grid, overlay, tensor_to_image
+from .render import colorize, grid, overlay
 
 
 @dataclass
@@ -130,15 +130,8 @@ def _gradcam(classifier: Classifier, run: _Pass, class_index: int | None = None)
     cam = F.relu((weights * run.features.detach()).sum(dim=1))[0]
     cam = cam / cam.max() if cam.max() > 0 else cam
     heatmap = cam.cpu().numpy()
-    crop = _network_view(classifier, run.inputs)
+    crop = classifier.seen(run.inputs)
     return GradCam(class_index, classifier.labels[class_index], heatmap, crop, overlay(crop, heatmap))
-
-
-def _network_view(classifier: Classifier, inputs: torch.Tensor) -> Image.Image:
-    """The resized, centre-cropped image exactly as the network saw it (the input before normalisation)."""
-    mean = inputs.new_tensor(classifier.preprocessing.mean).view(3, 1, 1)
-    std = inputs.new_tensor(classifier.preprocessing.std).view(3, 1, 1)
-    return tensor_to_image(inputs[0].detach() * std + mean)
 
 
 def _feature_grid(activations: torch.Tensor, channels: int, tile: int) -> Image.Image:

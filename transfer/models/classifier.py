@@ -15,8 +15,11 @@ from timm.data import resolve_data_config
 from timm.models import PretrainedCfg
 from torch import nn
 
+from PIL import Image
+
 from ..errors import InputError, Listing, Message
 from ..images import shrink, to_tensor
+from ..render import tensor_to_image
 
 #: Resize filters the differentiable preprocessing implements; timm's others (e.g. "bicubic_aa") map to bilinear.
 INTERPOLATIONS = ("bilinear", "bicubic")
@@ -152,6 +155,12 @@ class Classifier:
                                    align_corners=False, antialias=True)
         top, left = (new_h - size) // 2, (new_w - size) // 2
         return images[..., top:top + size, left:left + size]
+
+    def seen(self, inputs: torch.Tensor) -> Image.Image:
+        """The first of a batch of preprocessed inputs as the picture the network sees (before normalisation)."""
+        mean = inputs.new_tensor(self.preprocessing.mean).view(3, 1, 1)
+        std = inputs.new_tensor(self.preprocessing.std).view(3, 1, 1)
+        return tensor_to_image(inputs[0].detach() * std + mean)
 
     def _normalise(self, images: torch.Tensor) -> torch.Tensor:
         mean = images.new_tensor(self.preprocessing.mean).view(1, 3, 1, 1)

@@ -25,18 +25,23 @@ from ..models.classifier import Classifier, inference_copy
 CACHE_ENTRIES = 20_000
 
 
+def augmentation(classifier: Classifier) -> v2.Compose:
+    """Fine-tuning's random changes of a photo (a float tensor in [0, 1]): a crop of 35-100% of it, a mirror image
+    half of the time, brightness, contrast and saturation within 20%."""
+    return v2.Compose([
+        v2.RandomResizedCrop(classifier.preprocessing.resize_size, scale=(0.35, 1.0),
+                             interpolation=v2.InterpolationMode(classifier.preprocessing.interpolation), antialias=True),
+        v2.RandomHorizontalFlip(),
+        v2.ColorJitter(brightness=0.2, contrast=0.2, saturation=0.2),
+    ])
+
+
 class SampleImages(Dataset):
     """(path, label) samples as the classifier's preprocessed inputs, optionally with random augmentation."""
 
     def __init__(self, samples: Sequence[Sample], classifier: Classifier, augment: bool = False):
         self.samples, self.classifier = list(samples), classifier
-        interpolation = v2.InterpolationMode(classifier.preprocessing.interpolation)
-        self.augment = v2.Compose([
-            v2.RandomResizedCrop(classifier.preprocessing.resize_size, scale=(0.35, 1.0), interpolation=interpolation,
-                                 antialias=True),
-            v2.RandomHorizontalFlip(),
-            v2.ColorJitter(brightness=0.2, contrast=0.2, saturation=0.2),
-        ]) if augment else None
+        self.augment = augmentation(classifier) if augment else None
 
     def __len__(self) -> int:
         return len(self.samples)

@@ -16,7 +16,7 @@ from ui.finetune import feature_map, own_classes
 from ui.finetune.data import load_data, local_datasets, show_source
 from ui.finetune.layout import DATA_LOADING, DOWNLOAD, DOWNLOAD_FOLDER, OWN, PETS, TRAINING, ZIP, Wizard, layout
 from ui.finetune.runs import choose_run, onnx_download, try_example, try_photo
-from ui.finetune.training import new_run, start_training, stop_training, train
+from ui.finetune.training import augmentation_preview, new_run, start_training, stop_training, train
 from ui.hardware import LIMITS
 from ui.tabs import bind
 
@@ -53,6 +53,9 @@ def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.D
                     [data.report, data.counts, data.samples, data.to_model, session], concurrency_limit=2,
                     concurrency_id=DATA_LOADING, show_progress_on=[data.report], preprocess=False, **private)
     model.method.change(show_schedule, model.method, model.schedule, queue=False, **private)
+    preview = [session, model.backbone, model.method, model.augment, model.seed]
+    gr.on([data.to_model.click, model.backbone.change, model.method.change, model.augment.change, model.seed.change],
+          augmentation_preview, preview, model.preview, show_progress="hidden", **private)
     steps = {button: button.click(functools.partial(bind(go_to, w), step), None, [w.steps], queue=False, **private)
              for button, step in ((data.to_model, 2), (model.to_train, 3), (training.to_evaluate, 4),
                                   (evaluate.to_use, 5), (model.back, 1), (training.back, 2), (evaluate.back, 3),

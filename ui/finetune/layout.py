@@ -69,6 +69,7 @@ class ModelStep:
     augment: gr.Checkbox
     seed: gr.Number
     schedule: gr.Row  # epochs, learning rate and batch size: shown for methods that use them (Method.trains_network)
+    preview: gr.Gallery  # what training shows the network of one training photo with these settings
     back: gr.Button
     to_train: gr.Button
 
@@ -191,6 +192,9 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                 augment = gr.Checkbox(True, label="Augmentation", info="Mirror images (and random crops when "
                                       "fine-tuning) so the model sees more variety.")
                 seed = controls.number(training.SEED)
+            preview = gr.Gallery(label="What training shows the network", columns=8, height="auto",
+                                 allow_preview=False, visible=False, elem_id="finetune-preview",
+                                 elem_classes=["label-above"])
             back_to_data, to_train = navigation("Next: train", interactive=True)
         with gr.Step("3. Train", id=3):
             with gr.Row():
@@ -257,7 +261,8 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                       download_box=download_box, dataset=dataset, task=task, archive=archive, per_class=per_class,
                       load=load, report=report, counts=counts, samples=samples, to_model=to_model),
         model=ModelStep(backbone=backbone, method=method, epochs=epochs, lr=lr, batch_size=batch_size,
-                        augment=augment, seed=seed, schedule=schedule, back=back_to_data, to_train=to_train),
+                        augment=augment, seed=seed, schedule=schedule, preview=preview, back=back_to_data,
+                        to_train=to_train),
         train=TrainStep(start=start, stop=stop, status=status, loss_plot=loss_plot, accuracy_plot=accuracy_plot,
                         reading=reading, back=back_to_model, to_evaluate=to_evaluate),
         evaluate=EvaluateStep(runs=runs, run=run, score=score, confusion=confusion, table=table, confused=confused,

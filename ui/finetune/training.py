@@ -9,7 +9,8 @@ import gradio as gr
 
 import transfer
 from transfer.progress import TrainingProgress, drain
-from transfer.train import CurvePoint, EpochMetrics, Finished, FineTuneResult, TrainConfig, data_size_curve
+from transfer.train import (CurvePoint, EpochMetrics, Finished, FineTuneResult, TrainConfig, data_size_curve,
+                            training_views)
 from ui import sessions
 from ui.common import Session, release_memory, session_model, user_errors
 from ui.finetune import views
@@ -67,6 +68,25 @@ def train(session: Session | None, model: str, method: str, epochs: float, lr: f
     finally:
         time_limit.cancel()
         release_memory()
+
+
+@on_gpu("quick")
+@user_errors
+def augmentation_preview(session: Session | None, model: str, method: str, augment: bool,
+                         seed: float) -> gr.Gallery:
+    """Step 2: what training with these settings shows the network of the data's first training photo."""
+    if session is None or session.data is None or not session.data.train:
+        return gr.Gallery(visible=False)
+    try:
+        config = TrainConfig(method=method, augment=bool(augment), seed=int(seed))
+    except (TypeError, ValueError, OverflowError):
+        raise transfer.InputError("The seed must be a whole number.")
+    views = training_views(session.data.train[0], transfer.load_model(session_model(model, None)), config)
+    label = ("What training shows the network of a training photo: the photo as it is (no augmentation)"
+             if len(views) == 1 else "What training shows the network of a training photo: the photo and its "
+             "mirror image" if len(views) == 2 else f"What training shows the network of a training photo: "
+             f"{len(views)} random versions (crop, mirror image, colours)")
+    return gr.Gallery(views, label=label, visible=True)
 
 
 def finish(session: Session, result: FineTuneResult | None, model: str, curve: list[CurvePoint]) -> dict[str, object]:
