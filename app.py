@@ -23,6 +23,7 @@ from ui import adversarial, classify, finetune, i18n, ideal, server, sessions, s
 from ui.common import dog_examples, model_list
 from ui.hardware import LIMITS, ZERO_GPU
 from ui.server import Job
+from ui.tabs import bind
 
 TITLE = "Transfer Lab"
 THEME = gr.themes.Soft()
@@ -76,11 +77,11 @@ def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
     with gr.Blocks(title=TITLE, delete_cache=CACHE_CLEANUP) as demo:
         gr.Markdown(INTRO)
         session = gr.State(None, time_to_live=sessions.SESSION_LIFETIME, delete_callback=sessions.cleanup)
-        with gr.Tabs(overflow_behavior="wrap"):  # every tab reachable at phone width, no "..." menu
+        with gr.Tabs(overflow_behavior="wrap") as tabs:  # every tab reachable at phone width, no "..." menu
             with gr.Tab("Classify", id="classify"):
                 classify_tab = classify.build(session)
             with gr.Tab("Fine-tune", id="finetune"):
-                trained = finetune.build(session, data_roots or default_data_roots())
+                wizard, trained = finetune.build(session, data_roots or default_data_roots())
             with gr.Tab("Ideal image", id="ideal"):
                 ideal_tab = ideal.build(session)
             with gr.Tab("Adversarial", id="adversarial"):
@@ -89,6 +90,13 @@ def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
         model_boxes = [tab.model for tab in (classify_tab, ideal_tab, adversarial_tab)]
         trained.then(lambda state: [model_list(state)] * len(model_boxes), session, model_boxes, queue=False,
                      api_visibility="private")
+        # A mistake of step 4 opens in Classify with the run's model, classified there.
+        wizard.evaluate.open_mistake.click(
+            finetune.mistake_in_classify, [wizard.evaluate.mistake, session],
+            [classify_tab.image, classify_tab.model, tabs], api_visibility="private").then(
+            bind(classify.analyse, classify_tab), [classify_tab.image, classify_tab.model, classify_tab.layer, session],
+            [classify_tab.label, classify_tab.heatmap, classify_tab.features], preprocess=False,
+            api_visibility="private")
         demo.load(classify.ideal_captions, None, classify_tab.ideal.dataset, queue=False, api_visibility="private")
     return i18n.localize(demo)
 

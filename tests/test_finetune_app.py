@@ -133,6 +133,16 @@ def test_breeds_wizard_reaches_the_library_accuracy(page, pets_root):
     assert accuracy >= 79.0, f"wizard test accuracy {accuracy}% is below the floor measured for the library"
     expect(page.locator("#finetune-mistakes img").first).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "finetune-4-evaluate.png"), full_page=True)
+    # the worst mistake explained, then opened in Classify with the run's model, which gives the same answer
+    worst = page.locator("#finetune-mistakes .thumbnail-item").first
+    answer = re.search(r"→ (.+) \(\d+% sure\)", worst.inner_text()).group(1)
+    worst.click()
+    for why in ("#finetune-why-answer", "#finetune-why-truth"):
+        expect(page.locator(f"{why} img")).to_be_visible()
+    expect(page.locator("#finetune-why-answer")).to_contain_text(f"Where it saw {answer}, its answer")
+    page.get_by_role("button", name="Open this photo in Classify").click()
+    expect(page.get_by_role("tab", name="Classify")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_test_id("label").first.locator("h2, .output-class").first).to_contain_text(answer)
 
 
 def test_stop_button_ends_training_cleanly(page, pets_root):

@@ -76,6 +76,12 @@ def test_two_head_runs_read_in_words_and_compared_by_their_numbers(browser, app_
         assert title["y"] + title["height"] <= photo.bounding_box()["y"] + 1
         assert caption.bounding_box()["y"] >= photo.bounding_box()["y"] + photo.bounding_box()["height"] - 1
         page.screenshot(path=str(ARTIFACTS / f"runs-mistakes-{language}-{width}.png"))
+        mistakes.locator(".thumbnail-item").first.click()  # explained: where it saw its answer and the right class
+        for why in ("#finetune-why-answer", "#finetune-why-truth"):
+            expect(page.locator(f"{why} img")).to_be_visible()
+        expect(page.locator("#finetune-why-answer")).to_contain_text({"en": "Where it saw", "de": "Wo es"}[language])
+        page.locator("#finetune-why").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"runs-why-{language}-{width}.png"))
         runs.scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / f"runs-step4-{language}-{width}.png"), full_page=True)
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import math
 import threading
 
 import pytest
@@ -66,7 +67,10 @@ def test_evaluation_has_confusion_per_class_and_mistakes(breeds):
     correct = sum(evaluation.confusion[i][i] for i in range(37))
     assert correct / 111 == pytest.approx(evaluation.accuracy)
     assert len(evaluation.mistakes) == 111 - correct
-    assert all(m.true_label != m.predicted_label and 0 < m.confidence <= 1 for m in evaluation.mistakes)
+    assert all(m.true_label != m.predicted_label and 0 < m.true_probability < m.confidence <= 1
+               for m in evaluation.mistakes)
+    losses = [-math.log(m.true_probability) for m in evaluation.mistakes]
+    assert losses == sorted(losses, reverse=True) and losses[0] > losses[-1]  # the highest loss first
     assert set(evaluation.per_class_accuracy()) == set(data.classes)
     json.dumps(result.metrics())
 

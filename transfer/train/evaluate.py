@@ -31,12 +31,14 @@ def accuracies_differ(first: float, second: float, images: int) -> bool:
 
 @dataclass(frozen=True)
 class Mistake:
-    """A misclassified image with its true and predicted class."""
+    """A misclassified image with its true and predicted class, the probability of the prediction (`confidence`)
+    and of the true class (its loss is -log true_probability)."""
 
     path: str
     true_label: str
     predicted_label: str
     confidence: float
+    true_probability: float
 
 
 @dataclass
@@ -46,7 +48,7 @@ class Evaluation:
     accuracy: float
     classes: list[str]
     confusion: list[list[int]]
-    mistakes: list[Mistake]
+    mistakes: list[Mistake]  # the highest loss (lowest probability of the true class) first
 
     def per_class_accuracy(self) -> dict[str, float]:
         """Accuracy of each class that has test images."""
@@ -69,8 +71,10 @@ def evaluate_logits(logits: torch.Tensor, samples: Sequence[Sample], classes: li
     confidence, predicted = probabilities.max(-1)
     targets = torch.tensor([y for _, y in samples])
     confusion = torch.bincount(targets * len(classes) + predicted, minlength=len(classes) ** 2)
-    mistakes = [Mistake(path, classes[y], classes[p], c) for (path, y), p, c
-                in zip(samples, predicted.tolist(), confidence.tolist()) if p != y]
+    right = probabilities[torch.arange(len(samples)), targets].tolist()
+    mistakes = sorted((Mistake(path, classes[y], classes[p], c, r) for (path, y), p, c, r
+                       in zip(samples, predicted.tolist(), confidence.tolist(), right) if p != y),
+                      key=lambda mistake: mistake.true_probability)  # the highest loss first
     return Evaluation((predicted == targets).float().mean().item(), list(classes),
                       confusion.view(len(classes), len(classes)).tolist(), mistakes)
 

@@ -15,13 +15,14 @@ from transfer.train import METHODS
 from ui.finetune import feature_map, own_classes
 from ui.finetune.data import load_data, local_datasets, show_source
 from ui.finetune.layout import DATA_LOADING, DOWNLOAD, DOWNLOAD_FOLDER, OWN, PETS, TRAINING, ZIP, Wizard, layout
-from ui.finetune.runs import choose_run, onnx_download, try_example, try_photo
+from ui.finetune.runs import (choose_run, explain_mistake, mistake_in_classify, onnx_download, try_example,
+                              try_photo)
 from ui.finetune.training import augmentation_preview, new_run, start_training, stop_training, train
 from ui.hardware import LIMITS
 from ui.tabs import bind
 
 __all__ = ["DATA_LOADING", "DOWNLOAD", "DOWNLOAD_FOLDER", "OWN", "PETS", "TRAINING", "ZIP", "Wizard", "build",
-           "layout", "load_data", "local_datasets", "show_source", "train", "wire"]
+           "layout", "load_data", "local_datasets", "mistake_in_classify", "show_source", "train", "wire"]
 
 
 def go_to(w: Wizard, step: int) -> dict:
@@ -61,7 +62,8 @@ def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.D
                                   (evaluate.to_use, 5), (model.back, 1), (training.back, 2), (evaluate.back, 3),
                                   (use.back, 4))}
     run_views = [evaluate.runs, evaluate.run, evaluate.score, evaluate.confusion, evaluate.table, evaluate.confused,
-                 evaluate.data_curve, evaluate.curve_note, evaluate.mistakes, evaluate.no_mistakes, evaluate.to_use,
+                 evaluate.data_curve, evaluate.curve_note, evaluate.mistakes, evaluate.why, evaluate.open_mistake,
+                 evaluate.mistake, evaluate.no_mistakes, evaluate.to_use,
                  use.examples, use.answer, use.photo, use.download, use.make_onnx, use.onnx, use.onnx_int8,
                  use.onnx_report, use.use_help]
     maps = use.feature_map
@@ -76,6 +78,9 @@ def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.D
     training.stop.click(stop_training, session, None, queue=False, **private)
     use.make_onnx.click(bind(onnx_download, w), session, [use.onnx, use.onnx_int8, use.onnx_report],
                         concurrency_limit=1, concurrency_id=TRAINING, **private)
+    evaluate.mistakes.select(bind(explain_mistake, w), session,
+                             [evaluate.why, evaluate.why_answer, evaluate.why_truth, evaluate.open_mistake,
+                              evaluate.mistake], show_progress_on=[evaluate.why_answer], **private)
     evaluate.run.input(feature_map.hide, None, feature_map.plots(maps), queue=False, **private).then(
         bind(choose_run, w), [session, evaluate.run], run_views, show_progress_on=[evaluate.score], **private)
     tried = [use.photo.input(bind(try_photo, w), [use.photo, session], [use.answer], preprocess=False,
@@ -87,8 +92,9 @@ def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.D
     return trained
 
 
-def build(session: gr.State, data_roots: list[Path]) -> gr.events.Dependency:
+def build(session: gr.State, data_roots: list[Path]) -> tuple[Wizard, gr.events.Dependency]:
     """Build the Fine-tune tab on the app's per-session `session` state. Datasets are offered by name from inside
-    `data_roots`. Returns the training event, after which the other tabs refresh their model lists."""
+    `data_roots`. Returns the wizard and the training event, after which the other tabs refresh their model lists."""
     datasets = local_datasets(data_roots)
-    return wire(layout(session, datasets), session, datasets)
+    wizard = layout(session, datasets)
+    return wizard, wire(wizard, session, datasets)

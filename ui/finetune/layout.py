@@ -101,6 +101,11 @@ class EvaluateStep:
     data_curve: gr.LinePlot
     curve_note: gr.Markdown
     mistakes: gr.Gallery
+    why: gr.Row  # a clicked mistake explained: Grad-CAM of the class it said and of the right class
+    why_answer: gr.Image
+    why_truth: gr.Image
+    open_mistake: gr.Button  # the clicked mistake in the Classify tab (wired by app.py)
+    mistake: gr.State  # the clicked mistake's photo: one of the run's test photos
     no_mistakes: gr.Markdown
     back: gr.Button
     to_use: gr.Button
@@ -232,9 +237,17 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                                          title="How many photos do I need?", y_lim=[0, 1], height=260, scale=3,
                                          min_width=320, visible=False, elem_id="finetune-data-curve")
                 curve_note = gr.Markdown(min_width=320, elem_id="finetune-data-curve-note")  # below it on a phone
-            mistakes = gr.Gallery(label="Mistakes: true class → taken for (how sure)", columns=6, height=320,
+            mistakes = gr.Gallery(label="Mistakes, the worst first: true class → taken for (how sure). Click one to "
+                                        "see why", columns=6, height=320, allow_preview=False,
                                   visible=False, elem_id="finetune-mistakes",
                                   elem_classes=["wrap-captions", "label-above"])
+            with gr.Row(visible=False, elem_id="finetune-why") as why:
+                why_answer = gr.Image(format="png", show_label=True, height=280, elem_id="finetune-why-answer",
+                                      elem_classes=["label-above"], buttons=["fullscreen"])
+                why_truth = gr.Image(format="png", show_label=True, height=280, elem_id="finetune-why-truth",
+                                     elem_classes=["label-above"], buttons=["fullscreen"])
+            open_mistake = gr.Button("Open this photo in Classify", visible=False, elem_id="finetune-open-mistake")
+            mistake = gr.State(None)
             no_mistakes = gr.Markdown(visible=False, elem_id="finetune-no-mistakes")
             back_to_train, to_use = navigation("Next: use it")
         with gr.Step("5. Use it", id=5):
@@ -266,8 +279,9 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
         train=TrainStep(start=start, stop=stop, status=status, loss_plot=loss_plot, accuracy_plot=accuracy_plot,
                         reading=reading, back=back_to_model, to_evaluate=to_evaluate),
         evaluate=EvaluateStep(runs=runs, run=run, score=score, confusion=confusion, table=table, confused=confused,
-                              data_curve=data_curve, curve_note=curve_note, mistakes=mistakes,
-                              no_mistakes=no_mistakes, back=back_to_train, to_use=to_use),
+                              data_curve=data_curve, curve_note=curve_note, mistakes=mistakes, why=why,
+                              why_answer=why_answer, why_truth=why_truth, open_mistake=open_mistake,
+                              mistake=mistake, no_mistakes=no_mistakes, back=back_to_train, to_use=to_use),
         use=UseStep(photo=photo, answer=answer, examples=examples, download=download, make_onnx=make_onnx, onnx=onnx,
                     onnx_int8=onnx_int8, onnx_report=onnx_report,
                     use_help=use_help, back=back_to_evaluate, feature_map=maps),

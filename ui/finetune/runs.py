@@ -52,6 +52,7 @@ def show_run(session: Session | None, number: int | None) -> dict[str, object]:
         "data_curve": gr.LinePlot(views.data_curve(run.curve), visible=bool(run.curve)),
         "curve_note": views.read_data_curve(run.curve),
         "mistakes": gr.Gallery(mistakes, visible=bool(mistakes)),
+        "why": gr.Row(visible=False), "open_mistake": gr.Button(visible=False), "mistake": None,
         "no_mistakes": gr.Markdown("**No mistakes**: every test image was classified correctly.", visible=not mistakes),
         "to_use": gr.Button(interactive=True),
         "examples": gr.Gallery([(views.thumbnail(path), label) for path, label in views.held_out(run.data)],
@@ -94,6 +95,31 @@ def try_example(w: Wizard, session: Session | None, event: gr.SelectData) -> dic
     # as an image, not its path: Gradio serves no file from outside its allowed folders, where the server's data is
     answer = label_scores(transfer.predict(path, transfer.load_model(run.model_dir)))
     return {w.use.photo: transfer.load_image(path), w.use.answer: answer}
+
+
+@user_errors
+def explain_mistake(w: Wizard, session: Session | None, event: gr.SelectData) -> dict:
+    """A clicked mistake explained by Grad-CAM: where the model saw the class it said, and where the right one."""
+    run = selected_run(session)
+    mistake = run.result.evaluation.mistakes[event.index]  # the gallery shows them in this order
+    classifier = transfer.load_model(run.model_dir)
+    answer, truth = (transfer.gradcam(mistake.path, classifier, classifier.labels.index(label))
+                     for label in (mistake.predicted_label, mistake.true_label))
+    return {w.evaluate.why: gr.Row(visible=True),
+            w.evaluate.why_answer: gr.Image(answer.overlay, label=f"Where it saw {mistake.predicted_label}, its "
+                                                                 f"answer ({mistake.confidence:.0%} sure)"),
+            w.evaluate.why_truth: gr.Image(truth.overlay, label=f"Where it saw {mistake.true_label}, the right "
+                                                               f"class ({mistake.true_probability:.0%})"),
+            w.evaluate.open_mistake: gr.Button(visible=True), w.evaluate.mistake: mistake.path}
+
+
+@user_errors
+def mistake_in_classify(path: str | None, session: Session | None) -> tuple[object, str, gr.Tabs]:
+    """The clicked mistake's photo and the run's model in the Classify tab, opened."""
+    run = selected_run(session)
+    if path not in {mistake.path for mistake in run.result.evaluation.mistakes}:
+        raise transfer.InputError("Click one of the mistakes first.")
+    return transfer.load_image(path), str(run.model_dir), gr.Tabs(selected="classify")
 
 
 @user_errors
