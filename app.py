@@ -19,7 +19,7 @@ import transfer
 from transfer.data import PETS_MINI
 from transfer.progress import run_to_result
 from transfer.synthesis import adversarial as adversarial_settings, ideal as ideal_settings, photos_like
-from ui import adversarial, classify, finetune, i18n, ideal, server, sessions, synthesis
+from ui import adversarial, classify, finetune, i18n, ideal, lesson, server, sessions, synthesis
 from ui.common import dog_examples, model_list
 from ui.hardware import LIMITS, ZERO_GPU
 from ui.server import Job
@@ -78,14 +78,18 @@ def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
         gr.Markdown(INTRO)
         session = gr.State(None, time_to_live=sessions.SESSION_LIFETIME, delete_callback=sessions.cleanup)
         with gr.Tabs(overflow_behavior="wrap") as tabs:  # every tab reachable at phone width, no "..." menu
-            with gr.Tab("Classify", id="classify"):
+            with gr.Tab("Classify", id="classify") as classify_page:
                 classify_tab = classify.build(session)
-            with gr.Tab("Fine-tune", id="finetune"):
+            with gr.Tab("Fine-tune", id="finetune") as finetune_page:
                 wizard, trained = finetune.build(session, data_roots or default_data_roots())
-            with gr.Tab("Ideal image", id="ideal"):
+            with gr.Tab("Ideal image", id="ideal") as ideal_page:
                 ideal_tab = ideal.build(session)
-            with gr.Tab("Adversarial", id="adversarial"):
+            with gr.Tab("Adversarial", id="adversarial") as adversarial_page:
                 adversarial_tab = adversarial.build(session)
+        pages = {"classify": classify_page, "finetune": finetune_page, "ideal": ideal_page,
+                 "adversarial": adversarial_page}
+        lesson.wire(lesson.Linked(tabs, pages, ideal_tab.target, ideal_tab.mode, ideal_tab.steps, ideal_tab.tv_weight,
+                                  [ideal_tab.advanced, adversarial_tab.advanced]), demo)
         # Each tab's model dropdown offers the session's own runs too.
         model_boxes = [tab.model for tab in (classify_tab, ideal_tab, adversarial_tab)]
         trained.then(lambda state: [model_list(state)] * len(model_boxes), session, model_boxes, queue=False,

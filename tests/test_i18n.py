@@ -112,7 +112,7 @@ def _messages(path: Path, everything: bool):
         elif everything and isinstance(node, (ast.Constant, ast.JoinedStr, ast.BinOp, ast.IfExp)) \
                 and id(node) not in inner and id(node) not in docstrings:
             for text in _variants(node, itertools.count()):
-                if len(i18n.LETTERS.findall(text)) >= 2 and " " in text:
+                if len(i18n.LETTERS.findall(text)) >= 2 and " " in text and "=>" not in text:  # not JavaScript
                     yield node.lineno, text, False
 
 

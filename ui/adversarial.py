@@ -88,6 +88,7 @@ class Components:
     tv_weight: gr.Slider
     lr: gr.Slider
     model: gr.Dropdown
+    advanced: gr.Accordion  # lr and model: hidden in teacher mode (ui/lesson.py)
     button: gr.Button
     slider: gr.ImageSlider
     perturbation: gr.Image
@@ -126,7 +127,7 @@ def layout() -> Components:
             sure = controls.slider(SURE, elem_id="adversarial-sure")
             eps = controls.slider(adversarial.EPS)
             tv_weight = controls.slider(adversarial.TV_WEIGHT)
-            with gr.Accordion("Advanced", open=False):
+            with gr.Accordion("Advanced", open=False) as advanced:
                 lr = controls.slider(adversarial.LR, adversarial.default_lr(adversarial.EPS.default))
                 model = synthesis.model_dropdown("adversarial-model")
             button = gr.Button("Create adversarial example", variant="primary")
@@ -144,8 +145,8 @@ def layout() -> Components:
             download = gr.File(label="Download PNG (exactly the verified image)", elem_id="adversarial-download")
     gr.Examples([[path] for path in dog_examples()], inputs=[image], label="Example photos (click one)")
     return Components(image=image, target=target, steps=steps, sure=sure, eps=eps, tv_weight=tv_weight, lr=lr,
-                      model=model, button=button, slider=slider, perturbation=perturbation, figures=figures_box,
-                      before=before, after=after, download=download)
+                      model=model, advanced=advanced, button=button, slider=slider, perturbation=perturbation,
+                      figures=figures_box, before=before, after=after, download=download)
 
 
 def wire(c: Components, session: gr.State) -> None:

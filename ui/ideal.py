@@ -141,6 +141,7 @@ class Components:
     lr: gr.Slider
     seed: gr.Number
     model: gr.Dropdown
+    advanced: gr.Accordion  # lr, seed and model: hidden in teacher mode (ui/lesson.py)
     button: gr.Button
     status: gr.Markdown
     preview: gr.Image
@@ -184,7 +185,7 @@ def layout() -> Components:
                             label="Mode")
             steps = controls.slider(ideal.STEPS, defaults.steps, elem_id="ideal-steps")
             tv_weight = controls.slider(ideal.TV_WEIGHT, defaults.tv_weight)
-            with gr.Accordion("Advanced", open=False):
+            with gr.Accordion("Advanced", open=False) as advanced:
                 lr = controls.slider(ideal.LR, defaults.lr)
                 seed = controls.number(ideal.SEED)
                 model = synthesis.model_dropdown("ideal-model")
@@ -207,14 +208,15 @@ def layout() -> Components:
                                  elem_id="ideal-cross")
             download = gr.File(label="Download PNG", elem_id="ideal-download")
     return Components(title=title, target=target, mode=mode, steps=steps, tv_weight=tv_weight, lr=lr, seed=seed,
-                      model=model, button=button, status=status, preview=preview, final=final, importance=importance,
-                      photos=photos, own=own, cross=cross, download=download)
+                      model=model, advanced=advanced, button=button, status=status, preview=preview, final=final,
+                      importance=importance, photos=photos, own=own, cross=cross, download=download)
 
 
 def wire(c: Components, session: gr.State) -> None:
     """The Ideal image tab's events; `session` holds this browser's fine-tuned model."""
     c.target.change(heading, c.target, c.title, api_visibility="private")
-    c.mode.change(bind(mode_defaults, c), c.mode, [c.steps, c.tv_weight, c.lr], api_visibility="private")
+    # on a visitor's choice only: a link (ui/lesson.py) sets a mode and its own steps together
+    c.mode.input(bind(mode_defaults, c), c.mode, [c.steps, c.tv_weight, c.lr], api_visibility="private")
     c.model.change(bind(targets_for, c), [c.model, c.target, session], [c.target], api_visibility="private")
     c.button.click(bind(create, c), [c.target, c.mode, c.steps, c.tv_weight, c.lr, c.seed, c.model, session],
                    [getattr(c, name) for name in OUTPUTS], api_name="ideal", concurrency_limit=LIMITS.synthesis_jobs,
