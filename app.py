@@ -92,8 +92,9 @@ def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
                                   [ideal_tab.advanced, adversarial_tab.advanced]), demo)
         # Each tab's model dropdown offers the session's own runs too.
         model_boxes = [tab.model for tab in (classify_tab, ideal_tab, adversarial_tab)]
-        trained.then(lambda state: [model_list(state)] * len(model_boxes), session, model_boxes, queue=False,
-                     api_visibility="private")
+        for training in trained:
+            training.then(lambda state: [model_list(state)] * len(model_boxes), session, model_boxes, queue=False,
+                          api_visibility="private")
         # A mistake of step 4 opens in Classify with the run's model, classified there.
         wizard.evaluate.open_mistake.click(
             finetune.mistake_in_classify, [wizard.evaluate.mistake, session],

@@ -22,7 +22,8 @@ def fake_run(number: int, method: str, accuracy: float, data, seconds: float = 5
     evaluation = SimpleNamespace(accuracy=right / TEST_IMAGES, confusion=[[right, 0], [TEST_IMAGES - right, 0]],
                                  mistakes=[None] * (TEST_IMAGES - right))
     result = SimpleNamespace(config=TrainConfig(method=method), evaluation=evaluation, seconds=seconds)
-    return SimpleNamespace(number=number, result=result, backbone="efficientnet_lite0", data=data)
+    return SimpleNamespace(number=number, result=result, backbone="efficientnet_lite0", data=data, megabytes=18.8,
+                           milliseconds=6.4)
 
 
 def session_of(*runs):
@@ -35,6 +36,7 @@ def test_the_runs_table_shows_the_compared_numbers_right_after_the_run_number():
     assert list(table.columns[:3]) == ["run", "test accuracy", "seconds"]
     assert table.columns[-1] == "settings"  # the long text last: a narrow table cuts it, not the numbers
     assert table.iloc[1, :3].tolist() == [2, "82.0%", "41"]
+    assert table.iloc[1][["network", "MB", "ms per photo"]].tolist() == ["efficientnet_lite0", "19", "6"]
 
 
 @pytest.mark.parametrize("first, second, differ", [

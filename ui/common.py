@@ -50,6 +50,8 @@ class Run:
     model_dir: Path
     archive: Path
     curve: list[CurvePoint] = field(default_factory=list)  # test accuracy against photos per class
+    megabytes: float = 0.0  # the size of the model's weights
+    milliseconds: float = 0.0  # the time to classify one photo on this computer
 
     @property
     def title(self) -> str:
@@ -88,8 +90,10 @@ class Session:
         """Save a training of the current data as the next run (selected), dropping the oldest beyond MAX_RUNS."""
         number = self.runs[-1].number + 1 if self.runs else 1
         saved = result.save(self.folder / "runs" / f"transfer-lab-run-{number}", archive=True)
+        speed = result.classifier.milliseconds_per_photo()  # where it was trained (ZeroGPU: the GPU)
         result.classifier.network.cpu()  # the run is used through its folder; the session may be pickled (ZeroGPU)
-        run = Run(number, result, backbone, self.data, saved.folder, saved.archive, curve or [])
+        run = Run(number, result, backbone, self.data, saved.folder, saved.archive, curve or [],
+                  result.classifier.megabytes, speed)
         self.runs.append(run)
         while len(self.runs) > MAX_RUNS:
             old = self.runs.pop(0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,11 +12,10 @@ from functools import cached_property
 
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from timm.data import resolve_data_config
 from timm.models import PretrainedCfg
 from torch import nn
-
-from PIL import Image
 
 from ..errors import InputError, Listing, Message
 from ..images import shrink, to_tensor
@@ -27,6 +27,8 @@ INPUT_SIZE_RANGE = (32, 1024)
 #: Largest source window, in crops, that to_input converts to floats; larger ones are first shrunk in 8 bits.
 FLOAT_WINDOW = 4
 CROP_PCT_RANGE = (0.1, 1.0)
+#: Batch-1 runs timed for a latency figure (PyTorch here, ONNX Runtime in quantize.py), after one warm-up run.
+LATENCY_RUNS = 20
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,24 @@ class Classifier:
         mean = images.new_tensor(self.preprocessing.mean).view(1, 3, 1, 1)
         std = images.new_tensor(self.preprocessing.std).view(1, 3, 1, 1)
         return (images - mean) / std
+
+    @property
+    def megabytes(self) -> float:
+        """The size of its weights in MB, as stored (4 bytes a float32 number)."""
+        return sum(tensor.numel() * tensor.element_size() for tensor in self.network.state_dict().values()) / 1e6
+
+    def milliseconds_per_photo(self, runs: int = LATENCY_RUNS) -> float:
+        """The time to classify one preprocessed photo on this computer (the fast inference path, after a warm-up),
+        in milliseconds: the median of `runs`."""
+        size = self.preprocessing.input_size
+        inputs = torch.zeros(1, 3, size, size, device=self.device)
+        self.infer(inputs)
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            self.infer(inputs)
+            times.append((time.perf_counter() - start) * 1000)
+        return sorted(times)[len(times) // 2]
 
     def infer(self, inputs: torch.Tensor) -> torch.Tensor:
         """Logits for preprocessed inputs through the fastest inference path (no gradients)."""

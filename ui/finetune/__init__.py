@@ -30,14 +30,21 @@ def go_to(w: Wizard, step: int) -> dict:
     return {w.steps: gr.Walkthrough(selected=step)}
 
 
+def other_network(w: Wizard, network: str | None) -> dict:
+    """Step 2's network set to `network`, and step 3 opened to train on it."""
+    if not network:
+        raise gr.Error("Choose a network to compare with first.", print_exception=False)
+    return {w.model.backbone: network, **go_to(w, 3)}
+
+
 def show_schedule(method: str) -> gr.Row:
     """Epochs, learning rate and batch size, for the methods that use them."""
     return gr.Row(visible=METHODS[method].trains_network if method in METHODS else True)
 
 
-def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.Dependency:
+def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> list[gr.events.Dependency]:
     """The wizard's events; `datasets` are the server's copies of Oxford-IIIT Pet by name. Returns the training
-    event, after which the other tabs refresh their model lists."""
+    events, after which the other tabs refresh their model lists."""
     private = {"api_visibility": "private"}
     data, model, training, evaluate, use = w.data, w.model, w.train, w.evaluate, w.use
     own_classes.wire(data.own)
@@ -61,20 +68,29 @@ def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.D
              for button, step in ((data.to_model, 2), (model.to_train, 3), (training.to_evaluate, 4),
                                   (evaluate.to_use, 5), (model.back, 1), (training.back, 2), (evaluate.back, 3),
                                   (use.back, 4))}
-    run_views = [evaluate.runs, evaluate.run, evaluate.score, evaluate.confusion, evaluate.table, evaluate.confused,
+    run_views = [evaluate.runs, evaluate.run, evaluate.compare_box, evaluate.other, evaluate.score, evaluate.confusion, evaluate.table, evaluate.confused,
                  evaluate.data_curve, evaluate.curve_note, evaluate.mistakes, evaluate.why, evaluate.open_mistake,
                  evaluate.mistake, evaluate.no_mistakes, evaluate.to_use,
                  use.examples, use.answer, use.photo, use.download, use.make_onnx, use.onnx, use.onnx_int8,
                  use.onnx_report, use.use_help]
     maps = use.feature_map
-    trained = training.start.click(new_run, session, None, queue=False, **private).then(
-        feature_map.hide, None, feature_map.plots(maps), queue=False, **private).then(
-        bind(start_training, w),
-        [session, model.backbone, model.method, model.epochs, model.lr, model.batch_size, model.augment, model.seed],
-        [training.status, training.loss_plot, training.accuracy_plot, training.reading, training.to_evaluate,
-         session, *run_views],
-        concurrency_limit=LIMITS.training_jobs, concurrency_id=TRAINING, show_progress_on=[training.status],
-        **private)
+
+    def train_after(event: gr.events.Dependency) -> gr.events.Dependency:
+        """After `event` (which forgets an earlier Stop: new_run), train with step 2's settings."""
+        return event.then(feature_map.hide, None, feature_map.plots(maps), queue=False, **private).then(
+            bind(start_training, w),
+            [session, model.backbone, model.method, model.epochs, model.lr, model.batch_size, model.augment,
+             model.seed],
+            [training.status, training.loss_plot, training.accuracy_plot, training.reading, training.to_evaluate,
+             session, *run_views],
+            concurrency_limit=LIMITS.training_jobs, concurrency_id=TRAINING, show_progress_on=[training.status],
+            **private)
+
+    trained = [train_after(training.start.click(new_run, session, None, queue=False, **private)),
+               # Compare networks: the same data and settings on another network, trained at once
+               train_after(evaluate.compare.click(bind(other_network, w), evaluate.other, [model.backbone, w.steps],
+                                                  queue=False, **private).then(
+                   new_run, session, None, queue=False, **private))]
     training.stop.click(stop_training, session, None, queue=False, **private)
     use.make_onnx.click(bind(onnx_download, w), session, [use.onnx, use.onnx_int8, use.onnx_report],
                         concurrency_limit=1, concurrency_id=TRAINING, **private)
@@ -92,9 +108,10 @@ def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> gr.events.D
     return trained
 
 
-def build(session: gr.State, data_roots: list[Path]) -> tuple[Wizard, gr.events.Dependency]:
+def build(session: gr.State, data_roots: list[Path]) -> tuple[Wizard, list[gr.events.Dependency]]:
     """Build the Fine-tune tab on the app's per-session `session` state. Datasets are offered by name from inside
-    `data_roots`. Returns the wizard and the training event, after which the other tabs refresh their model lists."""
+    `data_roots`. Returns the wizard and the training events, after which the other tabs refresh their model
+    lists."""
     datasets = local_datasets(data_roots)
     wizard = layout(session, datasets)
     return wizard, wire(wizard, session, datasets)

@@ -94,6 +94,9 @@ class EvaluateStep:
 
     runs: gr.Dataframe
     run: gr.Dropdown
+    compare_box: gr.Row  # the same data and settings on another network, in one click
+    other: gr.Dropdown
+    compare: gr.Button
     score: gr.Markdown
     confusion: gr.Image
     table: gr.Dataframe
@@ -220,6 +223,10 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                                     min_width=320, elem_id="finetune-runs")  # a phone puts 'Show run' below it
                 run = gr.Dropdown([], label="Show run", visible=False, scale=1, min_width=120,
                                   elem_id="finetune-run")
+            with gr.Row(visible=False, equal_height=True, elem_id="finetune-compare") as compare_box:
+                other = gr.Dropdown(model_choices(), label="Compare networks: the same data and settings on",
+                                    scale=3, min_width=240, elem_id="finetune-other")
+                compare = gr.Button("Train it", scale=1, min_width=120, elem_id="finetune-train-other")
             score = gr.Markdown("Train a model first.", elem_id="finetune-score")
             with gr.Row():
                 confusion = gr.Image(format="png", show_label=False, visible=False, elem_id="finetune-confusion",
@@ -278,7 +285,7 @@ def layout(session: gr.State, datasets: dict[str, Path]) -> Wizard:
                         to_train=to_train),
         train=TrainStep(start=start, stop=stop, status=status, loss_plot=loss_plot, accuracy_plot=accuracy_plot,
                         reading=reading, back=back_to_model, to_evaluate=to_evaluate),
-        evaluate=EvaluateStep(runs=runs, run=run, score=score, confusion=confusion, table=table, confused=confused,
+        evaluate=EvaluateStep(runs=runs, run=run, compare_box=compare_box, other=other, compare=compare, score=score, confusion=confusion, table=table, confused=confused,
                               data_curve=data_curve, curve_note=curve_note, mistakes=mistakes, why=why,
                               why_answer=why_answer, why_truth=why_truth, open_mistake=open_mistake,
                               mistake=mistake, no_mistakes=no_mistakes, back=back_to_train, to_use=to_use),

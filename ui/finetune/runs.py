@@ -45,6 +45,7 @@ def show_run(session: Session | None, number: int | None) -> dict[str, object]:
         "runs": gr.Dataframe(views.runs_table(session), visible=True),
         "run": gr.Dropdown(choices=[(f"Run {r.number}", r.number) for r in reversed(session.runs)], value=run.number,
                          visible=len(session.runs) > 1),
+        "compare_box": gr.Row(visible=True), "other": another_network(run.backbone),
         "score": views.score(session, run),
         "confusion": gr.Image(confusion_image(evaluation.classes, evaluation.confusion), visible=True),
         "table": gr.Dataframe(views.per_class_table(evaluation), visible=True),
@@ -63,6 +64,12 @@ def show_run(session: Session | None, number: int | None) -> dict[str, object]:
         "onnx_int8": gr.DownloadButton(visible=False), "onnx_report": "",
         "use_help": USE_HELP.replace("{folder}", run.model_dir.name),
     }
+
+
+def another_network(backbone: str) -> str | None:
+    """The catalog network to compare `backbone` with first: the catalog's first other one that loads here (the
+    smallest, Lite0, unless that is `backbone`)."""
+    return next((entry.name for entry in transfer.list_models() if entry.loads_here and entry.name != backbone), None)
 
 
 def selected_run(session: Session | None) -> Run:

@@ -116,13 +116,16 @@ def mistakes_gallery(evaluation: Evaluation) -> list[tuple[Image.Image, str]]:
 
 def runs_table(session: Session) -> pd.DataFrame:
     """Every run of the session side by side: the compared numbers (test accuracy, seconds) right after the run number,
-    so a narrow table or a phone shows them first, then method, network, classes and the long settings text last."""
+    so a narrow table or a phone shows them first; then the network with its size and speed, method, classes and the
+    long settings text last."""
     rows = []
     for run in session.runs:
         config, result = run.result.config, run.result
-        rows.append((run.number, f"{result.evaluation.accuracy:.1%}", f"{result.seconds:.0f}",
-                     METHODS[config.method].name, run.backbone, len(run.data.classes), config.settings()))
-    return pd.DataFrame(rows, columns=["run", "test accuracy", "seconds", "method", "network", "classes", "settings"])
+        rows.append((run.number, f"{result.evaluation.accuracy:.1%}", f"{result.seconds:.0f}", run.backbone,
+                     f"{run.megabytes:.0f}", f"{run.milliseconds:.0f}", METHODS[config.method].name,
+                     len(run.data.classes), config.settings()))
+    return pd.DataFrame(rows, columns=["run", "test accuracy", "seconds", "network", "MB", "ms per photo", "method",
+                                       "classes", "settings"])
 
 
 def score(session: Session, run: Run) -> str:
