@@ -192,6 +192,11 @@ class Classifier:
         with torch.inference_mode():
             return self._inference_network(inputs.contiguous(memory_format=torch.channels_last))
 
+    def __getstate__(self) -> dict:
+        """Pickled (a ZeroGPU worker's session) without the traced inference copy, a cache TorchScript cannot
+        pickle: made again on first use."""
+        return {key: value for key, value in self.__dict__.items() if key != "_inference_network"}
+
     @cached_property
     def _inference_network(self) -> nn.Module:
         return inference_copy(self.network, self.preprocessing.input_size, self.device)
