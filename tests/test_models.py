@@ -269,3 +269,10 @@ def test_a_model_name_is_a_name_even_where_a_folder_of_that_name_exists(monkeypa
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ModelUnavailableError, match="Could not load pretrained weights for 'resnet18.a1_in1k'"):
         load_model("resnet18.a1_in1k")  # offline (conftest): the Hub model, not the folder, was tried
+
+
+def test_size_and_speed_of_a_network_for_the_runs_table():
+    lite0, lite2 = (transfer.load_model(name) for name in ("tf_efficientnet_lite0", "tf_efficientnet_lite2"))
+    assert 18 < lite0.megabytes < 20  # 4.7 million float32 weights (BatchNorm's statistics included)
+    assert lite2.megabytes > 1.2 * lite0.megabytes
+    assert 0 < lite0.milliseconds_per_photo() < 5000
