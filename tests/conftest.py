@@ -42,6 +42,16 @@ def pets_root() -> Path:
 
 
 @pytest.fixture(scope="session")
+def default_run(pets_root):
+    """(data, result) of the default training on pets-mini's 37 breeds, for the test modules that only read it."""
+    from transfer.data import open_dataset
+    from transfer.train import finetune, run
+
+    data = open_dataset(pets_root)
+    return data, run(finetune(data))
+
+
+@pytest.fixture(scope="session")
 def pets_images(pets_root) -> list[tuple[Path, str, bool]]:
     """(path, breed, is_cat) for all pets-mini images, from its annotations/list.txt."""
     base = pets_root / "oxford-iiit-pet"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import gradio.media
 import pytest
@@ -46,9 +47,11 @@ def test_classify_json_shape_for_several_images():
 def test_bad_input_exits_non_zero_with_one_line(tmp_path):
     fake = tmp_path / "fake.jpg"
     fake.write_text("not a photo")
-    for args in [("classify", str(fake)), ("classify", str(tmp_path / "missing.jpg")),
-                 ("classify", str(fake), "--model", "no_such_model"), ("classify", str(fake), "--top", "0")]:
-        result = run_cli(*args)
+    cases = [("classify", str(fake)), ("classify", str(tmp_path / "missing.jpg")),
+             ("classify", str(fake), "--model", "no_such_model"), ("classify", str(fake), "--top", "0")]
+    with ThreadPoolExecutor(len(cases)) as pool:  # the processes mostly wait for torch to import: side by side
+        results = list(pool.map(lambda args: run_cli(*args), cases))
+    for args, result in zip(cases, results):
         assert result.returncode == 2, args
         assert result.stdout == ""
         lines = result.stderr.strip().splitlines()

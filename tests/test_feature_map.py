@@ -7,17 +7,15 @@ import pytest
 import torch
 
 import transfer
-from transfer.data import open_dataset
 from transfer.progress import drain
-from transfer.train import FEATURES, LOGITS, feature_map, finetune, map_photos, pca_map, run, trained_map
+from transfer.train import FEATURES, LOGITS, feature_map, map_photos, pca_map, trained_map
 
 
 @pytest.fixture(scope="module")
-def maps(pets_root):
-    """The default run on pets-mini (features cached as in tests/test_train.py) and its two maps."""
-    data = open_dataset(pets_root)
+def maps(default_run):
+    """The default run on pets-mini and its two maps."""
+    data, result = default_run
     base = transfer.load_model(transfer.DEFAULT_FINETUNE_MODEL)
-    result = run(finetune(data, model=base))
     samples = map_photos(data)
     return data, drain(feature_map(base, samples, data.classes)), drain(trained_map(result, samples, base))
 

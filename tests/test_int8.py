@@ -12,16 +12,14 @@ import pytest
 
 import transfer
 from transfer.cli import main
-from transfer.train import finetune, run
 
 pytestmark = pytest.mark.slow  # a 37-breed model trained on pets-mini (seconds once features are cached)
 
 
 @pytest.fixture(scope="module")
-def exported(pets_root, tmp_path_factory):
+def exported(default_run, tmp_path_factory):
     """The default run on pets-mini, its float ONNX file and its int8 copy, and the data."""
-    data = transfer.open_dataset(pets_root)
-    result = run(finetune(data))
+    data, result = default_run
     folder = transfer.save_finetuned(result.classifier, tmp_path_factory.mktemp("int8") / "pets")
     float_file = transfer.export_onnx(folder, folder.with_suffix(".onnx"), [path for path, _ in data.test[:8]])
     int8 = transfer.quantize_onnx(float_file.out, transfer.models.int8_path(float_file.out),

@@ -35,9 +35,8 @@ SPECIES_FLOOR = 0.95
 
 
 @pytest.fixture(scope="module")
-def breeds(pets_root):
-    data = open_dataset(pets_root)
-    return data, run(finetune(data))
+def breeds(default_run):
+    return default_run
 
 
 def test_default_head_reaches_accuracy_floor(breeds):
