@@ -29,8 +29,8 @@ def augmentation(classifier: Classifier) -> v2.Compose:
     """Fine-tuning's random changes of a photo (a float tensor in [0, 1]): a crop of 35-100% of it, a mirror image
     half of the time, brightness, contrast and saturation within 20%."""
     return v2.Compose([
-        v2.RandomResizedCrop(classifier.preprocessing.resize_size, scale=(0.35, 1.0),
-                             interpolation=v2.InterpolationMode(classifier.preprocessing.interpolation), antialias=True),
+        v2.RandomResizedCrop(classifier.preprocessing.resize_size, scale=(0.35, 1.0), antialias=True,
+                             interpolation=v2.InterpolationMode(classifier.preprocessing.interpolation)),
         v2.RandomHorizontalFlip(),
         v2.ColorJitter(brightness=0.2, contrast=0.2, saturation=0.2),
     ])

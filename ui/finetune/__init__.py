@@ -68,11 +68,11 @@ def wire(w: Wizard, session: gr.State, datasets: dict[str, Path]) -> list[gr.eve
              for button, step in ((data.to_model, 2), (model.to_train, 3), (training.to_evaluate, 4),
                                   (evaluate.to_use, 5), (model.back, 1), (training.back, 2), (evaluate.back, 3),
                                   (use.back, 4))}
-    run_views = [evaluate.runs, evaluate.run, evaluate.compare_box, evaluate.other, evaluate.score, evaluate.confusion, evaluate.table, evaluate.confused,
-                 evaluate.data_curve, evaluate.curve_note, evaluate.mistakes, evaluate.why, evaluate.open_mistake,
-                 evaluate.mistake, evaluate.no_mistakes, evaluate.to_use,
-                 use.examples, use.answer, use.photo, use.download, use.make_onnx, use.onnx, use.onnx_int8,
-                 use.onnx_report, use.use_help]
+    run_views = [evaluate.runs, evaluate.run, evaluate.compare_box, evaluate.other, evaluate.score,
+                 evaluate.confusion, evaluate.table, evaluate.confused, evaluate.data_curve, evaluate.curve_note,
+                 evaluate.mistakes, evaluate.why, evaluate.open_mistake, evaluate.mistake, evaluate.no_mistakes,
+                 evaluate.to_use, use.examples, use.answer, use.photo, use.download, use.make_onnx, use.onnx,
+                 use.onnx_int8, use.onnx_report, use.use_help]
     maps = use.feature_map
 
     def train_after(event: gr.events.Dependency) -> gr.events.Dependency:

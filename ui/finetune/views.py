@@ -89,8 +89,8 @@ def read_data_curve(curve: list[CurvePoint]) -> Message | str:
                     if last.accuracy - before.accuracy > 0.02 else "it has levelled off: more photos of the same kind "
                     "would help little")
     return Message("**How many photos do I need?** The new last layer fitted again on fewer training photos per class: "
-                   "{first} of the test images right with {few} per class, {last} with all {all} (step 1's training and "
-                   "validation photos together); {trend}.",
+                   "{first} of the test images right with {few} per class, {last} with all {all} (step 1's training "
+                   "and validation photos together); {trend}.",
                    first=f"{first.accuracy:.0%}", few=first.per_class, last=f"{last.accuracy:.0%}", all=last.per_class,
                    trend=trend)
 
