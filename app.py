@@ -113,7 +113,7 @@ def launch(demo: gr.Blocks, precompute: bool = True, **options) -> tuple:
     if precompute and LIMITS is not ZERO_GPU:  # there, networks run only in GPU workers, while a visitor's request runs
         threading.Thread(target=precompute_defaults, daemon=True, name="precompute").start()
     demo.queue(max_size=LIMITS.queue_size, default_concurrency_limit=LIMITS.quick_jobs)
-    hooks = server.prepare(demo, BODY_LIMITS, queue_refusal, i18n.request_text)
+    hooks = server.prepare(demo, BODY_LIMITS, queue_refusal, i18n.request_text, i18n.LINKED_LANGUAGE)
     i18n.translate_messages(demo)
     return demo.launch(max_file_size=MAX_UPLOAD, theme=THEME, css_paths=[CSS], i18n=i18n.translations(demo),
                        head=i18n.HEAD, **hooks, **options)

@@ -1,6 +1,7 @@
 """A lesson shared by link (issue 24, item 4): the URL's settings read and checked (ui/lesson.py), and in Chromium in
 English and German, at desktop and phone width: a link opens the Ideal tab with its target, mode and sliders, teacher
-mode hides the advanced settings, and the address bar follows what the visitor changes."""
+mode hides the advanced settings, the address bar follows what the visitor changes, and a link's language wins over
+the browser's."""
 
 from __future__ import annotations
 
@@ -65,5 +66,10 @@ def test_a_link_opens_the_lesson_and_follows_the_visitor(browser, app_url, langu
         page.goto(f"{app_url}/?steps=many")  # a wrong value: a warning in the page's language, the rest as usual
         expect(page.get_by_test_id("toast-body").first).to_contain_text(
             {"en": "steps=many was left out", "de": "steps=many aus dem Link wurde nicht übernommen"}[language])
+        other = {"en": "de", "de": "en"}[language]  # a link's language wins over the browser's
+        page.goto(f"{app_url}/?lang={other}&tab=adversarial")
+        expect(page.get_by_role("tab", name=i18n.translate("Adversarial", other), exact=True)).to_have_attribute(
+            "aria-selected", "true")
+        assert page.evaluate("document.documentElement.lang") == other
     finally:
         context.close()

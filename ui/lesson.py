@@ -1,8 +1,7 @@
 """A lesson shared by link: the page's tab, the ideal image's target, mode and sliders, and teacher mode live in the
 page's URL (`?tab=ideal&target=zebra&steps=100&teacher=1`). Opening such a link sets them; changing them writes
 them back, so the address bar is always the link to what the page shows. Teacher mode hides the advanced settings.
-The page's language stays the browser's (or the one chosen under Settings): Gradio picks it before a page's own
-scripts run.
+The page's language (`lang=de`) is set in the page before Gradio starts (ui/i18n LINKED_LANGUAGE).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@ may be, how much the upload cache may hold, and who may join the queue; and ever
 
 The HTTP limits are a pure ASGI middleware (installed with `launch(app_kwargs={"middleware": ...})`, Gradio's public
 way to configure its FastAPI app) that counts a body's bytes as they stream in, so neither a missing nor a false
-Content-Length gets more through. Gradio's private API, read in Gradio TESTED_GRADIO's source (gradio/queueing.py,
+Content-Length gets more through; another (FirstScript) puts a script first in the page, before Gradio's own.
+Gradio's private API, read in Gradio TESTED_GRADIO's source (gradio/queueing.py,
 routes.py, route_utils.py, blocks.py, context.py), is used only here (section "Gradio's private API"): the queue
 limits wrap `demo._queue.push`, which then tells a job that has to wait its place and time (`announce_place`);
 ui/i18n translates gr.Info messages in `demo._queue.log_message`, keeps the API
@@ -89,9 +90,10 @@ class Refused(MultiPartException):
 
 
 def prepare(demo: gr.Blocks, limits: BodyLimits, refuse: Callable[[Job, list[Job]], str | None],
-            translate: Translate) -> dict[str, Any]:
+            translate: Translate, first_script: str = "") -> dict[str, Any]:
     """Hook the limits into `demo` (queued already), their refusals put in the visitor's language by `translate`;
-    returns the options to pass on to `demo.launch`."""
+    `first_script` runs in the page before Gradio's own (FirstScript); returns the options to pass on to
+    `demo.launch`."""
     missing = missing_hooks(demo)
     if missing:
         raise RuntimeError(f"Gradio {gr.__version__} lacks {', '.join(missing)}: update ui/server.py's hooks "
@@ -101,6 +103,8 @@ def prepare(demo: gr.Blocks, limits: BodyLimits, refuse: Callable[[Job, list[Job
     # with FORWARDED_ALLOW_IPS=*): ClientAddress below picks the trusted one instead, from the socket peer.
     os.environ["FORWARDED_ALLOW_IPS"] = ""
     middleware = [Middleware(ClientAddress), Middleware(BodyLimit, limits=limits, translate=translate)]
+    if first_script:
+        middleware.append(Middleware(FirstScript, script=first_script))
     return {"app_kwargs": {"middleware": middleware}}
 
 
@@ -149,6 +153,41 @@ class ClientAddress:
             host = clients.forwarded_client(peer[0], forwarded, clients.TRUSTED_HOPS)
             scope["client"] = (host, peer[1] if host == peer[0] else 0)
         await self.app(scope, receive, send)
+
+
+class FirstScript:
+    """Puts a script at the start of the page's <head>, before Gradio's own: what must happen before Gradio starts
+    (gr.Blocks(head=...) is added by Gradio's script after it started). The page is HTML Gradio made, without a
+    visitor's data in it."""
+
+    def __init__(self, app: ASGIApp, script: str):
+        self.app, self.script = app, script.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] not in ("/", ""):
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        body = bytearray()
+
+        async def send_page(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            body.extend(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            headers = Headers(raw=start["headers"])
+            page = bytes(body)
+            if headers.get("content-type", "").startswith("text/html") and "content-encoding" not in headers \
+                    and b"<head>" in page:
+                page = page.replace(b"<head>", b"<head>" + self.script, 1)
+            raw = [(name, value) for name, value in start["headers"] if name != b"content-length"]
+            await send({**start, "headers": raw + [(b"content-length", str(len(page)).encode())]})
+            await send({"type": "http.response.body", "body": page})
+
+        await self.app(scope, receive, send_page)
 
 
 class BodyLimit:

@@ -11,11 +11,11 @@ offers it); tests/test_i18n.py lists what the new language lacks.
 
 from ui.i18n.engine import (CATALOGS, LETTERS, SOURCE, catalog, class_name, html_text, lookup, lookup_part,
                             markdown_text, message_text, template, translate)
-from ui.i18n.blocks import (COOKIE, FRONTEND_KEYS, HEAD, PAGE_TEXTS, TranslatedError, confusion_image, error_for,
-                            localize, request_language, request_text, static_keys, static_texts, translate_messages,
-                            translate_result, translations, untranslated)
+from ui.i18n.blocks import (COOKIE, FRONTEND_KEYS, HEAD, LINKED_LANGUAGE, PAGE_TEXTS, TranslatedError,
+                            confusion_image, error_for, localize, request_language, request_text, static_keys,
+                            static_texts, translate_messages, translate_result, translations, untranslated)
 
-__all__ = ["CATALOGS", "COOKIE", "FRONTEND_KEYS", "HEAD", "LETTERS", "PAGE_TEXTS", "SOURCE", "TranslatedError",
-           "catalog", "class_name", "confusion_image", "error_for", "html_text", "localize", "lookup", "lookup_part",
+__all__ = ["CATALOGS", "COOKIE", "FRONTEND_KEYS", "HEAD", "LETTERS", "LINKED_LANGUAGE", "PAGE_TEXTS", "SOURCE",
+           "TranslatedError", "catalog", "class_name", "confusion_image", "error_for", "html_text", "localize", "lookup", "lookup_part",
            "markdown_text", "message_text", "request_language", "request_text", "static_keys", "static_texts",
            "template", "translate", "translate_messages", "translate_result", "translations", "untranslated"]

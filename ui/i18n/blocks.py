@@ -38,12 +38,26 @@ COOKIE = "transfer_lab_language"
 #: replaced in the page ("page": a text, or a template with {named} holes), as they appear.
 FRONTEND_KEYS = {language: texts.get("gradio", {}) for language, texts in CATALOGS.items()}
 PAGE_TEXTS = {language: texts.get("page", {}) for language, texts in CATALOGS.items()}
+#: A link's ?lang=de (ui/lesson.py) as the page's language: Gradio takes it from the browser's, so the browser's is
+#: set from the link before Gradio starts (ui/server.py FirstScript puts this first in the page).
+LINKED_LANGUAGE = """<script>(() => {
+  const linked = new URLSearchParams(window.location.search).get("lang");
+  if (linked) {
+    Object.defineProperty(navigator, "language", {get: () => linked});
+    Object.defineProperty(navigator, "languages", {get: () => [linked]});
+  }
+})();</script>"""
 #: Keeps the page's language (<html lang>, set by Gradio from the browser or from Settings -> Language) in COOKIE,
 #: and puts Gradio's texts without a key (PAGE_TEXTS) in that language wherever they appear.
 HEAD = r"""<script>
 (() => {
   const remember = () => {
     document.cookie = "%(cookie)s=" + (document.documentElement.lang || "%(source)s") + "; path=/; SameSite=Lax";
+    if (window.transferLabLinked) {  // a language chosen under Settings goes into the page's link (ui/lesson.py)
+      const url = new URL(window.location.href);
+      url.searchParams.set("lang", document.documentElement.lang);
+      window.history.replaceState(null, "", url);
+    }
   };
   remember();
   new MutationObserver(remember).observe(document.documentElement, {attributes: true, attributeFilter: ["lang"]});
