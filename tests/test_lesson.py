@@ -63,9 +63,13 @@ def test_a_link_opens_the_lesson_and_follows_the_visitor(browser, app_url, langu
         expect(page).to_have_url(re.compile(r"steps=60\b"))
         page.get_by_role("tab", name=i18n.translate("Classify", language), exact=True).click()
         expect(page).to_have_url(re.compile(r"tab=classify\b"))
-        page.goto(f"{app_url}/?steps=many")  # a wrong value: a warning in the page's language, the rest as usual
+        # a wrong value: a warning in the page's language, the value shown as text (a link is anyone's), the rest as
+        # usual
+        page.goto(f"{app_url}/?steps=%3Cb%20id%3Dinjected%3Emany%3C%2Fb%3E")
         expect(page.get_by_test_id("toast-body").first).to_contain_text(
-            {"en": "steps=many was left out", "de": "steps=many aus dem Link wurde nicht übernommen"}[language])
+            {"en": "steps=<b id=injected>many</b> was left out",
+             "de": "steps=<b id=injected>many</b> aus dem Link wurde nicht übernommen"}[language])
+        expect(page.locator("#injected")).to_have_count(0)
         other = {"en": "de", "de": "en"}[language]  # a link's language wins over the browser's
         page.goto(f"{app_url}/?lang={other}&tab=adversarial")
         expect(page.get_by_role("tab", name=i18n.translate("Adversarial", other), exact=True)).to_have_attribute(

@@ -241,7 +241,7 @@ def follow_model(update: Callable[[], object]) -> object:
     try:
         return update()
     except TransferError as error:
-        gr.Warning(str(error))
+        i18n.warn(error)
     except gr.Error as error:
         gr.Warning(error.message)
     return gr.skip()

@@ -14,6 +14,7 @@ import gradio as gr
 import transfer
 from transfer import InputError, Message
 from transfer.synthesis import ideal as ideal_settings, resolve_target
+from ui import i18n
 
 TRUE = ("1", "true", "yes", "on")
 
@@ -83,7 +84,7 @@ def show_lesson(linked: Linked, request: gr.Request) -> dict:
     """The page as its link asks (on load); what could not be used is said in a warning each."""
     lesson = read_link(dict(request.query_params) if request is not None else {}, list(linked.tab))
     for problem in lesson.problems:
-        gr.Warning(str(problem))
+        i18n.warn(problem)
     settings = {linked.target: lesson.target, linked.mode: lesson.mode, linked.steps: lesson.steps,
                 linked.tv_weight: lesson.tv_weight}
     updates = {component: value for component, value in settings.items() if value is not None}

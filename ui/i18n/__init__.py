@@ -13,9 +13,10 @@ from ui.i18n.engine import (CATALOGS, LETTERS, SOURCE, catalog, class_name, html
                             markdown_text, message_text, template, translate)
 from ui.i18n.blocks import (COOKIE, FRONTEND_KEYS, HEAD, LINKED_LANGUAGE, PAGE_TEXTS, TranslatedError,
                             confusion_image, error_for, localize, request_language, request_text, static_keys,
-                            static_texts, translate_messages, translate_result, translations, untranslated)
+                            static_texts, translate_messages, translate_result, translations, untranslated, warn)
 
 __all__ = ["CATALOGS", "COOKIE", "FRONTEND_KEYS", "HEAD", "LETTERS", "LINKED_LANGUAGE", "PAGE_TEXTS", "SOURCE",
-           "TranslatedError", "catalog", "class_name", "confusion_image", "error_for", "html_text", "localize", "lookup", "lookup_part",
-           "markdown_text", "message_text", "request_language", "request_text", "static_keys", "static_texts",
-           "template", "translate", "translate_messages", "translate_result", "translations", "untranslated"]
+           "TranslatedError", "catalog", "class_name", "confusion_image", "error_for", "html_text", "localize",
+           "lookup", "lookup_part", "markdown_text", "message_text", "request_language", "request_text",
+           "static_keys", "static_texts", "template", "translate", "translate_messages", "translate_result",
+           "translations", "untranslated", "warn"]

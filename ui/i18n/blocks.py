@@ -129,6 +129,12 @@ def error_for(error: transfer.TransferError) -> gr.Error:
     return TranslatedError(message_text(error, request_language()), print_exception=False)
 
 
+def warn(message: transfer.Message | transfer.TransferError) -> None:
+    """A library message as a gr.Warning pop-up in the visitor's language, names and values shown as text (Gradio
+    renders a pop-up's message as HTML)."""
+    gr.Warning(message_text(message, request_language()))
+
+
 # --- The language of a request ------------------------------------------------------------------------------------
 
 def request_language(request: gr.Request | None = None) -> str:
