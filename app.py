@@ -86,8 +86,7 @@ def build_app(data_roots: list[Path] | None = None) -> gr.Blocks:
                 ideal_tab = ideal.build(session)
             with gr.Tab("Adversarial", id="adversarial") as adversarial_page:
                 adversarial_tab = adversarial.build(session)
-        pages = {"classify": classify_page, "finetune": finetune_page, "ideal": ideal_page,
-                 "adversarial": adversarial_page}
+        pages = {page.id: page for page in (classify_page, finetune_page, ideal_page, adversarial_page)}
         lesson.wire(lesson.Linked(tabs, pages, ideal_tab.target, ideal_tab.mode, ideal_tab.steps, ideal_tab.tv_weight,
                                   [ideal_tab.advanced, adversarial_tab.advanced]), demo)
         # Each tab's model dropdown offers the session's own runs too.

@@ -50,8 +50,12 @@ class Run:
     model_dir: Path
     archive: Path
     curve: list[CurvePoint] = field(default_factory=list)  # test accuracy against photos per class
-    megabytes: float = 0.0  # the size of the model's weights
-    milliseconds: float = 0.0  # the time to classify one photo on this computer
+    milliseconds: float = 0.0  # the time to classify one photo on this computer, measured once
+
+    @property
+    def megabytes(self) -> float:
+        """The size of the model's weights."""
+        return self.result.classifier.megabytes
 
     @property
     def title(self) -> str:
@@ -92,8 +96,7 @@ class Session:
         saved = result.save(self.folder / "runs" / f"transfer-lab-run-{number}", archive=True)
         speed = result.classifier.milliseconds_per_photo()  # where it was trained (ZeroGPU: the GPU)
         result.classifier.network.cpu()  # the run is used through its folder; the session may be pickled (ZeroGPU)
-        run = Run(number, result, backbone, self.data, saved.folder, saved.archive, curve or [],
-                  result.classifier.megabytes, speed)
+        run = Run(number, result, backbone, self.data, saved.folder, saved.archive, curve or [], speed)
         self.runs.append(run)
         while len(self.runs) > MAX_RUNS:
             old = self.runs.pop(0)

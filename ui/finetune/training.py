@@ -82,10 +82,13 @@ def augmentation_preview(session: Session | None, model: str, method: str, augme
     except (TypeError, ValueError, OverflowError):
         raise transfer.InputError("The seed must be a whole number.")
     views = training_views(session.data.train[0], transfer.load_model(session_model(model, None)), config)
-    label = ("What training shows the network of a training photo: the photo as it is (no augmentation)"
-             if len(views) == 1 else "What training shows the network of a training photo: the photo and its "
-             "mirror image" if len(views) == 2 else f"What training shows the network of a training photo: "
-             f"{len(views)} random versions (crop, mirror image, colours)")
+    if len(views) == 1:
+        label = "What training shows the network of a training photo: the photo as it is (no augmentation)"
+    elif len(views) == 2:
+        label = "What training shows the network of a training photo: the photo and its mirror image"
+    else:
+        label = (f"What training shows the network of a training photo: {len(views)} random versions (crop, mirror "
+                 "image, colours)")
     return gr.Gallery(views, label=label, visible=True)
 
 
