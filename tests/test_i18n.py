@@ -367,7 +367,7 @@ def test_the_reading_of_the_curves_is_rendered_by_its_template(app):
 def test_the_own_classes_line_shows_typed_names_as_text_in_the_visitors_language(app):
     from transfer.data.folders import MAX_PHOTOS_PER_CLASS
 
-    status = next(block_fn for block_fn in app.fns.values() if block_fn.fn.__name__ == "status")
+    status = next(block_fn for block_fn in app.fns.values() if getattr(block_fn.fn, "__name__", None) == "status")
     line = next(block for block in status.outputs if block.elem_id == "own-status")
     empty = [[]] * 8
     with _requested_by(gr.Request(headers={"accept-language": "de-DE"})):

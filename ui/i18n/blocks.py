@@ -36,7 +36,9 @@ COOKIE = "transfer_lab_language"
 #: browser with the app's (ui/locales/<language>.json "gradio"); those it writes without a key (an upload button's
 #: tooltip, a toast's title, the wizard's "Step 3/5:" at phone width, "This application is currently busy") are
 #: replaced in the page ("page": a text, or a template with {named} holes), as they appear.
-FRONTEND_KEYS = {language: texts.get("gradio", {}) for language, texts in CATALOGS.items()}
+FRONTEND_KEYS = {language: texts.get("gradio", {}) for language, texts in CATALOGS.items()} | {
+    SOURCE: {"common.complete": "Complete", "common.webcam": "Webcam", "common.video": "Video",  # Gradio 6.31's
+             "image.no_webcam_support": "This browser has no webcam support."}}  # English lacks these
 PAGE_TEXTS = {language: texts.get("page", {}) for language, texts in CATALOGS.items()}
 #: A link's ?lang=de (ui/lesson.py) as the page's language: Gradio takes it from the browser's, so the browser's is
 #: set from the link before Gradio starts (ui/server.py FirstScript puts this first in the page).
@@ -268,10 +270,11 @@ def _key_text(key: str) -> str:
 
 
 def translations(demo: gr.Blocks) -> gr.I18n:
-    """The browser's catalog for the app's static texts (English needs none: the keys are the English texts)."""
+    """The browser's catalog for the app's static texts (in English only the Gradio texts its own English lacks: the
+    app's keys are the English texts)."""
     keys = {text.text for text in static_keys(demo)}
     return gr.I18n(**{language: {**FRONTEND_KEYS[language], **{key: translate(key, language) for key in keys}}
-                      for language in CATALOGS})
+                      for language in CATALOGS}, **{SOURCE: FRONTEND_KEYS[SOURCE]})
 
 
 def static_keys(demo: gr.Blocks) -> Iterator[StaticText]:

@@ -80,10 +80,12 @@ def catalog(language: str) -> Catalog:
 
     def split(entries: dict[str, str]) -> tuple[dict, list]:
         # A template with no word of its own ('{path}: {reason}') would match nearly any text: only library messages,
-        # looked up by their template in `entries`, use it.
+        # looked up by their template in `entries`, use it. The others are tried longest first: a hole matches any
+        # text, so '**{count}** photo{s}' also matches '**2** photos (add 1 more)', which has a template of its own.
+        worded = [english for english in entries if HOLE.search(english) and LETTERS.search(HOLE.sub("", english))]
+        templates = sorted(worded, key=lambda english: -len(HOLE.sub("", english)))
         return ({english: text for english, text in entries.items() if not HOLE.search(english)},
-                [(_pattern(english), text) for english, text in entries.items()
-                 if HOLE.search(english) and LETTERS.search(HOLE.sub("", english))])
+                [(_pattern(english), entries[english]) for english in templates])
     texts, parts = table(CATALOGS[language]["texts"]), table(CATALOGS[language].get("parts", {}))
     return Catalog(*split(texts), *split(parts), {**parts, **texts})
 
