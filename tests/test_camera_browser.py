@@ -55,5 +55,11 @@ def test_a_burst_of_clicks_gives_one_photo_each_with_the_camera_left_on(browser,
         page.get_by_role("button", name=t("Stop the camera", language), exact=True).click()
         expect(shoot).to_be_hidden()
         assert not page.evaluate(LIVE)
+        page.get_by_role("button", name=t("Start the camera", language), exact=True).click()
+        track = page.wait_for_function("() => document.querySelector('#own-camera video').srcObject?.getVideoTracks()[0]")
+        page.get_by_role("radio", name=re.compile(re.escape(t("Oxford-IIIT Pet: cat and dog breeds, ready on this "
+                                                                 "server", language)))).check()
+        assert page.wait_for_function("track => track.readyState === 'ended'", arg=track, timeout=10_000), \
+            "the camera goes off with the cards"
     finally:
         context.close()

@@ -38,11 +38,12 @@ const switchTo = (on) => { element.closest("#own-classes").dataset.camera = on ?
 const stop = () => {
   if (video.srcObject) video.srcObject.getTracks().forEach((track) => track.stop());
   video.srcObject = null;
+  leaving.disconnect();
   switchTo(false);
 };
+// Off once the cards leave the page (another step or source hides or removes them), not when merely scrolled away.
+const leaving = new MutationObserver(() => { if (!element.isConnected || !element.offsetParent) stop(); });
 switchTo(false);
-// Off once the cards are out of view for good (another step or source: display none), not merely scrolled away.
-new ResizeObserver(() => { if (video.srcObject && !element.offsetParent) stop(); }).observe(element);
 window.transferLabCamera = {
   async start() {
     message.textContent = "";
@@ -53,6 +54,8 @@ window.transferLabCamera = {
     try {
       video.srcObject = await navigator.mediaDevices.getUserMedia({audio: false,
         video: {width: {ideal: %(side)d}, height: {ideal: %(side)d}}});
+      leaving.observe(document.body, {childList: true, subtree: true, attributes: true,
+                                      attributeFilter: ["style", "class"]});
       switchTo(true);
     } catch (error) {
       message.textContent = "The camera did not start: allow it for this page in the browser, or add photos by upload.";
