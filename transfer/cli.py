@@ -187,7 +187,7 @@ def cmd_adversarial(args: argparse.Namespace) -> None:
 
 
 def _per_mode(name: str) -> str:
-    """'150 natural, 128 robust, 128 lesson': an ideal-image setting's default in each mode (None: the network's
+    """'112 natural, 128 robust, 128 lesson': an ideal-image setting's default in each mode (None: the network's
     input size)."""
     defaults = {key: mode.defaults()[name] for key, mode in MODES.items()}
     return ", ".join(f"{'network input' if value is None else format(value, 'g')} {key}"

@@ -189,7 +189,12 @@ class Classifier:
     def infer(self, inputs: torch.Tensor) -> torch.Tensor:
         """Logits for preprocessed inputs through the fastest inference path (no gradients)."""
         with torch.inference_mode():
-            return self._inference_network(inputs.contiguous(memory_format=torch.channels_last))
+            return self.fixed_logits(inputs)
+
+    def fixed_logits(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Logits through the inference copy with the weights held fixed; gradients still reach `inputs` (for
+        optimising an image: the same gradients as `network`, a forward and backward pass 1.5-2x faster on CPU)."""
+        return self._inference_network(inputs.contiguous(memory_format=torch.channels_last))
 
     @cached_property
     def _inference_network(self) -> nn.Module:

@@ -59,6 +59,7 @@ class Mode:
     tv_weight: float
     lr: float
     size: int | None  # None: the network's own input size
+    views: int  # transformed copies of the image the network sees per step (the batch of each forward pass)
 
     def defaults(self) -> dict[str, float | None]:
         """The mode's default for each setting, by keyword."""
@@ -66,11 +67,11 @@ class Mode:
 
 
 MODES = {"natural": Mode("Natural (looks like a photo)", "photo-like: only the phase of a natural-photo spectrum is "
-                         "optimised, seen in random crops", steps=150, tv_weight=0.0, lr=1.0, size=384),
+                         "optimised, seen in random crops", steps=112, tv_weight=0.0, lr=1.0, size=384, views=3),
          "robust": Mode("Robust (smooth waves)", "Fourier/decorrelated image shown randomly jittered",
-                        steps=128, tv_weight=0.5, lr=0.05, size=None),
+                        steps=128, tv_weight=0.5, lr=0.05, size=None, views=2),
          "lesson": Mode("Lesson (plain pixels)", "plain pixels, as the lesson describes",
-                        steps=128, tv_weight=0.5, lr=0.02, size=None)}
+                        steps=128, tv_weight=0.5, lr=0.02, size=None, views=1)}
 DEFAULT_MODE = "natural"
 
 
@@ -129,8 +130,8 @@ def iter_ideal_image(target: int | str, model: str | Classifier = DEFAULT_MODEL,
         with torch.enable_grad():
             pixels = image()
             pixels.retain_grad()
-            views = recipe.transform(pixels, rng, classifier.preprocessing.resize_size)
-            logits = classifier.network(classifier.preprocess(views))
+            views = recipe.transform(pixels, rng, classifier.preprocessing.resize_size, defaults.views)
+            logits = classifier.fixed_logits(classifier.preprocess(views))
             loss = recipe.objective(logits, goal.index) + tv_weight * total_variation(pixels)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -235,12 +236,12 @@ def standardize(values: torch.Tensor) -> torch.Tensor:
 
 # Transformations: what the network sees of the image at each step, as a batch of `side` x `side` views.
 
-def unchanged(images: torch.Tensor, rng: torch.Generator, side: int) -> torch.Tensor:
-    """The image itself (lesson mode): the network's preprocessing resizes it."""
+def unchanged(images: torch.Tensor, rng: torch.Generator, side: int, views: int) -> torch.Tensor:
+    """The image itself, one view (lesson mode): the network's preprocessing resizes it."""
     return images
 
 
-def jitter(images: torch.Tensor, rng: torch.Generator, side: int, views: int = 2) -> torch.Tensor:
+def jitter(images: torch.Tensor, rng: torch.Generator, side: int, views: int) -> torch.Tensor:
     """`views` randomly shifted (up to 1/16 of the side), scaled (0.9-1.1x) and rotated (+-10 deg) copies."""
     size = images.shape[-1]
     shift = max(1, size // 16)
@@ -254,7 +255,7 @@ def jitter(images: torch.Tensor, rng: torch.Generator, side: int, views: int = 2
     return torch.cat(copies)
 
 
-def random_crops(images: torch.Tensor, rng: torch.Generator, side: int, views: int = 4,
+def random_crops(images: torch.Tensor, rng: torch.Generator, side: int, views: int,
                  scale: tuple[float, float] = (0.4, 0.9), noise: float = 0.05) -> torch.Tensor:
     """`views` square crops of `scale` of the side at random places, resized to `side`, plus Gaussian noise."""
     size = images.shape[-1]
@@ -285,7 +286,7 @@ class Recipe:
     """How one mode draws the image, shows it to the network, and what it optimises."""
 
     parameterisation: type[torch.nn.Module]
-    transform: Callable[[torch.Tensor, torch.Generator, int], torch.Tensor]
+    transform: Callable[[torch.Tensor, torch.Generator, int, int], torch.Tensor]  # (images, rng, side, views)
     objective: Callable[[torch.Tensor, int], torch.Tensor]
     optimizer: type[torch.optim.Optimizer]
 
