@@ -9,7 +9,8 @@ routes.py, route_utils.py, blocks.py, context.py), is used only here (section "G
 limits wrap `demo._queue.push`, which then tells a job that has to wait its place and time (`announce_place`);
 ui/i18n translates gr.Info messages in `demo._queue.log_message`, keeps the API
 description English in `demo.get_api_info`, replaces texts in `block.constructor_args` and reads the running event
-from `gradio.context.LocalContext`. tests/test_abuse_http.py fails when the installed Gradio is another version or
+from `gradio.context.LocalContext`; output files are written whole (`write_cache_files_whole` replaces
+`processing_utils.save_pil_to_cache` and `save_bytes_to_cache`). tests/test_abuse_http.py fails when the installed Gradio is another version or
 lacks one of these (`missing_hooks`), so that they are checked again.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import collections
 import functools
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio import processing_utils
 from gradio.blocks import Block
 from gradio.context import LocalContext
 from gradio.server_messages import LogMessage
@@ -99,6 +102,7 @@ def prepare(demo: gr.Blocks, limits: BodyLimits, refuse: Callable[[Job, list[Job
         raise RuntimeError(f"Gradio {gr.__version__} lacks {', '.join(missing)}: update ui/server.py's hooks "
                            f"(read in Gradio {TESTED_GRADIO})")
     guard_queue(queue_of(demo), refuse, translate)
+    write_cache_files_whole()
     # uvicorn would replace the client address by an X-Forwarded-For entry the client may have written (all of them
     # with FORWARDED_ALLOW_IPS=*): ClientAddress below picks the trusted one instead, from the socket peer.
     os.environ["FORWARDED_ALLOW_IPS"] = ""
@@ -309,6 +313,43 @@ def refusal(scope: Scope, status: int, message: str, upload: bool, translate: Tr
 
 # --- Gradio's private API -----------------------------------------------------------------------------------------
 
+def write_cache_files_whole() -> None:
+    """Gradio saves an output image or bytes in its cache under a name from their content, writing the file again
+    each time it is sent: a class's identical images (ui.synthesis.RESULTS) were rewritten while other browsers
+    downloaded them, which then found them empty or cut short. Saved here as Gradio saves a copied file: a file
+    already there is kept (its content is its name), a new one written under another name and renamed into place."""
+    processing_utils.save_pil_to_cache = _save_pil_to_cache
+    processing_utils.save_bytes_to_cache = _save_bytes_to_cache
+
+
+def _save_pil_to_cache(image, cache_dir: str, name: str = "image", format: str = "webp") -> str:
+    data = processing_utils.encode_pil_to_bytes(image, format)
+    return _whole(Path(cache_dir) / processing_utils.hash_bytes(data) / f"{name}.{format}", data)
+
+
+def _save_bytes_to_cache(data: bytes, file_name: str, cache_dir: str) -> str:
+    if not Path(file_name).suffix:
+        file_name += processing_utils.detect_audio_format(data)
+    return _whole(Path(cache_dir) / processing_utils.hash_bytes(data) / Path(file_name).name, data)
+
+
+def _whole(path: Path, data: bytes) -> str:
+    path = path.resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        os.utime(path)  # Gradio's cache sweep goes by age: handed out again, it is new again
+        return str(path)
+    handle, staging = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(staging, path)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
+    return str(path)
+
+
 def missing_hooks(demo: gr.Blocks) -> list[str]:
     """The private attributes this module uses that the installed Gradio lacks (none when the hooks still fit)."""
     wanted = {"Blocks._queue": getattr(demo, "_queue", None),
@@ -322,6 +363,9 @@ def missing_hooks(demo: gr.Blocks) -> list[str]:
     block = next(iter(demo.blocks.values()), None)
     wanted |= {"Block.constructor_args": getattr(block, "constructor_args", None),
                "Block._id": getattr(block, "_id", None)}
+    wanted |= {f"processing_utils.{name}": getattr(processing_utils, name, None)
+               for name in ("save_pil_to_cache", "save_bytes_to_cache", "encode_pil_to_bytes", "hash_bytes",
+                            "detect_audio_format")}
     return [name for name, value in wanted.items() if value is None]
 
 
