@@ -110,13 +110,14 @@ def main(argv: list[str] | None = None) -> None:
     log = Path(tempfile.mkstemp(prefix="bench-classroom-", suffix=".log")[1])
     port = free_port()
     process, startup = start_app(port, log)
+    served = time.perf_counter()
     print(f"app served its page after {startup:.1f} s; {args.students} students, variant {args.variant}, "
           f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}")
     if args.warm:
         deadline = time.perf_counter() + args.timeout
         while precomputed(log) is None and time.perf_counter() < deadline and process.poll() is None:
             time.sleep(1)
-        print(f"students start {time.perf_counter() - startup:.0f} s after the page was served: " +
+        print(f"students start {time.perf_counter() - served:.0f} s after the page was served: " +
               (precomputed(log) or "no precomputation reported"))
     times: dict[str, list[float]] = {step: [] for step in STEPS}
     errors: list[str] = []

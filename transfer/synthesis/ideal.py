@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -313,9 +314,13 @@ def photos_like(target: int | str, photos: Sequence[str], model: str | Classifie
     classifier = resolve(model)
     goal = resolve_target(classifier.labels, target)
     count = check_int("count", count, 1, 100)
-    readable, probabilities = _class_probabilities(classifier, tuple(photos))
+    with _CLASSIFYING:  # a second caller waits for the first one's work (a class at once) instead of repeating it
+        readable, probabilities = _class_probabilities(classifier, tuple(photos))
     scores, order = probabilities[:, goal.index].topk(min(count, len(readable)))
     return [(readable[i], float(score)) for score, i in zip(scores.tolist(), order.tolist())]
+
+
+_CLASSIFYING = threading.Lock()
 
 
 @functools.lru_cache(maxsize=8)
