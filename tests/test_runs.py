@@ -89,6 +89,14 @@ def test_loss_differences_below_the_resolution_draw_flat():
     assert len(real.value["data"]) == 6  # the data is kept: train and validation loss of 3 epochs
 
 
+def test_epoch_curves_show_whole_epochs_only():
+    """Mid-run, a number axis from 0 to 1 epoch was labelled 0, 0.1, 0.2 ...: the epochs are labels, in order."""
+    history = epochs([0.9, 0.7, 0.6, 0.5, 0.45, 0.4, 0.38, 0.36, 0.35, 0.34, 0.33, 0.32])  # 12: "10" after "9"
+    for plot in training.curve_plots("full", history).values():
+        assert plot.value["datatypes"]["epoch"] != "quantitative"
+        assert plot.sort == [str(epoch) for epoch in range(12)]
+
+
 @pytest.mark.parametrize("config, german", [
     (TrainConfig(), "L2 kreuzvalidiert · mit Spiegelbildern"),
     (TrainConfig(l2=0.001, augment=False), "L2-Stärke 0,001 · ohne Spiegelbilder"),

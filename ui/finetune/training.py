@@ -113,8 +113,9 @@ def curve_plots(method: str, history: list[EpochMetrics]) -> dict[str, object]:
         return {"loss_plot": gr.LinePlot(visible=False), "accuracy_plot": gr.LinePlot(visible=False)}
     loss, accuracy = views.curves(history)
     top = max([MIN_LOSS_RANGE, *(loss.value * 1.05)])
-    return {"loss_plot": gr.LinePlot(loss, y_lim=[0, top], visible=True),
-            "accuracy_plot": gr.LinePlot(accuracy, visible=True)}
+    order = views.epoch_order(history)
+    return {"loss_plot": gr.LinePlot(loss, y_lim=[0, top], sort=order, visible=True),
+            "accuracy_plot": gr.LinePlot(accuracy, sort=order, visible=True)}
 
 
 def start_training(w: Wizard, session: Session | None, model: str, method: str, epochs: float, lr: float,

@@ -60,12 +60,18 @@ def counts_table(data: DatasetSplits) -> pd.DataFrame:
 
 
 def curves(history: list[EpochMetrics]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Long-format loss and accuracy tables for the two line plots."""
-    rows = [(m.epoch, f"{split} {kind}", getattr(m, f"{split}_{kind}"))
+    """Long-format loss and accuracy tables for the two line plots; epochs as labels ("0", "1", ...), so that the
+    axis shows whole epochs only, in the order of `epoch_order` (a number axis shows 0.5, 1.5 ... mid-run)."""
+    rows = [(str(m.epoch), f"{split} {kind}", getattr(m, f"{split}_{kind}"))
             for m in history for split in ("train", "val") for kind in ("loss", "accuracy")]
     table = pd.DataFrame(rows, columns=["epoch", "curve", "value"]).dropna()
     loss, accuracy = table[table.curve.str.endswith("loss")], table[table.curve.str.endswith("accuracy")]
     return loss, accuracy
+
+
+def epoch_order(history: list[EpochMetrics]) -> list[str]:
+    """The epoch labels of `curves` in order, for the plots' `sort`."""
+    return [str(m.epoch) for m in history]
 
 
 def reading(history: list[EpochMetrics]) -> Message:
