@@ -21,6 +21,17 @@ from transfer.data import PETS_FOLDER, PETS_MINI  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / ".artifacts"
+#: The browser tests' languages (the browser's locale for each) and their usual two cases: English on a laptop,
+#: German on a phone.
+LOCALES = {"en": "en-US", "de": "de-DE"}
+LANGUAGE_CASES = [("en", 1366), ("de", 390)]
+
+
+def t(text: str, language: str) -> str:
+    """A text as the page shows it in `language`."""
+    from ui import i18n
+
+    return i18n.translate(text, language)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -142,6 +153,24 @@ def page(browser, app_url, request):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture
+def page_in(browser, app_url):
+    """Opens the app (at `path`) in a browser speaking `language`, `width` px wide: page_in("de", 390, "/?tab=ideal");
+    its browser context is closed after the test."""
+    contexts = []
+
+    def open_page(language: str, width: int, path: str = "/"):
+        contexts.append(browser.new_context(viewport={"width": width, "height": 900}, locale=LOCALES[language]))
+        page = contexts[-1].new_page()
+        page.set_default_timeout(60_000)
+        page.goto(app_url + path)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture

@@ -7,19 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ARTIFACTS
+from conftest import ARTIFACTS, LANGUAGE_CASES, LOCALES, t
 from playwright.sync_api import Page, expect
 
-from ui import i18n
-
-LOCALES = {"en": "en-US", "de": "de-DE"}
-CASES = [("en", 1366), ("de", 390)]  # each language and each width once: a training per language
 MAPS = ("#finetune-map-before", "#finetune-map-after")
-
-
-def t(text: str, language: str) -> str:
-    """A text as the page shows it in `language`."""
-    return i18n.translate(text, language)
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +42,7 @@ def trained_pages(browser, app_url):
         page.context.close()
 
 
-@pytest.mark.parametrize(("language", "width"), CASES)
+@pytest.mark.parametrize(("language", "width"), LANGUAGE_CASES)  # each once: a training per language
 def test_maps_before_and_after_training_with_a_tried_photo(trained_pages, language, width):
     page = trained_pages(language)
     page.set_viewport_size({"width": width, "height": 900})

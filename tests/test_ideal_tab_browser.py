@@ -6,26 +6,17 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ARTIFACTS
+from conftest import ARTIFACTS, LANGUAGE_CASES, t
 from playwright.sync_api import expect
 
 from ui import i18n, ideal
 
-LOCALES = {"en": "en-US", "de": "de-DE"}
 TARGET = "zebra"
 
 
-def t(text: str, language: str) -> str:
-    """A text as the page shows it in `language`."""
-    return i18n.translate(text, language)
-
-
-@pytest.mark.parametrize(("language", "width"), [("en", 1366), ("de", 390)])
-def test_heading_follows_the_target_and_a_zebra_has_no_look_alike_pets(browser, app_url, language, width):
-    context = browser.new_context(viewport={"width": width, "height": 900}, locale=LOCALES[language])
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(app_url)
+@pytest.mark.parametrize(("language", "width"), LANGUAGE_CASES)
+def test_heading_follows_the_target_and_a_zebra_has_no_look_alike_pets(page_in, language, width):
+    page = page_in(language, width)
     page.get_by_role("tab", name=t("Ideal image", language)).click()
     heading = page.locator("#ideal-heading")
     expect(heading).to_contain_text(i18n.class_name("Siamese cat", language, short=True) or "Siamese cat")
@@ -42,4 +33,3 @@ def test_heading_follows_the_target_and_a_zebra_has_no_look_alike_pets(browser, 
     expect(page.locator("#ideal-photos")).to_contain_text(re.compile(none_like), timeout=240_000)
     expect(page.locator("#ideal-photos img")).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / f"ideal-{language}-{width}.png"), full_page=True)
-    context.close()
