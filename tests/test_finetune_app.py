@@ -12,11 +12,12 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from conftest import ARTIFACTS, load
+from conftest import ARTIFACTS, LANGUAGE_CASES, load, t
 from transfer.data import MAX_CLASS_NAME
 from transfer.train import METHODS
-from ui import finetune
+from ui import finetune, i18n
 from ui.common import Session
+from ui.finetune.layout import SOURCES
 from ui.sessions import cleanup
 
 
@@ -175,6 +176,28 @@ def test_stop_button_ends_training_cleanly(page, pets_root):
     # Stopped during feature extraction: nothing to keep; with the features cached by an earlier run: the fitted head.
     stopped = re.compile(r"Stopped before the first epoch finished|stopped early: the best epoch so far was kept")
     expect(page.locator("#finetune-status")).to_contain_text(stopped, timeout=120_000)
+
+
+@pytest.mark.parametrize(("language", "width"), LANGUAGE_CASES)
+def test_epoch_curves_show_whole_epochs(page_in, pets_images, language, width):
+    """A partial fine-tuning of one epoch on 4 photos per class: the curves' axis reads 0 and 1, not 0, 0.1 ... 1."""
+    page = page_in(language, width, "/?tab=finetune")
+    page.get_by_role("radio", name=re.compile(re.escape(t(SOURCES[finetune.OWN], language)))).check()
+    for slot, photos in enumerate(cats_and_dogs(pets_images, 4)):
+        page.locator(f"#own-photos-{slot} input[type=file]").set_input_files(photos)
+        expect(page.locator(f"#own-class-{slot} .prose.own-count")).to_contain_text("4")
+    page.get_by_role("button", name=t("Check the data", language)).click()
+    page.get_by_role("button", name=t("Next: model and method", language)).click()
+    page.get_by_role("radio", name=t(METHODS["partial"].title, language)).check()
+    epochs = i18n.PAGE_TEXTS.get(language, {}).get("number input for {label}", "number input for {label}")
+    page.get_by_label(epochs.format(label=t("Epochs", language))).fill("1")
+    page.get_by_role("button", name=t("Next: train", language)).click()
+    page.get_by_role("button", name=t("Start training", language)).click()
+    expect(page.get_by_role("button", name=t("Next: evaluate", language))).to_be_enabled(timeout=240_000)
+    axis = page.locator("#finetune-loss [aria-label^='X-axis']")
+    expect(axis).to_have_attribute("aria-label", re.compile(r"discrete scale with 2 values: 0, 1$"))  # not 0.0 to 1.0
+    page.locator("#finetune-loss").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"epochs-{language}-{width}.png"))
 
 
 # --- handlers without a browser -------------------------------------------------------------------------------------
