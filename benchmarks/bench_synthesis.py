@@ -91,7 +91,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None,
                         help="attack only N dog photos, spread over the breeds (0 skips the attacks)")
-    parser.add_argument("--classes", type=int, default=5, help=f"ideal-image classes (max {len(CLASSES)}, 0 skips ideal images)")
+    parser.add_argument("--classes", type=int, default=5,
+                        help=f"ideal-image classes (max {len(CLASSES)}, 0 skips ideal images)")
     parser.add_argument("--modes", default=",".join(MODES), help="ideal-image modes, comma-separated")
     parser.add_argument("--seeds", default="0", help="seeds of the ideal images' starting noise, comma-separated")
     args = parser.parse_args()

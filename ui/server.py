@@ -10,8 +10,8 @@ limits wrap `demo._queue.push`, which then tells a job that has to wait its plac
 ui/i18n translates gr.Info messages in `demo._queue.log_message`, keeps the API
 description English in `demo.get_api_info`, replaces texts in `block.constructor_args` and reads the running event
 from `gradio.context.LocalContext`; output files are written whole (`write_cache_files_whole` replaces
-`processing_utils.save_pil_to_cache` and `save_bytes_to_cache`). tests/test_abuse_http.py fails when the installed Gradio is another version or
-lacks one of these (`missing_hooks`), so that they are checked again.
+`processing_utils.save_pil_to_cache` and `save_bytes_to_cache`). tests/test_abuse_http.py fails when the installed
+Gradio is another version or lacks one of these (`missing_hooks`), so that they are checked again.
 """
 
 from __future__ import annotations
