@@ -209,8 +209,9 @@ def layout() -> OwnClasses:
                     remove = gr.Button("Remove", size="sm", scale=0, min_width=80, variant="secondary")
                 # No fixed height: a gallery with one hides its upload/paste buttons while empty (Gradio 6.31).
                 gallery = gr.Gallery(label="Photos", show_label=False, interactive=True,
-                                     sources=["upload", "clipboard"], file_types=["image"], columns=8, fit_columns=False, object_fit="cover",
-                                     allow_preview=False, elem_id=f"own-photos-{slot}", elem_classes=["own-photos"])
+                                     sources=["upload", "clipboard"], file_types=["image"], columns=8,
+                                     fit_columns=False, object_fit="cover", allow_preview=False,
+                                     elem_id=f"own-photos-{slot}", elem_classes=["own-photos"])
                 counted = gr.Markdown(count([]), elem_classes=["own-count"])
             for items, item in ((groups, group), (names, name), (counts, counted), (photos, gallery),
                                 (removes, remove), (shoots, shoot)):
