@@ -199,7 +199,8 @@ class Classifier:
 
     @cached_property
     def _inference_network(self) -> nn.Module:
-        return inference_copy(self.network, self.preprocessing.input_size, self.device)
+        with torch.inference_mode(False):  # made in inference mode (by infer), its weights would refuse autograd
+            return inference_copy(self.network, self.preprocessing.input_size, self.device)
 
 
 def inference_copy(module: nn.Module, input_size: int, device: torch.device) -> nn.Module:
