@@ -8,7 +8,7 @@ from pathlib import Path
 import gradio as gr
 
 import transfer
-from transfer.synthesis import synonyms
+from transfer.synthesis import resolve_target
 from ui import i18n
 from ui.common import (example_photos, follow_model, ideal_examples, label_scores, model_choices, received_file,
                        session_model, user_errors)
@@ -66,7 +66,10 @@ def ideal_caption(path: str, language: str = i18n.SOURCE) -> str:
     """The class of an ideal image example in `language`: 'Siamese cat' (German 'Siamkatze') for
     examples/ideal_siamese_cat.png."""
     name = Path(path).stem.removeprefix("ideal_").replace("_", " ")
-    label = next((label for label in transfer.imagenet_labels() if synonyms(label)[0].casefold() == name), name)
+    try:
+        label = resolve_target(transfer.imagenet_labels(), name).label
+    except transfer.InputError:  # a file named after no class: its name as it is
+        return name.capitalize()
     return i18n.class_name(label, language, short=True) or name.capitalize()
 
 
