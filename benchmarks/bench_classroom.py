@@ -64,6 +64,14 @@ def precomputed(log: Path) -> str | None:
     return next((line for line in log.read_text(errors="replace").splitlines() if "Precomputed" in line), None)
 
 
+def wait_for_precomputation(log: Path, process: subprocess.Popen, timeout: float) -> str | None:
+    """Wait (at most `timeout` s, while the app runs) for its line saying the lesson's defaults are precomputed."""
+    deadline = time.perf_counter() + timeout
+    while precomputed(log) is None and time.perf_counter() < deadline and process.poll() is None:
+        time.sleep(1)
+    return precomputed(log)
+
+
 def dog_photo() -> str:
     """The first example dog photo the Adversarial tab offers (pets-mini), else Gradio's cheetah."""
     from ui.common import dog_examples
@@ -114,11 +122,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"app served its page after {startup:.1f} s; {args.students} students, variant {args.variant}, "
           f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}")
     if args.warm:
-        deadline = time.perf_counter() + args.timeout
-        while precomputed(log) is None and time.perf_counter() < deadline and process.poll() is None:
-            time.sleep(1)
+        line = wait_for_precomputation(log, process, args.timeout)
         print(f"students start {time.perf_counter() - served:.0f} s after the page was served: " +
-              (precomputed(log) or "no precomputation reported"))
+              (line or "no precomputation reported"))
     times: dict[str, list[float]] = {step: [] for step in STEPS}
     errors: list[str] = []
     lock = threading.Lock()

@@ -19,7 +19,7 @@ from pathlib import Path
 from gradio_client import Client
 
 import transfer
-from benchmarks.bench_classroom import precomputed, start_app
+from benchmarks.bench_classroom import start_app, wait_for_precomputation
 from harness.browser import free_port
 from transfer.synthesis import ideal
 
@@ -35,9 +35,7 @@ def main() -> None:
     port = free_port()
     process, _ = start_app(port, log)
     try:
-        deadline = time.perf_counter() + 300
-        while precomputed(log) is None and time.perf_counter() < deadline and process.poll() is None:
-            time.sleep(1)
+        wait_for_precomputation(log, process, 300)
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         ideal.ideal_image("lion", steps=2)  # this process's network loaded and traced, as the app's is
         print(f"{'class':<12} {'library s':>10} {'app s':>8} {'app/library':>12}")
