@@ -93,14 +93,17 @@ def show_lesson(linked: Linked, request: gr.Request) -> dict:
     return updates | {accordion: gr.Accordion(visible=not lesson.teacher) for accordion in linked.advanced}
 
 
-#: Writes one setting into the page's URL (history.replaceState: no reload, no new history entry), once the link's
-#: own settings are shown (the first tab's select event on page load would overwrite the link's tab).
-WRITE = """(value) => {{
-  if (!window.transferLabLinked) return;
-  const url = new URL(window.location.href);
-  url.searchParams.set("{name}", {value});
-  window.history.replaceState(null, "", url);
-}}"""
+#: Once the link's own settings are shown (the first tab's select event on page load would overwrite the link's tab):
+#: window.transferLabLink(name, value) writes one setting into the page's URL (history.replaceState: no reload, no
+#: new history entry); ui/i18n's HEAD writes the page's language with it.
+LINKED = """() => {
+  window.transferLabLink = (name, value) => {
+    const url = new URL(window.location.href);
+    url.searchParams.set(name, value);
+    window.history.replaceState(null, "", url);
+  };
+}"""
+WRITE = '(value) => window.transferLabLink?.("{name}", {value})'
 
 
 def wire(linked: Linked, demo: gr.Blocks) -> None:
@@ -110,7 +113,7 @@ def wire(linked: Linked, demo: gr.Blocks) -> None:
 
     outputs = [linked.tabs, linked.target, linked.mode, linked.steps, linked.tv_weight, *linked.advanced]
     demo.load(show, None, outputs, api_visibility="private").then(  # queued: its warnings go through the queue
-        None, js="() => { window.transferLabLinked = true; }", queue=False, api_visibility="private")
+        None, js=LINKED, queue=False, api_visibility="private")
     for tab_id, tab in linked.tab.items():
         tab.select(None, None, None, js=WRITE.format(name="tab", value=f'"{tab_id}"'), queue=False,
                    api_visibility="private")

@@ -55,11 +55,8 @@ HEAD = r"""<script>
 (() => {
   const remember = () => {
     document.cookie = "%(cookie)s=" + (document.documentElement.lang || "%(source)s") + "; path=/; SameSite=Lax";
-    if (window.transferLabLinked) {  // a language chosen under Settings goes into the page's link (ui/lesson.py)
-      const url = new URL(window.location.href);
-      url.searchParams.set("lang", document.documentElement.lang);
-      window.history.replaceState(null, "", url);
-    }
+    // a language chosen under Settings goes into the page's link (ui/lesson.py)
+    window.transferLabLink?.("lang", document.documentElement.lang);
   };
   remember();
   new MutationObserver(remember).observe(document.documentElement, {attributes: true, attributeFilter: ["lang"]});
