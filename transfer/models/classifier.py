@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import statistics
 import time
 import warnings
 from collections.abc import Mapping
@@ -184,7 +185,7 @@ class Classifier:
                 start = time.perf_counter()
                 self.network(inputs)
                 times.append((time.perf_counter() - start) * 1000)
-        return sorted(times[1:])[runs // 2]
+        return statistics.median(times[1:])
 
     def infer(self, inputs: torch.Tensor) -> torch.Tensor:
         """Logits for preprocessed inputs through the fastest inference path (no gradients)."""
