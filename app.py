@@ -18,7 +18,7 @@ import gradio as gr
 import transfer
 from transfer.data import PETS_MINI
 from transfer.progress import run_to_result
-from transfer.synthesis import adversarial as adversarial_settings, ideal as ideal_settings, photos_like
+from transfer.synthesis import adversarial as adversarial_settings, ideal as ideal_settings
 from ui import adversarial, classify, finetune, i18n, ideal, lesson, server, sessions, synthesis
 from ui.common import dog_examples, model_list
 from ui.hardware import LIMITS, ZERO_GPU
@@ -129,7 +129,8 @@ def precompute_defaults() -> None:
         lr=defaults.lr, seed=ideal_settings.SEED.default, mode=ideal_settings.DEFAULT_MODE,
         max_seconds=synthesis.MAX_SYNTHESIS_SECONDS), transfer.IdealImage)
     transfer.predict(result.image, ideal.second_model(transfer.DEFAULT_MODEL), top_k=5)
-    photos_like(result.target.index, ideal.candidate_photos(), transfer.DEFAULT_MODEL, ideal.SIMILAR_PHOTOS)
+    synthesis.RESULTS.photos_like(result.target.index, ideal.candidate_photos(), transfer.DEFAULT_MODEL,
+                                  ideal.SIMILAR_PHOTOS)
     eps = adversarial_settings.EPS.default
     for photo in dog_examples():
         run_to_result(synthesis.RESULTS.iter_adversarial(

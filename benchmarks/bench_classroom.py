@@ -1,16 +1,19 @@
 """A class on one running app: N students each classify a photo, make the ideal image the teacher asked for, then
 fool the network with a dog photo (issue 23).
 
-    python -m benchmarks.bench_classroom [--students 8] [--variant same|each] [--steps N] [--warm] [--timeout 300]
+    python -m benchmarks.bench_classroom [--students 8] [--variant same|each] [--steps N] [--warm] [--first-start]
+                                         [--timeout 300]
 
 Starts `python app.py` on a free localhost port with TRANSFER_TRUSTED_HOPS=1, then runs one thread per student, each
 a gradio_client session with its own X-Forwarded-For address (so per-address limits count each student apart):
-/classify on a photo, /ideal, /adversarial on a dog photo. `--variant same`: everybody asks for the lesson's defaults
+/classify on a photo, /ideal, then, as the page does, /similar_photos (the real photos most like the target) while
+/adversarial runs on a dog photo. `--variant same`: everybody asks for the lesson's defaults
 (the Siamese cat, the first example dog made a tabby cat); `each`: every student another ideal-image target and
 another adversarial target (nothing identical). `--steps` sets the ideal image's steps (default: the mode's own).
 Prints p50/p95/max seconds per step and for the whole journey, the failures, and when the app reported its
 start-up precomputation done. Students start as soon as the page is served, or with `--warm` once the app reports
-that precomputation done (a teacher starting the app before the lesson). All traffic stays on 127.0.0.1, every
+that precomputation done (a teacher starting the app before the lesson). The app keeps finished images across starts
+(ui.sessions.RESULTS_FOLDER); `--first-start` gives it an empty folder, as on its first start. All traffic stays on 127.0.0.1, every
 wait is bounded by --timeout, and the server is killed at the end.
 """
 
@@ -24,6 +27,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import gradio.media
@@ -33,18 +37,22 @@ from gradio_client import Client, handle_file
 import transfer
 from harness.browser import free_port
 from transfer.synthesis import adversarial, ideal
+from ui import sessions
 
 ROOT = Path(__file__).resolve().parent.parent
-STEPS = ("classify", "ideal", "adversarial", "journey")
+STEPS = ("classify", "ideal", "photos", "adversarial", "journey")
 SAME_TARGET = "Siamese cat, Siamese"  # ui/ideal.py's DEFAULT_TARGET, the lesson's
 #: Ideal-image targets for `--variant each`, one per student (ImageNet indices), and adversarial targets.
 EACH_TARGETS = [1, 9, 71, 130, 207, 292, 340, 388, 409, 417, 430, 472, 530, 559, 605, 717, 779, 817, 850, 949]
 EACH_ADVERSARIAL = [281, 285, 287, 291, 293, 301, 309, 311, 321, 330, 335, 339, 345, 355, 360, 370, 380, 385, 390, 399]
 
 
-def start_app(port: int, log: Path) -> tuple[subprocess.Popen, float]:
-    """Launch the app behind a pretend proxy (one trusted hop); return it and the seconds until its page is served."""
+def start_app(port: int, log: Path, results: Path | None = None) -> tuple[subprocess.Popen, float]:
+    """Launch the app behind a pretend proxy (one trusted hop), keeping finished images in `results` (default: its
+    own folder); return it and the seconds until its page is served."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "TRANSFER_TRUSTED_HOPS": "1"}
+    if results is not None:
+        env["TRANSFER_RESULTS_DIR"] = str(results)
     start = time.perf_counter()
     with log.open("wb") as output:
         process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
@@ -90,15 +98,27 @@ def student(index: int, url: str, variant: str, steps: int | None, timeout: floa
         "classify": ((handle_file(gradio.media.get_image("cheetah.jpg")), transfer.DEFAULT_MODEL), "/classify"),
         "ideal": ((str(target), ideal.DEFAULT_MODE, steps or defaults.steps, defaults.tv_weight, defaults.lr,
                    ideal.SEED.default, transfer.DEFAULT_MODEL), "/ideal"),
+        "photos": ((str(target), transfer.DEFAULT_MODEL), "/similar_photos"),
         "adversarial": ((handle_file(dog_photo()), str(goal), adversarial.STEPS.default, adversarial.TV_WEIGHT.default,
                          eps, adversarial.default_lr(eps), transfer.DEFAULT_MODEL, 0), "/adversarial")}
-    try:
-        client = Client(url, verbose=False, headers={"X-Forwarded-For": f"10.23.0.{index + 1}"})
-        for step, (arguments, api_name) in calls.items():
-            began = time.perf_counter()
-            client.submit(*arguments, api_name=api_name).result(timeout=timeout)
+
+    def timed(step: str, began: float) -> Callable[[object], None]:
+        def record(_job: object) -> None:
             with lock:
                 times[step].append(time.perf_counter() - began)
+        return record
+
+    try:
+        client = Client(url, verbose=False, headers={"X-Forwarded-For": f"10.23.0.{index + 1}"})
+        pending = []
+        for step, (arguments, api_name) in calls.items():
+            job = client.submit(*arguments, api_name=api_name)
+            job.add_done_callback(timed(step, time.perf_counter()))
+            pending.append(job)
+            if step != "photos":  # the page shows them whenever they come, while the student goes on
+                job.result(timeout=timeout)
+        for job in pending:
+            job.result(timeout=timeout)
         with lock:
             times["journey"].append(time.perf_counter() - start)
     except Exception as error:  # reported with the figures
@@ -113,14 +133,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=None, help="ideal-image steps (default: the mode's own)")
     parser.add_argument("--warm", action="store_true", help="start the students once the app has precomputed the "
                         "lesson's defaults (at most --timeout seconds)")
+    parser.add_argument("--first-start", action="store_true", help="the app starts with no finished images kept")
     parser.add_argument("--timeout", type=float, default=300, help="seconds any one request may take")
     args = parser.parse_args(argv)
     log = Path(tempfile.mkstemp(prefix="bench-classroom-", suffix=".log")[1])
     port = free_port()
-    process, startup = start_app(port, log)
+    with tempfile.TemporaryDirectory(prefix="bench-classroom-results-") as empty:
+        results = Path(empty) if args.first_start else sessions.RESULTS_FOLDER
+        kept = sum(1 for _ in results.glob("*/meta.json"))
+        process, startup = start_app(port, log, results)
+        run(args, log, port, process, startup, kept)
+
+
+def run(args: argparse.Namespace, log: Path, port: int, process: subprocess.Popen, startup: float, kept: int) -> None:
+    """The students' journeys on the started app, then the figures."""
     served = time.perf_counter()
-    print(f"app served its page after {startup:.1f} s; {args.students} students, variant {args.variant}, "
-          f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}")
+    print(f"app served its page after {startup:.1f} s, with {kept} finished images in its results folder; "
+          f"{args.students} students, variant {args.variant}, {os.cpu_count()} CPU cores, "
+          f"load average {os.getloadavg()[0]:.1f}")
     if args.warm:
         line = wait_for_precomputation(log, process, args.timeout)
         print(f"students start {time.perf_counter() - served:.0f} s after the page was served: " +

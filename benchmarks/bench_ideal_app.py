@@ -3,7 +3,7 @@ and through a running app, alternately, so that the shared machine's noise falls
 
     python -m benchmarks.bench_ideal_app [--classes lion,pug,monarch] [--steps N]
 
-Starts `python app.py` on a free localhost port and waits for its start-up precomputation (the lesson's defaults,
+Starts `python app.py` on a free localhost port, with no finished images kept (an empty results folder), and waits for its start-up precomputation (the lesson's defaults,
 which these classes are not), then per class: the library's `ideal_image` (wall time), then the app's /ideal through
 gradio_client with the same settings (wall time from submit to result, previews included). Prints both and the
 ratio per class and in total. The server is killed at the end.
@@ -33,7 +33,8 @@ def main() -> None:
     steps = args.steps or defaults.steps
     log = Path(tempfile.mkstemp(prefix="bench-ideal-app-", suffix=".log")[1])
     port = free_port()
-    process, _ = start_app(port, log)
+    results = tempfile.TemporaryDirectory(prefix="bench-ideal-app-results-")
+    process, _ = start_app(port, log, Path(results.name))
     try:
         wait_for_precomputation(log, process, 300)
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
@@ -55,6 +56,7 @@ def main() -> None:
         process.kill()
         process.wait()
         log.unlink(missing_ok=True)
+        results.cleanup()
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -15,6 +17,9 @@ import pytest
 # Tests never touch the network: a Hub model must fail at once, not after retries.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# The finished images' cache (ui.sessions.RESULTS_FOLDER) starts empty for each test run and is never the user's own.
+os.environ["TRANSFER_RESULTS_DIR"] = tempfile.mkdtemp(prefix="transfer-lab-test-results-")
+atexit.register(shutil.rmtree, os.environ["TRANSFER_RESULTS_DIR"], ignore_errors=True)
 
 from harness.browser import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402  (after the environment above)
 from transfer.data import PETS_FOLDER, PETS_MINI  # noqa: E402

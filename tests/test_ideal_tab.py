@@ -50,7 +50,15 @@ def test_a_failed_run_first_clears_the_previous_result():
     run = ideal.run_ideal("no such class at all", "robust", 1, 0.5, 0.05, 0, MODEL)
     cleared = next(run)
     assert set(cleared) == set(ideal.OUTPUTS) and cleared["status"] == ideal.STARTED
-    assert all(cleared[name] is None for name in ideal.OUTPUTS if name not in ("status", "photos"))
-    assert cleared["photos"].value == [] and cleared["photos"].label == ideal.PHOTOS_LABEL
+    assert all(cleared[name] is None for name in ideal.OUTPUTS if name != "status")
+    photos = ideal.clear_photos()  # the click's other event: the previous image's photos go too
+    assert photos.value == [] and photos.label == ideal.PHOTOS_LABEL
     with pytest.raises(gr.Error):
         next(run)
+
+
+def test_similar_photos_are_asked_for_by_the_target_s_name_and_a_wrong_one_is_refused(pets_root):
+    found = ideal.show_similar_photos("Siamese cat, Siamese", MODEL)
+    assert found.label == ideal.PHOTOS_LABEL and 0 < len(found.value) <= ideal.SIMILAR_PHOTOS
+    with pytest.raises(gr.Error, match="no such class at all"):
+        ideal.show_similar_photos("no such class at all", MODEL)

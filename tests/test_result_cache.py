@@ -9,12 +9,14 @@ import uuid
 
 import gradio.media
 import numpy as np
+import pytest
 
 import transfer
 from harness import raw_http
 from transfer.checks import folder_bytes
 from transfer.progress import OptimisationStep, run_to_result
-from transfer.synthesis import ResultCache
+from transfer.synthesis import ResultCache, photos_like
+from transfer.synthesis import cache as cache_module
 
 TARGET = 281  # tabby cat
 SMALL = {"mode": "robust", "size": 32}  # a few hundredths of a second per step
@@ -49,6 +51,34 @@ def test_a_request_identical_to_a_running_one_joins_it_and_later_ones_get_the_ke
     restarted = ResultCache(tmp_path / "results")  # a new process finds the disk's results
     assert np.array_equal(np.asarray(ideal(restarted, steps=30).image), np.asarray(results["leader"].image))
     assert restarted.runs_started == 0
+
+
+def test_results_kept_by_other_code_are_not_read_and_a_disk_that_refuses_writes_loses_nothing(tmp_path, monkeypatch):
+    folder = tmp_path / "results"
+    made = ideal(ResultCache(folder), steps=2)
+    monkeypatch.setattr(cache_module, "ENGINE", "an earlier version of the app")
+    upgraded = ResultCache(folder)
+    assert np.array_equal(np.asarray(ideal(upgraded, steps=2).image), np.asarray(made.image))
+    assert upgraded.runs_started == 1, "computed again, not read from another version's result"
+    monkeypatch.setattr(cache_module, "_save", disk_full)
+    refused = ResultCache(folder)
+    assert ideal(refused, steps=2, seed=1).steps == 2, "the followers get the result"
+    ideal(refused, steps=2, seed=1)
+    assert refused.runs_started == 1, "kept in memory"
+
+
+def disk_full(*_args) -> None:
+    raise OSError(28, "No space left on device")
+
+
+def test_photos_are_classified_once_and_a_restarted_app_finds_their_classes(tmp_path, monkeypatch):
+    photos = [gradio.media.get_image(name) for name in ("lion.jpg", "cheetah.jpg", "bus.png")]
+    cache = ResultCache(tmp_path / "results")
+    lions = cache.photos_like("lion", photos, count=2)
+    assert lions == photos_like("lion", photos, count=2) and lions[0][0] == photos[0]
+    monkeypatch.setattr(cache_module, "photo_scores", lambda *_: pytest.fail("classified the photos again"))
+    assert cache.photos_like("cheetah", photos, count=1)[0][0] == photos[1]  # another target: the same classes
+    assert ResultCache(tmp_path / "results").photos_like("lion", photos, count=2) == lions
 
 
 def test_kept_results_stay_within_the_memory_and_disk_caps(tmp_path):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 import transfer
-from transfer.synthesis import ideal, photos_like
+from transfer.synthesis import ideal
 from transfer.data import pets_images
 from transfer.progress import OptimisationStep
 from transfer.render import overlay
@@ -29,8 +29,10 @@ PHOTOS_LABEL = "Real photos the network finds most like the target"
 NO_PHOTOS = "None of the {count} real photos at hand looks like {name} to the network (the closest: {best})."
 HEADING = "### What does {name} look like to the network?"
 STARTED = "*Working on a new ideal image: the previous result is cleared.*"
-#: The /ideal event's outputs, in the order its API callers read them.
-OUTPUTS = ("preview", "final", "importance", "photos", "own", "cross", "download", "status")
+#: The /ideal event's outputs, in the order its API callers read them. The similar photos follow as their own event
+#: (/similar_photos) in their own lane: the first classification of the photos (seconds) holds up no ideal image.
+OUTPUTS = ("preview", "final", "importance", "own", "cross", "download", "status")
+PHOTOS_LANE = "similar-photos"
 
 EXPLANATION = """
 We start from random noise and change the *picture* (not the
@@ -58,10 +60,10 @@ def second_model(model: str) -> str:
 @user_errors
 def run_ideal(target: str, mode: str, steps: float, tv_weight: float, lr: float, seed: float, model: str,
               session=None, progress=gr.Progress()) -> Iterator[dict[str, object]]:
-    """Stream previews of the ideal image, then the final PNG, where it matters, both networks' top-5 and a summary;
-    then the real photos most like the target: each as {output name (OUTPUTS): value}."""
+    """Stream previews of the ideal image, then the final PNG, where it matters, both networks' top-5 and a summary:
+    each as {output name (OUTPUTS): value}."""
     model = session_model(model, session)
-    yield dict.fromkeys(OUTPUTS) | {"photos": gr.Gallery(value=[], label=PHOTOS_LABEL), "status": STARTED}
+    yield dict.fromkeys(OUTPUTS) | {"status": STARTED}
     try:
         for item in synthesis.RESULTS.iter_ideal_image(target, model, steps=steps, tv_weight=tv_weight, lr=lr,
                                                        seed=seed, mode=mode,
@@ -77,11 +79,9 @@ def run_ideal(target: str, mode: str, steps: float, tv_weight: float, lr: float,
             buffer = io.BytesIO()
             item.image.save(buffer, format="PNG")
             cross = transfer.predict(item.image, second_model(model), top_k=5)
-            outputs = {"preview": item.image, "final": item.image, "importance": overlay(item.image, item.importance),
-                       "photos": None, "own": label_scores(item.predictions), "cross": label_scores(cross),
-                       "download": save_output(buffer.getvalue(), "ideal"), "status": summary(item, cross)}
-            yield outputs
-            yield outputs | {"photos": similar_photos(item.target, candidate_photos(session), model)}
+            yield {"preview": item.image, "final": item.image, "importance": overlay(item.image, item.importance),
+                   "own": label_scores(item.predictions), "cross": label_scores(cross),
+                   "download": save_output(buffer.getvalue(), "ideal"), "status": summary(item, cross)}
     finally:
         release_memory()  # each job's optimiser state and activations
 
@@ -99,9 +99,24 @@ def summary(result: transfer.IdealImage, cross: list[transfer.Prediction]) -> st
     return f"Done in {result.seconds:.0f} s: the network is {result.probability:.1%} sure it is **{name}**; {second}"
 
 
+@on_gpu("quick")
+@user_errors
+def show_similar_photos(target: str, model: str, session=None) -> gr.Gallery:
+    """The real photos at hand (candidate_photos) most like the target, after its ideal image (the API's
+    /similar_photos)."""
+    model = session_model(model, session)
+    goal = transfer.resolve_target(transfer.load_model(model).labels, target)
+    return similar_photos(goal, candidate_photos(session), model)
+
+
+def clear_photos() -> gr.Gallery:
+    """No photos while a new ideal image is being made: those shown were for the previous one."""
+    return gr.Gallery(value=[], label=PHOTOS_LABEL)
+
+
 def similar_photos(target: transfer.Target, photos: list[str], model: str) -> gr.Gallery:
     """The real photos most like the target with their scores; none, said in the label, when none comes close."""
-    found = photos_like(target.index, photos, model, SIMILAR_PHOTOS)
+    found = synthesis.RESULTS.photos_like(target.index, photos, model, SIMILAR_PHOTOS)
     alike = [(thumbnail(path), f"{score:.0%}") for path, score in found if score >= MIN_LIKENESS]
     if alike or not found:
         return gr.Gallery(value=alike, label=PHOTOS_LABEL)
@@ -218,9 +233,14 @@ def wire(c: Components, session: gr.State) -> None:
     # on a visitor's choice only: a link (ui/lesson.py) sets a mode and its own steps together
     c.mode.input(bind(mode_defaults, c), c.mode, [c.steps, c.tv_weight, c.lr], api_visibility="private")
     c.model.change(bind(targets_for, c), [c.model, c.target, session], [c.target], api_visibility="private")
-    c.button.click(bind(create, c), [c.target, c.mode, c.steps, c.tv_weight, c.lr, c.seed, c.model, session],
-                   [getattr(c, name) for name in OUTPUTS], api_name="ideal", concurrency_limit=LIMITS.synthesis_jobs,
-                   concurrency_id=synthesis.CONCURRENCY_ID, show_progress_on=c.status)
+    c.button.click(clear_photos, None, c.photos, queue=False, show_progress="hidden", api_visibility="private")
+    made = c.button.click(bind(create, c), [c.target, c.mode, c.steps, c.tv_weight, c.lr, c.seed, c.model, session],
+                          [getattr(c, name) for name in OUTPUTS], api_name="ideal",
+                          concurrency_limit=LIMITS.synthesis_jobs, concurrency_id=synthesis.CONCURRENCY_ID,
+                          show_progress_on=c.status)
+    # one lane of its own: the first student's classification of the photos, the rest find them classified
+    made.success(show_similar_photos, [c.target, c.model, session], c.photos, api_name="similar_photos",
+                 concurrency_limit=1, concurrency_id=PHOTOS_LANE)
 
 
 def build(session: gr.State) -> Components:

@@ -40,9 +40,13 @@ ADDRESS_MAX_BYTES = 1024**3
 LEGACY_PATTERN = "transfer-finetune-*"
 #: Each process's folder of files for download (ui.common.OUTPUT_DIR) in the temporary folder: PREFIX<pid>-<random>.
 OUTPUTS_PREFIX = "transfer-lab-outputs-"
-#: Each process's cache of finished ideal images and adversarial examples (transfer.synthesis.ResultCache) in the
-#: temporary folder: PREFIX<pid>-<random>, swept like the outputs. Identical requests (a class doing the lesson's
-#: defaults) get a kept result at once; the least recently used go first beyond these caps.
+#: The cache of finished ideal images and adversarial examples (transfer.synthesis.ResultCache): identical requests (a
+#: class doing the lesson's defaults) get a kept result at once, also after a restart of the app (the lesson's defaults
+#: are then there before the first student asks); the least recently used go first beyond these caps.
+#: TRANSFER_RESULTS_DIR, else the user's cache folder.
+RESULTS_FOLDER = Path(os.environ.get("TRANSFER_RESULTS_DIR")
+                      or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "transfer-lab" / "results")
+#: Earlier versions' per-process result caches in the temporary folder (PREFIX<pid>-<random>), swept like the outputs.
 RESULTS_PREFIX = "transfer-lab-results-"
 RESULTS_MEMORY_BYTES = 64 * 2**20  # about 60 ideal images (image and importance map: about 1 MB each)
 RESULTS_DISK_BYTES = 256 * 2**20  # about 250 of them on disk (counted in SERVER_MAX_BYTES)
@@ -66,11 +70,6 @@ def new_folder() -> Path:
 def new_outputs_folder() -> Path:
     """This process's new folder for files to download, named so that sweep_stale knows its owner."""
     return Path(tempfile.mkdtemp(prefix=f"{OUTPUTS_PREFIX}{os.getpid()}-"))
-
-
-def new_results_folder() -> Path:
-    """This process's folder for its cache of finished images (not created yet: only when one is kept)."""
-    return Path(tempfile.gettempdir()) / f"{RESULTS_PREFIX}{os.getpid()}-{secrets.token_hex(8)}"
 
 
 _sessions: dict[Path, object] = {}  # this process's sessions that have files
@@ -135,7 +134,7 @@ def disk_in_use() -> int:
     finished images' caches."""
     temporary = Path(tempfile.gettempdir())
     outputs = [*temporary.glob(f"{OUTPUTS_PREFIX}*"), *temporary.glob(f"{RESULTS_PREFIX}*")]
-    return sum(folder_bytes(folder) for folder in (SESSIONS_ROOT, Path(get_upload_folder()), *outputs))
+    return sum(folder_bytes(folder) for folder in (SESSIONS_ROOT, Path(get_upload_folder()), RESULTS_FOLDER, *outputs))
 
 
 def _sweep_expired(keep) -> None:

@@ -16,7 +16,7 @@ from ui.hardware import LIMITS
 CONCURRENCY_ID = "synthesis"
 ADVERSARIAL_ID = "adversarial"
 #: Both tabs' finished images: identical requests (a class on the lesson's defaults) are computed once.
-RESULTS = ResultCache(sessions.new_results_folder(), memory_bytes=sessions.RESULTS_MEMORY_BYTES,
+RESULTS = ResultCache(sessions.RESULTS_FOLDER, memory_bytes=sessions.RESULTS_MEMORY_BYTES,
                       disk_bytes=sessions.RESULTS_DISK_BYTES)
 #: A job running longer stops after its current step and shows the image so far (like training's time limit).
 MAX_SYNTHESIS_SECONDS = LIMITS.synthesis_seconds

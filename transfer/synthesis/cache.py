@@ -6,7 +6,9 @@ fine-tuned model by its folder and files' times, so two sessions never share). A
 (least recently used first out, `memory_bytes` at most) and on disk in `folder` (`disk_bytes` at most); a request
 identical to one still running joins it: all its followers receive its progress (the latest step, with the latest
 preview) and its result, or its error. A run nobody follows any more stops after its current step. Only results that
-ran to their end are kept: a run stopped by its time limit is not the deterministic answer.
+ran to their end are kept: a run stopped by its time limit is not the deterministic answer. Kept on disk, results
+outlive the process (an app restarted before a lesson has them at once); they are read only by the code that made
+them (ENGINE).
 """
 
 from __future__ import annotations
@@ -19,30 +21,47 @@ import shutil
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import timm
+import torch
 from PIL import Image
 
-from ..checks import folder_bytes
+from ..checks import check_int, folder_bytes
 from ..models.catalog import DEFAULT_MODEL
 from ..predict import Prediction, resolve
 from ..progress import OptimisationStep
 from . import adversarial as adversarial_module
 from . import ideal as ideal_module
 from .adversarial import AdversarialExample, iter_adversarial
-from .ideal import IdealImage, iter_ideal_image
+from .ideal import CLASSIFYING, IdealImage, PhotoScores, iter_ideal_image, photo_scores, photos_like
 from .targets import Target, resolve_target
 
 __all__ = ["ResultCache"]
 
 #: Types a cached result may hold in its JSON part (besides JSON's own); only these are rebuilt when loading.
 JSON_TYPES = {cls.__name__: cls for cls in (Prediction, Target)}
-RESULT_TYPES = {cls.__name__: cls for cls in (IdealImage, AdversarialExample)}
+RESULT_TYPES = {cls.__name__: cls for cls in (IdealImage, AdversarialExample, PhotoScores)}
 META = "meta.json"
 STAGING = ".new-"  # a result being written, renamed to its key's folder when complete
+
+
+def _engine() -> str:
+    """A digest of what a result depends on besides its key: this package's files and torch's and timm's versions."""
+    digest = hashlib.sha256(f"torch {torch.__version__} timm {timm.__version__}".encode())
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+#: Results on disk made by other code (an earlier version of the app) are never read; they leave first when room is
+#: needed, as the least recently used.
+ENGINE = _engine()
 
 
 class _Run:
@@ -115,6 +134,25 @@ class ResultCache:
             return run()  # not numbers: the library's checks explain
         return self.follow(key, run, AdversarialExample,
                            lambda result: max_seconds is None or result.seconds < max_seconds)
+
+    def photos_like(self, target: int | str, photos: Sequence[str], model: str = DEFAULT_MODEL,
+                    count: int = 4) -> list[tuple[str, float]]:
+        """transfer.photos_like, the photos' classes kept like a result (by network and photo files): an app
+        restarted before a lesson need not classify them again while the students arrive."""
+        if not isinstance(model, str):
+            return photos_like(target, photos, model, count)
+        classifier = resolve(model)
+        goal = resolve_target(classifier.labels, target)
+        count = check_int("count", count, 1, 100)
+        key = ("photos", _model_identity(model), *map(_file_identity, photos))
+        with CLASSIFYING:
+            with self.lock:
+                scores = self._get(key, PhotoScores)
+            if scores is None:
+                scores = photo_scores(classifier, photos)
+                with self.lock:
+                    self._put(key, scores)
+        return scores.most_like(goal.index, count)
 
     # --- Sharing -------------------------------------------------------------------------------------------------
 
@@ -226,8 +264,11 @@ class ResultCache:
         entry = self._entry(key)
         if entry is None:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=self.folder, prefix=STAGING))
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(dir=self.folder, prefix=STAGING))
+        except OSError:  # a folder it may not write to: kept in memory only
+            return
         try:
             _save(staging, key, result)
             size = folder_bytes(staging)
@@ -236,6 +277,8 @@ class ResultCache:
             self._make_room(size)
             shutil.rmtree(entry, ignore_errors=True)
             staging.rename(entry)
+        except OSError:  # a full disk: kept in memory only (the followers still get it)
+            pass
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
@@ -264,11 +307,16 @@ class ResultCache:
         """The folder for `key`'s result on disk (None when memory only or the model is a session's own)."""
         if self.folder is None or not isinstance(key[1], str):
             return None
-        return self.folder / hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+        return self.folder / hashlib.sha256(_stored(key).encode()).hexdigest()[:32]
 
     def disk_usage(self) -> int:
         """Bytes the cache's folder holds."""
         return folder_bytes(self.folder) if self.folder is not None else 0
+
+
+def _stored(key: tuple) -> str:
+    """`key` as written on disk: with the code that made the result (ENGINE)."""
+    return repr((ENGINE, key))
 
 
 def _numbers(*values: float | None) -> tuple[float | None, ...]:
@@ -282,6 +330,15 @@ def _model_identity(model: str) -> str | tuple[str, int]:
     if not path.is_dir():
         return model
     return str(path.resolve()), max((item.stat().st_mtime_ns for item in path.iterdir()), default=0)
+
+
+def _file_identity(path: str) -> tuple[str, int, int] | str:
+    """A photo by its path, size and latest change (its path alone when it cannot be read: left out anyway)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return str(path)
+    return str(path), found.st_size, found.st_mtime_ns
 
 
 def _file_digest(path: Path) -> str:
@@ -319,14 +376,14 @@ def _save(folder: Path, key: tuple, result: Any) -> None:
             fields[field.name] = {"file": f"{field.name}.bin"}
         else:
             fields[field.name] = {"value": _to_json(value)}
-    meta = {"key": repr(key), "type": type(result).__name__, "fields": fields}
+    meta = {"key": _stored(key), "type": type(result).__name__, "fields": fields}
     (folder / META).write_text(json.dumps(meta), encoding="utf-8")
 
 
 def _load(folder: Path, key: tuple) -> Any:
     """Read what _save wrote (None when it belongs to another key); only the known types are rebuilt."""
     meta = json.loads((folder / META).read_text(encoding="utf-8"))
-    if meta["key"] != repr(key):
+    if meta["key"] != _stored(key):
         return None
     values = {}
     for name, stored in meta["fields"].items():

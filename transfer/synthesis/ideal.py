@@ -314,28 +314,43 @@ def photos_like(target: int | str, photos: Sequence[str], model: str | Classifie
     classifier = resolve(model)
     goal = resolve_target(classifier.labels, target)
     count = check_int("count", count, 1, 100)
-    with _CLASSIFYING:  # a second caller waits for the first one's work (a class at once) instead of repeating it
-        readable, probabilities = _class_probabilities(classifier, tuple(photos))
-    scores, order = probabilities[:, goal.index].topk(min(count, len(readable)))
-    return [(readable[i], float(score)) for score, i in zip(scores.tolist(), order.tolist())]
+    with CLASSIFYING:
+        scores = _photo_scores(classifier, tuple(photos))
+    return scores.most_like(goal.index, count)
 
 
-_CLASSIFYING = threading.Lock()
+#: Held while photos are classified: a second caller waits for the first one's work (a class at once) instead of
+#: repeating it.
+CLASSIFYING = threading.Lock()
 
 
-@functools.lru_cache(maxsize=8)
-def _class_probabilities(classifier: Classifier, photos: tuple[str, ...],
-                         batch: int = 32) -> tuple[list[str], torch.Tensor]:
-    """The photos that load, and their (N, num_classes) class probabilities, computed a batch at a time."""
+@dataclass(frozen=True)
+class PhotoScores:
+    """The photos that loaded and the network's class probabilities for each, (N, num_classes)."""
+
+    photos: list[str]
+    probabilities: np.ndarray
+
+    def most_like(self, index: int, count: int) -> list[tuple[str, float]]:
+        """The `count` photos with the highest probability of class `index`, with it, highest first."""
+        order = np.argsort(-self.probabilities[:, index], kind="stable")[:count]
+        return [(self.photos[i], float(self.probabilities[i, index])) for i in order]
+
+
+def photo_scores(classifier: Classifier, photos: Sequence[str], batch: int = 32) -> PhotoScores:
+    """Classify the photos that load (a damaged or unsupported file is left out), a batch at a time."""
     readable, rows = [], [torch.empty(0, classifier.num_classes)]
     for start in range(0, len(photos), batch):
         inputs = []
         for photo in photos[start:start + batch]:
             try:
                 inputs.append(classifier.to_input(load_image(photo)))
-            except InputError:  # a damaged or unsupported file among the user's photos: leave it out
+            except InputError:
                 continue
             readable.append(photo)
         if inputs:
             rows.append(classifier.infer(torch.cat(inputs)).softmax(-1).cpu())
-    return readable, torch.cat(rows)
+    return PhotoScores(readable, torch.cat(rows).numpy())
+
+
+_photo_scores = functools.lru_cache(maxsize=8)(photo_scores)
