@@ -123,6 +123,9 @@ def precompute_defaults() -> None:
     defaults), with its second network's answer and the similar photos, and the adversarial examples of the example
     dog photos at the Adversarial tab's defaults. A student asking meanwhile joins the run (ui.synthesis.RESULTS)."""
     start = time.perf_counter()
+    # the second network loads meanwhile (seconds of mostly one core): the image's cross-check then need not wait
+    threading.Thread(target=transfer.load_model, args=(ideal.second_model(transfer.DEFAULT_MODEL),), daemon=True,
+                     name="second-network").start()
     defaults = ideal_settings.MODES[ideal_settings.DEFAULT_MODE]
     result = run_to_result(synthesis.RESULTS.iter_ideal_image(
         ideal.DEFAULT_TARGET, transfer.DEFAULT_MODEL, steps=defaults.steps, tv_weight=defaults.tv_weight,

@@ -62,3 +62,13 @@ def test_similar_photos_are_asked_for_by_the_target_s_name_and_a_wrong_one_is_re
     assert found.label == ideal.PHOTOS_LABEL and 0 < len(found.value) <= ideal.SIMILAR_PHOTOS
     with pytest.raises(gr.Error, match="no such class at all"):
         ideal.show_similar_photos("no such class at all", MODEL)
+
+
+def test_visitors_sharing_an_ideal_image_share_its_panels(monkeypatch):
+    """Issue 23: a class's identical requests get the one kept result; its PNGs, map, cross-check and summary are made
+    once, not once per student."""
+    request = ("zebra", "robust", 2, 0.5, 0.05, 7, MODEL)
+    first = list(ideal.run_ideal(*request))[-1]
+    assert first["final"].endswith(".png") and first["download"] == first["final"]
+    monkeypatch.setattr(ideal, "panels", lambda *_: pytest.fail("made the panels again"))
+    assert list(ideal.run_ideal(*request))[-1] is first

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import threading
+import time
 
 import gradio.media
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 import transfer
@@ -108,3 +112,29 @@ def test_a_classifier_with_fewer_than_five_classes_works_everywhere():
     assert len(fooled.original) == len(fooled.adversarial) == 2
     with pytest.raises(InputError, match="top_k"):
         predict(LION, two, top_k=5)
+
+
+def test_the_first_photos_are_classified_while_the_fast_copy_is_being_made(monkeypatch):
+    """Issue 23: a class's first requests as the app starts do not wait for the traced copy (seconds per network)."""
+    from transfer.models import classifier as classifier_module
+    release, made = threading.Event(), threading.Event()
+    real_copy = classifier_module.inference_copy
+
+    def slow_copy(*args):
+        assert release.wait(60)
+        copied = real_copy(*args)
+        made.set()
+        return copied
+
+    monkeypatch.setattr(classifier_module, "inference_copy", slow_copy)
+    classifier = dataclasses.replace(transfer.load_model())  # a new instance: no copy made yet
+    inputs = classifier.to_input(Image.open(LION))
+    meanwhile = classifier.infer(inputs)  # returns although the copy is held back
+    release.set()
+    assert made.wait(60), "the copy was made in the background"
+    deadline = time.monotonic() + 10
+    while "_inference_network" not in classifier.__dict__ and time.monotonic() < deadline:
+        time.sleep(0.05)
+    fast = classifier.infer(inputs)
+    assert meanwhile.argmax() == fast.argmax()
+    assert torch.allclose(meanwhile.softmax(-1), fast.softmax(-1), atol=1e-4)

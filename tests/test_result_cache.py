@@ -14,7 +14,7 @@ import pytest
 import transfer
 from harness import raw_http
 from transfer.checks import folder_bytes
-from transfer.progress import OptimisationStep, run_to_result
+from transfer.progress import OptimisationStep, Waiting, run_to_result
 from transfer.synthesis import ResultCache, photos_like
 from transfer.synthesis import cache as cache_module
 
@@ -51,6 +51,38 @@ def test_a_request_identical_to_a_running_one_joins_it_and_later_ones_get_the_ke
     restarted = ResultCache(tmp_path / "results")  # a new process finds the disk's results
     assert np.array_equal(np.asarray(ideal(restarted, steps=30).image), np.asarray(results["leader"].image))
     assert restarted.runs_started == 0
+
+
+def test_ideal_images_take_turns_in_line_and_those_waiting_learn_their_place(tmp_path):
+    cache = ResultCache(tmp_path / "results", runs_at_once=1)
+    seen, kept_when_started = [], []
+
+    def watch(event) -> None:
+        seen.append(event)
+        if isinstance(event, OptimisationStep) and not kept_when_started:
+            kept_when_started.append(len(cache.memory))
+
+    thread = in_background(cache, seed=0)
+    second = run_to_result(cache.iter_ideal_image(TARGET, steps=2, seed=1, **SMALL), transfer.IdealImage, watch)
+    thread.join(120)
+    assert isinstance(seen[0], Waiting) and seen[0].place == 1 and seen[0].seconds is None  # none timed yet
+    assert kept_when_started == [1], "the second started only once the first was done"
+    assert second.steps == 2 and cache.runs_started == 2
+    thread, behind = in_background(cache, seed=2), []
+    ideal(cache, steps=2, seed=3, events=behind)
+    thread.join(120)
+    waited = [event for event in behind if isinstance(event, Waiting)]
+    assert waited and waited[0].seconds > 0, "with images timed, the wait is estimated"
+
+
+def in_background(cache: ResultCache, seed: int) -> threading.Thread:
+    """A 30-step ideal image made in another thread, returned once it has begun."""
+    begun = threading.Event()
+    thread = threading.Thread(target=lambda: run_to_result(
+        cache.iter_ideal_image(TARGET, steps=30, seed=seed, **SMALL), transfer.IdealImage, lambda _: begun.set()))
+    thread.start()
+    assert begun.wait(120)
+    return thread
 
 
 def test_results_kept_by_other_code_are_not_read_and_a_disk_that_refuses_writes_loses_nothing(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from PIL import Image
 
-__all__ = ["EpochMetrics", "OptimisationStep", "TrainingProgress", "drain", "run_to_result"]
+__all__ = ["EpochMetrics", "OptimisationStep", "TrainingProgress", "Waiting", "drain", "run_to_result"]
 
 Result = TypeVar("Result")
 
@@ -30,6 +30,15 @@ class OptimisationStep:
     steps: int
     probability: float  # of the target class, on the current image
     preview: Image.Image | None = None
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A job waiting in line for its turn (transfer.synthesis.ResultCache): its place (1: next) and, once a job of its
+    kind has finished, about how many seconds until it starts."""
+
+    place: int
+    seconds: float | None = None
 
 
 @dataclass(frozen=True)

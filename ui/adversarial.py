@@ -11,8 +11,7 @@ import transfer
 from transfer.synthesis import adversarial
 from transfer.progress import OptimisationStep
 from ui import controls, synthesis
-from ui.common import (dog_examples, label_scores, received_file, release_memory, save_output, session_model,
-                       user_errors)
+from ui.common import dog_examples, label_scores, received_file, save_output, session_model, user_errors
 from ui.hardware import LIMITS, on_gpu
 from ui.synthesis import UNTARGETED
 from ui.tabs import bind, named
@@ -43,18 +42,15 @@ def run_adversarial(image: dict | str | None, target: str, steps: float, tv_weig
     sure = SURE.check(sure)
     model = session_model(model, session)
     goal = None if target == UNTARGETED else target
-    try:
-        for item in synthesis.RESULTS.iter_adversarial(image, goal, model, steps=steps, tv_weight=tv_weight, eps=eps,
-                                                       lr=lr, confidence=sure / 100,
-                                                       max_seconds=synthesis.MAX_SYNTHESIS_SECONDS):
-            if isinstance(item, OptimisationStep):
-                progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
-                continue
-            return {"slider": (item.original_image, item.image), "perturbation": item.perturbation,
-                    "before": label_scores(item.original), "after": label_scores(item.adversarial),
-                    "figures": figures(item), "download": save_output(item.png, "adversarial")}
-    finally:
-        release_memory()  # a photo is optimised at up to 1024 px: large activations
+    for item in synthesis.RESULTS.iter_adversarial(image, goal, model, steps=steps, tv_weight=tv_weight, eps=eps,
+                                                   lr=lr, confidence=sure / 100,
+                                                   max_seconds=synthesis.MAX_SYNTHESIS_SECONDS):
+        if isinstance(item, OptimisationStep):
+            progress((item.step, item.steps), desc=f"target probability {item.probability:.1%}")
+            continue
+        return {"slider": (item.original_image, item.image), "perturbation": item.perturbation,
+                "before": label_scores(item.original), "after": label_scores(item.adversarial),
+                "figures": figures(item), "download": save_output(item.png, "adversarial")}
 
 
 MEASURES = ("*L-inf*: the most any one colour value of any pixel changed (out of 255). *L2*: the size of the whole "

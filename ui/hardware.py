@@ -31,6 +31,9 @@ class Limits:
     quick_jobs: int  # classify/explain requests at once (Gradio's default concurrency limit)
     training_jobs: int  # fine-tuning runs at once
     synthesis_jobs: int  # ideal-image optimisations at once (their own lane: minutes each)
+    #: ideal-image requests served at once: identical ones share one run, the others wait in the result cache's line
+    #: (ui.synthesis.RESULTS) for one of the synthesis_jobs turns, so a class asking for the same image gets it together
+    synthesis_requests: int
     adversarial_jobs: int  # adversarial examples at once (their own lane: seconds each, never behind an ideal image)
     training_seconds: int  # a training run is then stopped like the Stop button: the best epoch so far is kept
     synthesis_seconds: int  # an ideal-image or adversarial job then stops after its step and shows the image so far
@@ -39,12 +42,13 @@ class Limits:
 
 
 CPU = Limits("CPU", "this computer's CPU", queue_size=64, quick_jobs=2, training_jobs=1, synthesis_jobs=1,
-             adversarial_jobs=1, training_seconds=900, synthesis_seconds=180)
+             synthesis_requests=8, adversarial_jobs=1, training_seconds=900, synthesis_seconds=180)
 #: GPU work runs in ZeroGPU's worker processes, so more jobs may wait on their GPUs at once. A shorter duration gets
 #: a request earlier in ZeroGPU's queue and is checked against the visitor's daily GPU quota, so each kind asks for
-#: what its longest job needs, and training stops in time to be evaluated and saved within its GPU time.
+#: what its longest job needs, and training stops in time to be evaluated and saved within its GPU time. An ideal
+#: image runs in a worker of its own there, which shares no result cache: as many requests as optimisations at once.
 ZERO_GPU = Limits("ZeroGPU", "a GPU that Hugging Face's ZeroGPU lends to each request", queue_size=64,
-                  quick_jobs=4, training_jobs=2, synthesis_jobs=2, adversarial_jobs=2,
+                  quick_jobs=4, training_jobs=2, synthesis_jobs=2, synthesis_requests=2, adversarial_jobs=2,
                   training_seconds=90, synthesis_seconds=50,
                   gpu_seconds={"quick": 20, "synthesis": 60, "training": 120})
 

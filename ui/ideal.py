@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -11,13 +10,14 @@ import gradio as gr
 import transfer
 from transfer.synthesis import ideal
 from transfer.data import pets_images
-from transfer.progress import OptimisationStep
+from transfer.progress import OptimisationStep, Waiting
 from transfer.render import overlay
 from ui import controls, synthesis
-from ui.common import example_photos, label_scores, release_memory, save_output, session_model, user_errors
+from ui.common import example_photos, label_scores, session_model, user_errors
 from ui.finetune.views import thumbnail
 from ui.hardware import LIMITS, on_gpu
 from ui.i18n import markdown_text
+from ui.server import waiting_text
 from ui.tabs import bind, named
 
 SECOND_MODEL, SECOND_FALLBACK = "tf_efficientnet_lite2", "tf_efficientnet_lite1"
@@ -64,26 +64,38 @@ def run_ideal(target: str, mode: str, steps: float, tv_weight: float, lr: float,
     each as {output name (OUTPUTS): value}."""
     model = session_model(model, session)
     yield dict.fromkeys(OUTPUTS) | {"status": STARTED}
-    try:
-        for item in synthesis.RESULTS.iter_ideal_image(target, model, steps=steps, tv_weight=tv_weight, lr=lr,
-                                                       seed=seed, mode=mode,
-                                                       max_seconds=synthesis.MAX_SYNTHESIS_SECONDS):
-            if isinstance(item, OptimisationStep):
-                progress((item.step, item.steps),
-                         desc=f"network {item.probability:.0%} sure · step {item.step}/{item.steps}")
-                if item.preview is not None:
-                    yield dict.fromkeys(OUTPUTS) | {"preview": item.preview}
-                continue
-            if item.steps < steps:
-                gr.Warning(f"Stopped after {item.steps} steps at the {synthesis.MAX_SYNTHESIS_SECONDS} s time limit.")
-            buffer = io.BytesIO()
-            item.image.save(buffer, format="PNG")
-            cross = transfer.predict(item.image, second_model(model), top_k=5)
-            yield {"preview": item.image, "final": item.image, "importance": overlay(item.image, item.importance),
-                   "own": label_scores(item.predictions), "cross": label_scores(cross),
-                   "download": save_output(buffer.getvalue(), "ideal"), "status": summary(item, cross)}
-    finally:
-        release_memory()  # each job's optimiser state and activations
+    told = False
+    for item in synthesis.RESULTS.iter_ideal_image(target, model, steps=steps, tv_weight=tv_weight, lr=lr,
+                                                   seed=seed, mode=mode,
+                                                   max_seconds=synthesis.MAX_SYNTHESIS_SECONDS):
+        if isinstance(item, Waiting):  # behind other ideal images (ui.synthesis.RESULTS's line)
+            progress(0, desc=waiting_text(item.place, item.seconds))
+            if not told:  # as a job waiting in a lane is told (ui.server.announce_place)
+                gr.Info(waiting_text(item.place, item.seconds))
+                told = True
+            continue
+        if isinstance(item, OptimisationStep):
+            progress((item.step, item.steps),
+                     desc=f"network {item.probability:.0%} sure · step {item.step}/{item.steps}")
+            if item.preview is not None:
+                preview = item.preview
+                yield dict.fromkeys(OUTPUTS) | {"preview": synthesis.once_per(
+                    preview, lambda: synthesis.png_file(preview, "ideal-preview"))}
+            continue
+        if item.steps < steps:
+            gr.Warning(f"Stopped after {item.steps} steps at the {synthesis.MAX_SYNTHESIS_SECONDS} s time limit.")
+        result = item
+        yield synthesis.once_per(result, lambda: panels(result, model))
+
+
+def panels(result: transfer.IdealImage, model: str) -> dict[str, object]:
+    """A finished ideal image's outputs (OUTPUTS): the PNG, where it matters, both networks' top-5 and a summary."""
+    image = synthesis.png_file(result.image, "ideal")
+    cross = transfer.predict(result.image, second_model(model), top_k=5)
+    return {"preview": image, "final": image, "importance": synthesis.png_file(
+                overlay(result.image, result.importance), "ideal-importance"),
+            "own": label_scores(result.predictions), "cross": label_scores(cross), "download": image,
+            "status": summary(result, cross)}
 
 
 def summary(result: transfer.IdealImage, cross: list[transfer.Prediction]) -> str:
@@ -236,7 +248,7 @@ def wire(c: Components, session: gr.State) -> None:
     c.button.click(clear_photos, None, c.photos, queue=False, show_progress="hidden", api_visibility="private")
     made = c.button.click(bind(create, c), [c.target, c.mode, c.steps, c.tv_weight, c.lr, c.seed, c.model, session],
                           [getattr(c, name) for name in OUTPUTS], api_name="ideal",
-                          concurrency_limit=LIMITS.synthesis_jobs, concurrency_id=synthesis.CONCURRENCY_ID,
+                          concurrency_limit=LIMITS.synthesis_requests, concurrency_id=synthesis.CONCURRENCY_ID,
                           show_progress_on=c.status)
     # one lane of its own: the first student's classification of the photos, the rest find them classified
     made.success(show_similar_photos, [c.target, c.model, session], c.photos, api_name="similar_photos",

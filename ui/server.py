@@ -383,9 +383,13 @@ def place_message(queue: Any, event_id: str) -> str | None:
         return None
     timing = queue.process_time_per_fn.get(event.fn)
     if timing is None or not timing.avg_time or not slots:
-        return QUEUED.format(place=waiting + 1)
-    return QUEUED_ETA.format(place=waiting + 1,
-                             wait=duration((waiting + lane.current_concurrency) * timing.avg_time / slots))
+        return waiting_text(waiting + 1)
+    return waiting_text(waiting + 1, (waiting + lane.current_concurrency) * timing.avg_time / slots)
+
+
+def waiting_text(place: int, seconds: float | None = None) -> str:
+    """A waiting job's place (1: next) and, when known, about how long until it starts (QUEUED_ETA, QUEUED)."""
+    return QUEUED.format(place=place) if seconds is None else QUEUED_ETA.format(place=place, wait=duration(seconds))
 
 
 def announce_place(queue: Any, event_id: str, text: str) -> None:

@@ -2,25 +2,66 @@
 
 from __future__ import annotations
 
+import io
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TypeVar
+
 import gradio as gr
+from PIL import Image
 
 import transfer
 from transfer.synthesis import ResultCache
 from ui import sessions
-from ui.common import follow_model, model_choices, session_model
+from ui.common import follow_model, model_choices, release_memory, save_output, session_model
 from ui.hardware import LIMITS
 
-#: The ideal image's lane (concurrency group; ui.hardware: one job at a time on CPU), so long optimisations never
-#: starve quick Classify requests. Adversarial examples (seconds) have a lane of their own, so that they never wait
-#: behind an ideal image (minutes).
+#: The ideal image's lane (concurrency group; ui.hardware: LIMITS.synthesis_requests at once, of which RESULTS lets
+#: LIMITS.synthesis_jobs optimise), so long optimisations never starve quick Classify requests. Adversarial examples
+#: (seconds) have a lane of their own, so that they never wait behind an ideal image (minutes).
 CONCURRENCY_ID = "synthesis"
 ADVERSARIAL_ID = "adversarial"
-#: Both tabs' finished images: identical requests (a class on the lesson's defaults) are computed once.
+#: Both tabs' finished images: identical requests (a class on the lesson's defaults) are computed once, and at most
+#: LIMITS.synthesis_jobs ideal images at a time (the image lane serves more requests, which join or wait in line).
+#: Memory a run freed (optimiser state; activations of a photo of up to 1024 px) goes back to the system once per
+#: run, not once per visitor who shared it (a full collection holds every thread for about 0.3 s).
 RESULTS = ResultCache(sessions.RESULTS_FOLDER, memory_bytes=sessions.RESULTS_MEMORY_BYTES,
-                      disk_bytes=sessions.RESULTS_DISK_BYTES)
+                      disk_bytes=sessions.RESULTS_DISK_BYTES, runs_at_once=LIMITS.synthesis_jobs,
+                      after_run=release_memory)
 #: A job running longer stops after its current step and shows the image so far (like training's time limit).
 MAX_SYNTHESIS_SECONDS = LIMITS.synthesis_seconds
 UNTARGETED = "(untargeted) anything but the photo's class"
+SHARED_ITEMS = 32  # previews and results whose panels once_per keeps ...
+SHARED_SECONDS = 600  # ... this long: their files for download are deleted after ui.common.OUTPUT_MAX_AGE
+
+Made = TypeVar("Made")
+_made: OrderedDict[int, tuple[object, object, float]] = OrderedDict()  # id(item) -> (item, what was made, when)
+_made_lock = threading.Lock()
+
+
+def once_per(item: object, make: Callable[[], Made]) -> Made:
+    """make(), once per `item` however many visitors show it: the followers of a shared run (RESULTS) get the same
+    preview and result objects, so a class of 30 costs one PNG per preview instead of 30."""
+    with _made_lock:
+        kept = _made.get(id(item))
+    if kept is not None and kept[0] is item and time.monotonic() - kept[2] < SHARED_SECONDS:
+        return kept[1]  # made for this very item (not another object that reused its id), recently
+    value = make()
+    with _made_lock:
+        _made[id(item)] = (item, value, time.monotonic())
+        _made.move_to_end(id(item))
+        while len(_made) > SHARED_ITEMS:
+            _made.popitem(last=False)
+    return value
+
+
+def png_file(image: Image.Image, stem: str) -> str:
+    """`image` as a PNG file for download (ui.common.save_output); Gradio serves a file without encoding it again."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return save_output(buffer.getvalue(), stem)
 
 
 def target_choices(model: str, current: str | None, session=None, untargeted: bool = False):

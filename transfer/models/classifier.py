@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import statistics
+import threading
 import time
 import warnings
 from collections.abc import Mapping
@@ -188,9 +189,17 @@ class Classifier:
         return statistics.median(times[1:])
 
     def infer(self, inputs: torch.Tensor) -> torch.Tensor:
-        """Logits for preprocessed inputs through the fastest inference path (no gradients)."""
+        """Logits for preprocessed inputs through the fastest inference path ready (no gradients): the inference copy,
+        or, while it is being made in the background (seconds, once per model), the network itself, so that no
+        request waits for the copy (a class's first photos as the app starts)."""
         with torch.inference_mode():
-            return self.fixed_logits(inputs)
+            if "_inference_network" in self.__dict__:  # made (cached_property keeps it there)
+                return self.fixed_logits(inputs)
+            if not self.__dict__.get("_copy_started"):
+                self.__dict__["_copy_started"] = True  # a second thread starting it too waits for the first's copy
+                # not a daemon: a program ending meanwhile waits for it (torch aborts if a thread is cut off mid-trace)
+                threading.Thread(target=lambda: self._inference_network, name="inference-copy").start()
+            return self.network(inputs.contiguous(memory_format=torch.channels_last))
 
     def fixed_logits(self, inputs: torch.Tensor) -> torch.Tensor:
         """Logits through the inference copy with the weights held fixed; gradients still reach `inputs` (for

@@ -5,7 +5,9 @@ A `ResultCache` keys each request by every input that determines its result (the
 fine-tuned model by its folder and files' times, so two sessions never share). A finished result is kept in memory
 (least recently used first out, `memory_bytes` at most) and on disk in `folder` (`disk_bytes` at most); a request
 identical to one still running joins it: all its followers receive its progress (the latest step, with the latest
-preview) and its result, or its error. A run nobody follows any more stops after its current step. Only results that
+preview) and its result, or its error. A run nobody follows any more stops after its current step. At most
+`runs_at_once` ideal images are optimised at once: the others wait in line, first come first, and their followers
+learn their place (progress.Waiting); adversarial examples (seconds) never wait. Only results that
 ran to their end are kept: a run stopped by its time limit is not the deterministic answer. Kept on disk, results
 outlive the process (an app restarted before a lesson has them at once); they are read only by the code that made
 them (ENGINE).
@@ -20,7 +22,8 @@ import os
 import shutil
 import tempfile
 import threading
-from collections import OrderedDict
+import time
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,7 +36,7 @@ from PIL import Image
 from ..checks import check_int, folder_bytes
 from ..models.catalog import DEFAULT_MODEL
 from ..predict import Prediction, resolve
-from ..progress import OptimisationStep
+from ..progress import OptimisationStep, Waiting
 from . import adversarial as adversarial_module
 from . import ideal as ideal_module
 from .adversarial import AdversarialExample, iter_adversarial
@@ -81,13 +84,20 @@ class _Run:
 class ResultCache:
     """Finished results by key, in memory and on disk, and the runs still going, shared by identical requests."""
 
-    def __init__(self, folder: Path | None = None, memory_bytes: int = 64 * 2**20, disk_bytes: int = 256 * 2**20):
+    def __init__(self, folder: Path | None = None, memory_bytes: int = 64 * 2**20, disk_bytes: int = 256 * 2**20,
+                 runs_at_once: int | None = None, after_run: Callable[[], None] | None = None):
         self.folder = folder  # None: memory only
         self.memory_bytes, self.disk_bytes = memory_bytes, disk_bytes
         self.memory: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()  # key -> (result, bytes), oldest use first
         self.running: dict[tuple, _Run] = {}
         self.runs_started = 0  # optimisations this cache has started (the others were joined or found)
         self.lock = threading.Lock()
+        self.runs_at_once = runs_at_once  # ideal images optimised at once (None: no limit)
+        self.turns = threading.Condition(self.lock)  # a turn taken or given back
+        self.line: list[_Run] = []  # ideal images waiting for their turn, first come first
+        self.optimising = 0  # ideal images taking their turn now
+        self.durations: deque[float] = deque(maxlen=8)  # seconds of the latest ideal images, for the wait's estimate
+        self.after_run = after_run  # called once a run ended, before its result is handed out (to free memory)
 
     # --- The library's optimisations, cached -------------------------------------------------------------------
 
@@ -110,7 +120,7 @@ class ResultCache:
                              defaults.lr if lr is None else lr, size, seed))
         except (TypeError, ValueError):
             return run()  # not numbers: the library's checks explain
-        return self.follow(key, run, IdealImage, lambda result: result.steps >= float(steps))
+        return self.follow(key, run, IdealImage, lambda result: result.steps >= float(steps), in_line=True)
 
     def iter_adversarial(self, image: Any, target: int | str | None, model: str = DEFAULT_MODEL, *,
                          steps: float = adversarial_module.STEPS.default,
@@ -156,10 +166,11 @@ class ResultCache:
 
     # --- Sharing -------------------------------------------------------------------------------------------------
 
-    def follow(self, key: tuple, run: Callable[[], Iterator], result_type: type,
-               complete: Callable[[Any], bool]) -> Iterator:
+    def follow(self, key: tuple, run: Callable[[], Iterator], result_type: type, complete: Callable[[Any], bool],
+               in_line: bool = False) -> Iterator:
         """The items of `run()`: its result at once when kept, else the progress and result of the one run with this
-        key (started now when none is going). `complete(result)` says whether the result may be kept."""
+        key (started now when none is going; `in_line`: once its turn comes). `complete(result)` says whether the
+        result may be kept."""
         with self.lock:
             found = self._get(key, result_type)
             shared = None if found is not None else self.running.get(key)
@@ -170,15 +181,63 @@ class ResultCache:
                 shared = self.running[key] = _Run()
                 shared.followers = 1
                 self.runs_started += 1
-                threading.Thread(target=self._work, args=(key, shared, run, result_type, complete), daemon=True,
-                                 name="shared-optimisation").start()
+                threading.Thread(target=self._work, args=(key, shared, run, result_type, complete, in_line),
+                                 daemon=True, name="shared-optimisation").start()
         if found is not None:
             return iter([found])
         return self._updates(shared)
 
     def _work(self, key: tuple, shared: _Run, run: Callable[[], Iterator], result_type: type,
-              complete: Callable[[Any], bool]) -> None:
-        """Run the optimisation in its own thread, publishing each item to the followers."""
+              complete: Callable[[Any], bool], in_line: bool) -> None:
+        """Run the optimisation in its own thread (`in_line`: once its turn comes), publishing each item to the
+        followers."""
+        waits = in_line and self.runs_at_once is not None
+        if waits and not self._take_turn(key, shared):
+            return
+        began = time.perf_counter()
+        try:
+            self._optimise(key, shared, run, result_type, complete)
+        finally:
+            if waits:
+                with self.turns:
+                    self.optimising -= 1
+                    self.durations.append(time.perf_counter() - began)
+                    self.turns.notify_all()
+
+    def _take_turn(self, key: tuple, shared: _Run) -> bool:
+        """Wait in line until this run may start, telling its followers their place; False (and the run forgotten)
+        when they all left first."""
+        told = None
+        with self.turns:
+            self.line.append(shared)
+            while True:
+                place = self.line.index(shared)
+                if place == 0 and self.optimising < self.runs_at_once:
+                    self.line.pop(0)
+                    self.optimising += 1
+                    return True
+                if shared.followers == 0:  # counted under this lock: nobody can join it any more
+                    self.line.remove(shared)
+                    del self.running[key]
+                    self.turns.notify_all()
+                    return False
+                if place != told:
+                    told = place
+                    runs_before = place + self.optimising
+                    seconds = (runs_before * sum(self.durations) / len(self.durations) / self.runs_at_once
+                               if self.durations else None)
+                    self._publish(shared, Waiting(place + 1, seconds))
+                self.turns.wait(timeout=1)  # also to notice followers leaving
+
+    @staticmethod
+    def _publish(shared: _Run, item: Any) -> None:
+        with shared.changed:
+            shared.step = item
+            shared.number += 1
+            shared.changed.notify_all()
+
+    def _optimise(self, key: tuple, shared: _Run, run: Callable[[], Iterator], result_type: type,
+                  complete: Callable[[Any], bool]) -> None:
         result, error = None, None
         try:
             items = run()
@@ -187,9 +246,10 @@ class ResultCache:
                     if isinstance(item, result_type):
                         result = item
                         break
-                    with shared.changed:
-                        if shared.followers == 0:
-                            break  # everybody left: stop after this step
+                    with self.lock, shared.changed:  # in follow()'s order, which counts a new follower under both
+                        if shared.followers == 0:  # everybody left: stop after this step, and let nobody join it
+                            self.running.pop(key, None)
+                            break
                         shared.step = item
                         shared.preview = getattr(item, "preview", None) or shared.preview
                         shared.number += 1
@@ -200,8 +260,11 @@ class ResultCache:
                     close()
         except BaseException as failure:  # handed to every follower, who raises it
             error = failure
+        if self.after_run is not None:
+            self.after_run()
         with self.lock:
-            del self.running[key]
+            if self.running.get(key) is shared:  # not when it stopped for want of followers (a new run may have the key)
+                del self.running[key]
             if result is not None and complete(result):
                 self._put(key, result)
         with shared.changed:
@@ -228,7 +291,9 @@ class ResultCache:
                     return
                 if step is None:
                     continue
-                if preview is not None and preview is not shown_preview:
+                if not isinstance(step, OptimisationStep):
+                    pass  # Waiting: no image yet
+                elif preview is not None and preview is not shown_preview:
                     shown_preview = preview
                     step = dataclasses.replace(step, preview=preview)
                 elif step.preview is not None:
