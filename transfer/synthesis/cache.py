@@ -279,9 +279,13 @@ class ResultCache:
         try:
             while True:
                 with shared.changed:
-                    shared.changed.wait_for(lambda: shared.number > seen)
+                    fresh = shared.changed.wait_for(lambda: shared.number > seen, timeout=1)
                     seen, step, preview = shared.number, shared.step, shared.preview
                     done, result, error = shared.done, shared.result, shared.error
+                if not fresh:  # a place in line is said again each second: a follower that left (its generator
+                    if isinstance(step, Waiting):  # closed by a cancel, which waits for this to return) is noticed
+                        yield step
+                    continue
                 if done:
                     if error is not None:
                         raise error
