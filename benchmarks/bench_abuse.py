@@ -27,11 +27,9 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -45,6 +43,7 @@ from harness import raw_http
 from harness.browser import free_port
 from harness.corpus import BOMB_BYTES, bmp_bomb_zip, float_tiff, hostile_shapes, huge_json_body, large_png, zero_files
 from harness.memory import MB, PeakMemory
+from harness.server import start_app
 from transfer.data import pets_images
 from ui.hardware import LIMITS
 
@@ -61,25 +60,10 @@ def images(folder: Path) -> dict[str, Path]:
             **hostile_shapes(folder)}
 
 
-def start_app(port: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", **(extra_env or {})}
-    process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
-                return process
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit("the app did not start within 180 s")
-
-
 def measure(path: Path, reference: Path, endpoints: list[str]) -> list[tuple[str, float, float, str]]:
     """(endpoint, seconds, peak extra MB, answer) for one image on a fresh, warmed-up server."""
     port = free_port()
-    process = start_app(port)
+    process, _ = start_app(port)
     base = f"http://127.0.0.1:{port}"
     rows = []
     try:
@@ -125,7 +109,7 @@ def hostile_images(endpoints: list[str]) -> None:
 def repeated_ideal_jobs(jobs: int) -> list[tuple[int, float]]:
     """(jobs done, server resident MB) after 0, 10, 20, ... ideal-image jobs on one fresh server."""
     port = free_port()
-    process = start_app(port)
+    process, _ = start_app(port)
     base = f"http://127.0.0.1:{port}"
     rss = []
     try:
@@ -184,7 +168,7 @@ class Server:
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
         folders = {"TMPDIR": str(self.tmp), "GRADIO_TEMP_DIR": str(self.tmp / "gradio")}
-        self.process = start_app(port, {**PROXY_ENV, **folders})
+        self.process, _ = start_app(port, {**PROXY_ENV, **folders})
         try:
             config = httpx.get(f"{self.base}/config", timeout=60).json()
             self.components = {c["id"]: c for c in config["components"]}

@@ -22,11 +22,9 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,6 +34,7 @@ from gradio_client import Client, handle_file
 
 import transfer
 from harness.browser import free_port
+from harness.server import start_app
 from transfer.synthesis import adversarial, ideal
 from ui import sessions
 
@@ -45,26 +44,6 @@ SAME_TARGET = "Siamese cat, Siamese"  # ui/ideal.py's DEFAULT_TARGET, the lesson
 #: Ideal-image targets for `--variant each`, one per student (ImageNet indices), and adversarial targets.
 EACH_TARGETS = [1, 9, 71, 130, 207, 292, 340, 388, 409, 417, 430, 472, 530, 559, 605, 717, 779, 817, 850, 949]
 EACH_ADVERSARIAL = [281, 285, 287, 291, 293, 301, 309, 311, 321, 330, 335, 339, 345, 355, 360, 370, 380, 385, 390, 399]
-
-
-def start_app(port: int, log: Path, results: Path | None = None) -> tuple[subprocess.Popen, float]:
-    """Launch the app behind a pretend proxy (one trusted hop), keeping finished images in `results` (default: its
-    own folder); return it and the seconds until its page is served."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "TRANSFER_TRUSTED_HOPS": "1"}
-    if results is not None:
-        env["TRANSFER_RESULTS_DIR"] = str(results)
-    start = time.perf_counter()
-    with log.open("wb") as output:
-        process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
-                                   stdout=output, stderr=subprocess.STDOUT)
-    while time.perf_counter() - start < 180:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
-                return process, time.perf_counter() - start
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit("the app did not start within 180 s")
 
 
 def precomputed(log: Path) -> str | None:
@@ -141,7 +120,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-classroom-results-") as empty:
         results = Path(empty) if args.first_start else sessions.RESULTS_FOLDER
         kept = sum(1 for _ in results.glob("*/meta.json"))
-        process, startup = start_app(port, log, results)
+        env = {"TRANSFER_TRUSTED_HOPS": "1"} | ({} if results is None else {"TRANSFER_RESULTS_DIR": str(results)})
+        process, startup = start_app(port, env, log)
         run(args, log, port, process, startup, kept)
 
 

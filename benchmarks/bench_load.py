@@ -14,13 +14,10 @@ loop is bounded in count and time, and the server is killed at the end.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import gradio.media
@@ -29,30 +26,13 @@ import psutil
 from gradio_client import Client, handle_file
 
 from harness.browser import CHROMIUM, CHROMIUM_ARGS, free_port
+from harness.server import start_app
 from transfer.data import PETS_MINI
 
 ROOT = Path(__file__).resolve().parent.parent
 
 LOAD_TIMEOUT = 900  # seconds: the classify load and the training job each stop waiting after this
 TRAIN_TIMEOUT = 600  # seconds for the training job to show its test accuracy
-
-
-def start_app(port: int) -> tuple[subprocess.Popen, float]:
-    """Launch the app as users do; return the process and seconds until its page is served."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = start + 180
-    while time.perf_counter() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
-                if response.status == 200:
-                    return process, time.perf_counter() - start
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the app did not start within 180 s")
 
 
 def rss_mb(process: subprocess.Popen) -> float:
