@@ -33,14 +33,15 @@ import timm
 import torch
 from PIL import Image
 
-from ..checks import check_int, folder_bytes
+from ..checks import folder_bytes
 from ..models.catalog import DEFAULT_MODEL
 from ..predict import Prediction, resolve
 from ..progress import OptimisationStep, Waiting
 from . import adversarial as adversarial_module
 from . import ideal as ideal_module
 from .adversarial import AdversarialExample, iter_adversarial
-from .ideal import CLASSIFYING, IdealImage, PhotoScores, iter_ideal_image, photo_scores, photos_like
+from .ideal import (CLASSIFYING, IdealImage, PhotoScores, checked_photos_request, iter_ideal_image, photo_scores,
+                    photos_like)
 from .targets import Target, resolve_target
 
 __all__ = ["ResultCache"]
@@ -151,9 +152,7 @@ class ResultCache:
         restarted before a lesson need not classify them again while the students arrive."""
         if not isinstance(model, str):
             return photos_like(target, photos, model, count)
-        classifier = resolve(model)
-        goal = resolve_target(classifier.labels, target)
-        count = check_int("count", count, 1, 100)
+        classifier, goal, count = checked_photos_request(target, model, count)
         key = ("photos", _model_identity(model), *map(_file_identity, photos))
         with CLASSIFYING:
             with self.lock:
@@ -231,8 +230,10 @@ class ResultCache:
 
     @staticmethod
     def _publish(shared: _Run, item: Any) -> None:
+        """Hand `item` (a step or a place in line) to the run's followers; a step's preview stays until the next."""
         with shared.changed:
             shared.step = item
+            shared.preview = getattr(item, "preview", None) or shared.preview
             shared.number += 1
             shared.changed.notify_all()
 
@@ -250,10 +251,7 @@ class ResultCache:
                         if shared.followers == 0:  # everybody left: stop after this step, and let nobody join it
                             self.running.pop(key, None)
                             break
-                        shared.step = item
-                        shared.preview = getattr(item, "preview", None) or shared.preview
-                        shared.number += 1
-                        shared.changed.notify_all()
+                        self._publish(shared, item)
             finally:
                 close = getattr(items, "close", None)
                 if close is not None:

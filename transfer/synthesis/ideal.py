@@ -311,12 +311,16 @@ def photos_like(target: int | str, photos: Sequence[str], model: str | Classifie
     Real examples beside the ideal image: people predict what a unit responds to better from both together.
     Each photo is classified once per network (cached), so asking for another target costs nothing.
     """
-    classifier = resolve(model)
-    goal = resolve_target(classifier.labels, target)
-    count = check_int("count", count, 1, 100)
+    classifier, goal, count = checked_photos_request(target, model, count)
     with CLASSIFYING:
         scores = _photo_scores(classifier, tuple(photos))
     return scores.most_like(goal.index, count)
+
+
+def checked_photos_request(target: int | str, model: str | Classifier, count: int) -> tuple[Classifier, Target, int]:
+    """photos_like's inputs checked: the network, the target among its classes, and the count (1 to 100)."""
+    classifier = resolve(model)
+    return classifier, resolve_target(classifier.labels, target), check_int("count", count, 1, 100)
 
 
 #: Held while photos are classified: a second caller waits for the first one's work (a class at once) instead of
