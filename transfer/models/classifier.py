@@ -120,10 +120,15 @@ class Classifier:
     def num_classes(self) -> int:
         return len(self.labels)
 
+    @property
+    def fixed_input_size(self) -> bool:
+        """Whether the network takes only its own input size (timm says so of most vision transformers)."""
+        return bool((getattr(self.network, "pretrained_cfg", None) or {}).get("fixed_input_size", False))
+
     def preprocess(self, images: torch.Tensor) -> torch.Tensor:
         """Differentiable resize, centre crop and normalise of a float batch in [0, 1], shape (B, 3, H, W)."""
         height, width = images.shape[-2:]
-        return self._normalise(self._resize_crop(images, self.preprocessing.resize_size / min(height, width)))
+        return self.normalise(self._resize_crop(images, self.preprocessing.resize_size / min(height, width)))
 
     def to_input(self, image, device: torch.device | str | None = None) -> torch.Tensor:
         """A PIL RGB image as a normalised (1, 3, S, S) tensor on `device` (default: the model's): the same pixels
@@ -137,7 +142,7 @@ class Classifier:
         top, left, rows, cols = self._source_box(image.height, image.width, scale)
         window, factor = shrink(image.crop((left, top, left + cols, top + rows)), FLOAT_WINDOW * pre.input_size)
         inputs = to_tensor(window).unsqueeze(0).to(device or self.device)
-        return self._normalise(self._resize_crop(inputs, scale * factor))
+        return self.normalise(self._resize_crop(inputs, scale * factor))
 
     def _source_box(self, height: int, width: int, scale: float) -> tuple[int, int, int, int]:
         """(top, left, rows, cols) of the source pixels the centre crop at `scale` reads, filter margin included."""
@@ -164,7 +169,8 @@ class Classifier:
         std = inputs.new_tensor(self.preprocessing.std).view(3, 1, 1)
         return tensor_to_image(inputs[0].detach() * std + mean)
 
-    def _normalise(self, images: torch.Tensor) -> torch.Tensor:
+    def normalise(self, images: torch.Tensor) -> torch.Tensor:
+        """A float batch in [0, 1] scaled by the network's mean and std (preprocess without its resize and crop)."""
         mean = images.new_tensor(self.preprocessing.mean).view(1, 3, 1, 1)
         std = images.new_tensor(self.preprocessing.std).view(1, 3, 1, 1)
         return (images - mean) / std
@@ -192,7 +198,9 @@ class Classifier:
         """Logits for preprocessed inputs through the fastest inference path ready (no gradients): the inference copy,
         or, while it is being made in the background (seconds, once per model), the network itself, so that no
         request waits for the copy (a class's first photos as the app starts)."""
-        with torch.inference_mode():
+        # no_grad, not inference_mode: a traced vision transformer that has run with gradients (an ideal image)
+        # would try to save inference-mode inputs for a backward pass and fail
+        with torch.no_grad():
             if "_inference_network" in self.__dict__:  # made (cached_property keeps it there)
                 return self.fixed_logits(inputs)
             if not self.__dict__.get("_copy_started"):
