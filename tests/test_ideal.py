@@ -11,14 +11,15 @@ from pathlib import Path
 import gradio.media
 import numpy as np
 import pytest
+import timm
 import torch
 from PIL import Image
 
-from transfer import InputError, TransferError, load_model
+from transfer import Classifier, InputError, TransferError, load_model
 from transfer.data import open_dataset
 from transfer.images import to_tensor
-from transfer.synthesis.ideal import (NATURAL_CONTRAST, TV_WEIGHT, IdealImage, NaturalImage, ideal_image,
-                                      iter_ideal_image, photos_like)
+from transfer.synthesis.ideal import (MODES, NATURAL_CONTRAST, TV_WEIGHT, IdealImage, NaturalImage, ideal_image,
+                                      iter_ideal_image, photos_like, view_side)
 from transfer.synthesis.natural import (SPECTRUM_FILE, compute_spectrum, decorrelate, natural_spectrum,
                                         spectrum_provenance)
 from transfer.synthesis.optimisation import total_variation
@@ -54,6 +55,29 @@ def test_target_probability_rises_far_above_start(mode, target, size, steps):
 def test_natural_mode_is_the_default_and_works_above_the_network_input():
     result = ideal_image("zebra", steps=1)
     assert result.mode == "natural" and result.image.size == (384, 384)
+
+
+def test_natural_views_reach_the_network_smaller_where_it_takes_other_sizes():
+    """Natural mode hands its views to Lite0 at 192 px, not 224 (faster steps): the fast copy made at 224 gives the
+    network's logits and image gradients there too. A vision transformer, which takes only its own size, gets its
+    usual resize and crop, and its ideal image still works."""
+    lite0 = load_model()
+    assert view_side(lite0, MODES["natural"].view_scale) == 192 and view_side(lite0, None) is None
+    views = torch.rand(2, 3, 192, 192, generator=torch.Generator().manual_seed(0))
+    answers = []
+    for forward in (lite0.fixed_logits, lite0.network):
+        inputs = lite0.normalise(views).requires_grad_()
+        with torch.enable_grad():
+            logits = forward(inputs)
+            logits[:, 285].sum().backward()
+        answers.append((logits.detach(), inputs.grad))
+    (fast, fast_grad), (plain, plain_grad) = answers
+    assert torch.allclose(fast, plain, atol=1e-3)
+    assert (fast_grad - plain_grad).norm() < 1e-2 * plain_grad.norm()  # 0.2-0.3%, as at 224 px
+    vit = timm.create_model("vit_tiny_patch16_224", pretrained=False, num_classes=2).eval()
+    transformer = Classifier("tiny-vit", vit, ["cat", "dog"], lite0.preprocessing)
+    assert transformer.fixed_input_size and view_side(transformer, MODES["natural"].view_scale) is None
+    assert ideal_image("dog", transformer, steps=1).image.size == (384, 384)
 
 
 def test_natural_image_keeps_the_photo_magnitude_whatever_the_phase():
