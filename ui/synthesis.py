@@ -37,24 +37,35 @@ SHARED_ITEMS = 32  # previews and results whose panels once_per keeps ...
 SHARED_SECONDS = 600  # ... this long: their files for download are deleted after ui.common.OUTPUT_MAX_AGE
 
 Made = TypeVar("Made")
-_made: OrderedDict[int, tuple[object, object, float]] = OrderedDict()  # id(item) -> (item, what was made, when)
-_made_lock = threading.Lock()
+
+
+class _Shared:
+    """What once_per made (or is making) for one item."""
+
+    def __init__(self, item: object) -> None:
+        self.item, self.when = item, time.monotonic()
+        self.lock = threading.Lock()  # held while it is made: the item's other visitors wait for it
+        self.made, self.value = False, None
+
+
+_shared: OrderedDict[int, _Shared] = OrderedDict()  # id(item) -> its _Shared, oldest first
+_shared_lock = threading.Lock()
 
 
 def once_per(item: object, make: Callable[[], Made]) -> Made:
     """make(), once per `item` however many visitors show it: the followers of a shared run (RESULTS) get the same
-    preview and result objects, so a class of 30 costs one PNG per preview instead of 30."""
-    with _made_lock:
-        kept = _made.get(id(item))
-    if kept is not None and kept[0] is item and time.monotonic() - kept[2] < SHARED_SECONDS:
-        return kept[1]  # made for this very item (not another object that reused its id), recently
-    value = make()
-    with _made_lock:
-        _made[id(item)] = (item, value, time.monotonic())
-        _made.move_to_end(id(item))
-        while len(_made) > SHARED_ITEMS:
-            _made.popitem(last=False)
-    return value
+    preview and result objects at the same moment, so a class of 30 costs one PNG per preview instead of 30."""
+    with _shared_lock:
+        shared = _shared.get(id(item))
+        if shared is None or shared.item is not item or time.monotonic() - shared.when >= SHARED_SECONDS:
+            shared = _shared[id(item)] = _Shared(item)  # not another object that reused its id, and recent
+        _shared.move_to_end(id(item))
+        while len(_shared) > SHARED_ITEMS:
+            _shared.popitem(last=False)
+    with shared.lock:
+        if not shared.made:  # (a make() that failed is tried again by the next visitor)
+            shared.value, shared.made = make(), True
+    return shared.value
 
 
 def png_file(image: Image.Image, stem: str) -> str:
