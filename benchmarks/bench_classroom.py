@@ -10,8 +10,9 @@ a gradio_client session with its own X-Forwarded-For address (so per-address lim
 /adversarial runs on a dog photo. `--variant same`: everybody asks for the lesson's defaults
 (the Siamese cat, the first example dog made a tabby cat); `each`: every student another ideal-image target and
 another adversarial target (nothing identical). `--steps` sets the ideal image's steps (default: the mode's own).
-Prints p50/p95/max seconds per step and for the whole journey, the failures, and when the app reported its
-start-up precomputation done. Students start as soon as the page is served, or with `--warm` once the app reports
+Prints p50/p95/max seconds per step and for the whole journey, the CPU seconds the app and the students' clients
+used meanwhile (they share the app's cores here, unlike a class's own computers; the files the app sends are not
+downloaded), the failures, and when the app reported its start-up precomputation done. Students start as soon as the page is served, or with `--warm` once the app reports
 that precomputation done (a teacher starting the app before the lesson). The app keeps finished images across starts
 (ui.sessions.RESULTS_FOLDER); `--first-start` gives it an empty folder, as on its first start. All traffic stays on 127.0.0.1, every
 wait is bounded by --timeout, and the server is killed at the end.
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import gradio.media
 import numpy as np
+import psutil
 from gradio_client import Client, handle_file
 
 import transfer
@@ -57,6 +59,12 @@ def wait_for_precomputation(log: Path, process: subprocess.Popen, timeout: float
     while precomputed(log) is None and time.perf_counter() < deadline and process.poll() is None:
         time.sleep(1)
     return precomputed(log)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds a process has used so far, all its threads."""
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
 
 
 def dog_photo() -> str:
@@ -88,7 +96,9 @@ def student(index: int, url: str, variant: str, steps: int | None, timeout: floa
         return record
 
     try:
-        client = Client(url, verbose=False, headers={"X-Forwarded-For": f"10.23.0.{index + 1}"})
+        # the files it is sent (previews, images) are not downloaded: gradio_client makes a TLS context for each,
+        # which cost these clients, on the app's own cores, more CPU than the app spent on the ideal image
+        client = Client(url, verbose=False, headers={"X-Forwarded-For": f"10.23.0.{index + 1}"}, download_files=False)
         pending = []
         for step, (arguments, api_name) in calls.items():
             job = client.submit(*arguments, api_name=api_name)
@@ -120,8 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-classroom-results-") as empty:
         results = Path(empty) if args.first_start else sessions.RESULTS_FOLDER
         kept = sum(1 for _ in results.glob("*/meta.json"))
-        env = {"TRANSFER_TRUSTED_HOPS": "1"} | ({} if results is None else {"TRANSFER_RESULTS_DIR": str(results)})
-        process, startup = start_app(port, env, log)
+        process, startup = start_app(port, {"TRANSFER_TRUSTED_HOPS": "1", "TRANSFER_RESULTS_DIR": str(results)}, log)
         run(args, log, port, process, startup, kept)
 
 
@@ -139,6 +148,7 @@ def run(args: argparse.Namespace, log: Path, port: int, process: subprocess.Pope
     errors: list[str] = []
     lock = threading.Lock()
     began = time.perf_counter()
+    app_cpu, students_cpu = cpu_seconds(process.pid), cpu_seconds(os.getpid())
     try:
         threads = [threading.Thread(target=student, daemon=True,
                                     args=(i, f"http://127.0.0.1:{port}/", args.variant, args.steps, args.timeout,
@@ -148,6 +158,7 @@ def run(args: argparse.Namespace, log: Path, port: int, process: subprocess.Pope
         for thread in threads:
             thread.join(3 * args.timeout + 60)
         wall = time.perf_counter() - began
+        app_cpu, students_cpu = cpu_seconds(process.pid) - app_cpu, cpu_seconds(os.getpid()) - students_cpu
     finally:
         process.kill()
         process.wait()
@@ -159,7 +170,8 @@ def run(args: argparse.Namespace, log: Path, port: int, process: subprocess.Pope
             print(f"{step:<12} {len(values):>5} {p50:>8.1f} {p95:>8.1f} {max(values):>8.1f}")
         else:
             print(f"{step:<12} {0:>5} {'-':>8} {'-':>8} {'-':>8}")
-    print(f"wall time {wall:.0f} s")
+    print(f"wall time {wall:.0f} s; CPU time meanwhile: the app {app_cpu:.0f} s, the students' clients (this "
+          f"process, sharing the app's cores) {students_cpu:.0f} s")
     print("app: " + (precomputed(log) or "no start-up precomputation reported"))
     for error in errors:
         print("FAILED", error)
