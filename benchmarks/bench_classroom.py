@@ -4,18 +4,18 @@ fool the network with a dog photo (issue 23).
     python -m benchmarks.bench_classroom [--students 8] [--variant same|each] [--steps N] [--warm] [--first-start]
                                          [--timeout 300]
 
-Starts `python app.py` on a free localhost port with TRANSFER_TRUSTED_HOPS=1, then runs one thread per student, each
-a gradio_client session with its own X-Forwarded-For address (so per-address limits count each student apart):
-/classify on a photo, /ideal, then, as the page does, /similar_photos (the real photos most like the target) while
-/adversarial runs on a dog photo. `--variant same`: everybody asks for the lesson's defaults
-(the Siamese cat, the first example dog made a tabby cat); `each`: every student another ideal-image target and
-another adversarial target (nothing identical). `--steps` sets the ideal image's steps (default: the mode's own).
-Prints p50/p95/max seconds per step and for the whole journey, the CPU seconds the app and the students' clients
-used meanwhile (they share the app's cores here, unlike a class's own computers; the files the app sends are not
-downloaded), the failures, and when the app reported its start-up precomputation done. Students start as soon as the page is served, or with `--warm` once the app reports
-that precomputation done (a teacher starting the app before the lesson). The app keeps finished images across starts
-(ui.sessions.RESULTS_FOLDER); `--first-start` gives it an empty folder, as on its first start. All traffic stays on 127.0.0.1, every
-wait is bounded by --timeout, and the server is killed at the end.
+Starts `python app.py` on a free localhost port with TRANSFER_TRUSTED_HOPS=1, then runs one thread per student, each a
+gradio_client session with its own X-Forwarded-For address (so per-address limits count each student apart): /classify
+on a photo, /ideal, then, as the page does, /similar_photos (the real photos most like the target) while /adversarial
+runs on a dog photo. `--variant same`: everybody asks for the lesson's defaults (the Siamese cat, the first example
+dog made a tabby cat); `each`: every student another ideal-image target and another adversarial target (nothing
+identical). `--steps` sets the ideal image's steps (default: the mode's own). Prints p50/p95/max seconds per step and
+for the whole journey, the CPU seconds the app and the students' clients used meanwhile (they share the app's cores
+here, unlike a class's own computers; the files the app sends are not downloaded), the failures, and when the app
+reported its start-up precomputation done. Students start as soon as the page is served, or with `--warm` once the app
+reports that precomputation done (a teacher starting the app before the lesson). The app keeps finished images across
+starts (ui.sessions.RESULTS_FOLDER); `--first-start` gives it an empty folder, as on its first start. All traffic
+stays on 127.0.0.1, every wait is bounded by --timeout, and the server is killed at the end.
 """
 
 from __future__ import annotations
