@@ -123,9 +123,11 @@ def precompute_defaults() -> None:
     defaults), with its second network's answer and the similar photos, and the adversarial examples of the example
     dog photos at the Adversarial tab's defaults. A student asking meanwhile joins the run (ui.synthesis.RESULTS)."""
     start = time.perf_counter()
+    # the default network's fast copy first, before a class's first photos (on a restart, nothing else is computed);
     # the second network loads meanwhile (seconds of mostly one core): the image's cross-check then need not wait
-    threading.Thread(target=transfer.load_model, args=(ideal.second_model(transfer.DEFAULT_MODEL),), daemon=True,
-                     name="second-network").start()
+    threading.Thread(target=lambda: transfer.load_model(ideal.second_model(transfer.DEFAULT_MODEL)).prepare(),
+                     daemon=True, name="second-network").start()
+    transfer.load_model(transfer.DEFAULT_MODEL).prepare()
     defaults = ideal_settings.MODES[ideal_settings.DEFAULT_MODE]
     result = run_to_result(synthesis.RESULTS.iter_ideal_image(
         ideal.DEFAULT_TARGET, transfer.DEFAULT_MODEL, steps=defaults.steps, tv_weight=defaults.tv_weight,

@@ -138,3 +138,14 @@ def test_the_first_photos_are_classified_while_the_fast_copy_is_being_made(monke
     fast = classifier.infer(inputs)
     assert meanwhile.argmax() == fast.argmax()
     assert torch.allclose(meanwhile.softmax(-1), fast.softmax(-1), atol=1e-4)
+
+
+def test_a_prepared_network_classifies_with_its_fast_copy_at_once(monkeypatch):
+    """The app prepares its default network as it starts: the first photos then use the fast copy, made once, and no
+    second copy is started in the background beside them."""
+    classifier = dataclasses.replace(transfer.load_model())  # a new instance: no copy made yet
+    assert classifier.prepare() is classifier and "_inference_network" in classifier.__dict__
+    monkeypatch.setattr(threading, "Thread", lambda *_, **__: pytest.fail("started a background copy"))
+    copy_made = classifier.__dict__["_inference_network"]
+    inputs = classifier.to_input(Image.open(LION))
+    assert torch.equal(classifier.infer(inputs), copy_made(inputs.contiguous(memory_format=torch.channels_last)))
