@@ -3,10 +3,10 @@ and through a running app, alternately, so that the shared machine's noise falls
 
     python -m benchmarks.bench_ideal_app [--classes lion,pug,monarch] [--steps N]
 
-Starts `python app.py` on a free localhost port, with no finished images kept (an empty results folder), and waits for its start-up precomputation (the lesson's defaults,
-which these classes are not), then per class: the library's `ideal_image` (wall time), then the app's /ideal through
-gradio_client with the same settings (wall time from submit to result, previews included). Prints both and the
-ratio per class and in total. The server is killed at the end.
+Starts `python app.py` on a free localhost port, with no finished images kept (an empty results folder), and waits for
+its start-up precomputation (the lesson's defaults, which these classes are not), then per class: the library's
+`ideal_image` (wall time), then the app's /ideal through gradio_client with the same settings (wall time from submit
+to result, previews included). Prints both and the ratio per class and in total. The server is killed at the end.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from pathlib import Path
 from gradio_client import Client
 
 import transfer
-from benchmarks.bench_classroom import start_app, wait_for_precomputation
+from benchmarks.bench_classroom import wait_for_precomputation
 from harness.browser import free_port
+from harness.server import start_app
 from transfer.synthesis import ideal
 
 
@@ -34,7 +35,7 @@ def main() -> None:
     log = Path(tempfile.mkstemp(prefix="bench-ideal-app-", suffix=".log")[1])
     port = free_port()
     results = tempfile.TemporaryDirectory(prefix="bench-ideal-app-results-")
-    process, _ = start_app(port, log, Path(results.name))
+    process, _ = start_app(port, {"TRANSFER_RESULTS_DIR": results.name}, log)
     try:
         wait_for_precomputation(log, process, 300)
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
