@@ -162,8 +162,8 @@ def view_side(classifier: Classifier, scale: float | None) -> int | None:
     """The side of views handed straight to the network: `scale` of its input side, in whole steps of 32 px (its
     layers then pad as at its own size); None without a scale or for a network that takes only its own size.
 
-    Natural mode's views at 192 px instead of 224 (Lite0): each step about 35% faster, images as recognisable
-    (benchmarks/bench_synthesis.py)."""
+    Natural mode's views at 192 px instead of 224 (Lite0): a forward and backward pass 25-45% faster, the images as
+    recognisable to a second network (docs/benchmarks.md)."""
     if scale is None or classifier.fixed_input_size:
         return None
     return max(32, round(classifier.preprocessing.input_size * scale / 32) * 32)
