@@ -23,6 +23,7 @@ from harness import raw_http
 from harness.memory import MB, PeakMemory
 import transfer
 from ui import clients, server, synthesis
+from transfer.synthesis.ideal import CLASSIFYING
 from ui.hardware import LIMITS
 
 MODEL = transfer.DEFAULT_MODEL
@@ -180,6 +181,19 @@ def test_a_waiting_visitor_is_told_their_place_in_their_language(app_url, monkey
         assert message.get("log", "").startswith("Ihr Auftrag ist Nummer 1 in der Warteschlange"), message
     finally:
         cancel_all(app_url, accepted)
+
+
+def test_similar_photos_waiting_in_their_lane_are_not_announced_as_the_visitor_s_job(app_url):
+    """A class's similar photos wait in their own lane while the first ones are classified: each student, whose image
+    is done, is not told that "your job is number N in the queue" (the photos fill their panel themselves)."""
+    photos, sessions = raw_http.fn_index(app_url, "similar_photos"), [uuid.uuid4().hex[:12] for _ in range(2)]
+    with CLASSIFYING:  # the first request holds the lane until the photos may be classified
+        joined = [raw_http.join_as(app_url, photos, ["Siamese cat, Siamese", MODEL, None], session)
+                  for session in sessions]
+        assert all(ok for ok, _ in joined), joined
+        time.sleep(1)  # the second is in line behind the first
+    for session in sessions:  # each is answered, the second without a popup first
+        assert raw_http.first_update(app_url, session, ("log", "process_completed")).get("msg") == "process_completed"
 
 
 def test_long_jobs_are_the_apps_long_events_and_show_their_queue_place():

@@ -250,9 +250,10 @@ def wire(c: Components, session: gr.State) -> None:
                           [getattr(c, name) for name in OUTPUTS], api_name="ideal",
                           concurrency_limit=LIMITS.synthesis_requests, concurrency_id=synthesis.CONCURRENCY_ID,
                           show_progress_on=c.status)
-    # one lane of its own: the first student's classification of the photos, the rest find them classified
+    # one lane of its own: the first student's classification of the photos, the rest find them classified; a
+    # student waiting there is not told "your job is number N in the queue" after their image (ui/server.py)
     made.success(show_similar_photos, [c.target, c.model, session], c.photos, api_name="similar_photos",
-                 concurrency_limit=1, concurrency_id=PHOTOS_LANE)
+                 concurrency_limit=1, concurrency_id=PHOTOS_LANE, show_progress="minimal")
 
 
 def build(session: gr.State) -> Components:

@@ -130,7 +130,8 @@ def guard_queue(queue: Any, refuse: Callable[[Job, list[Job]], str | None], tran
         success, answer, state = await push(body, request, username)
         if not success and isinstance(answer, str):  # Gradio's own refusal: "Queue is full. Max size is ..."
             return success, translate(answer, request), state
-        place = place_message(queue, answer) if success and fn is not None else None
+        # only a job whose progress the page shows in full: not a side panel that fills itself ("minimal")
+        place = place_message(queue, answer) if success and fn is not None and fn.show_progress == "full" else None
         if place:
             announce_place(queue, answer, translate(place, request))
         return success, answer, state
