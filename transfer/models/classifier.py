@@ -206,7 +206,7 @@ class Classifier:
             if not self.__dict__.get("_copy_started"):
                 self.__dict__["_copy_started"] = True  # a second thread starting it too waits for the first's copy
                 # not a daemon: a program ending meanwhile waits for it (torch aborts if a thread is cut off mid-trace)
-                threading.Thread(target=lambda: self._inference_network, name="inference-copy").start()
+                threading.Thread(target=self.prepare, name="inference-copy").start()
             return self.network(inputs.contiguous(memory_format=torch.channels_last))
 
     def prepare(self) -> Classifier:
