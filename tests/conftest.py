@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import random
 import shutil
 import sys
 import tempfile
@@ -23,6 +24,7 @@ atexit.register(shutil.rmtree, os.environ["TRANSFER_RESULTS_DIR"], ignore_errors
 
 from harness.browser import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402  (after the environment above)
 from transfer.data import PETS_FOLDER, PETS_MINI  # noqa: E402
+from transfer.models.catalog import DEFAULT_MODEL  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / ".artifacts"
@@ -30,6 +32,14 @@ ARTIFACTS = ROOT / "tests" / ".artifacts"
 #: German on a phone.
 LOCALES = {"en": "en-US", "de": "de-DE"}
 LANGUAGE_CASES = [("en", 1366), ("de", 390)]
+#: Raw /ideal data for an ideal image that takes minutes: the long job of the queue and limit tests.
+LONG_IDEAL = ["Siamese cat, Siamese", "robust", 512, 0.5, 0.05, 0, DEFAULT_MODEL, None]
+
+
+@pytest.fixture
+def new_long_ideal() -> None:
+    """Each test's long jobs another image (seed): one kept by an earlier test's run would end them at once."""
+    LONG_IDEAL[5] = random.randrange(2, 10**9)
 
 
 def t(text: str, language: str) -> str:

@@ -7,7 +7,6 @@ ui.clients.TRUSTED_HOPS can be set for a test. Long jobs are joined and cancelle
 from __future__ import annotations
 
 import importlib
-import random
 import time
 import uuid
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 from gradio.utils import get_upload_folder
 
 import app
-from conftest import wait_for_app_threads
+from conftest import LONG_IDEAL, wait_for_app_threads
 from harness import raw_http
 from harness.memory import MB, PeakMemory
 import transfer
@@ -27,13 +26,7 @@ from transfer.synthesis.ideal import CLASSIFYING
 from ui.hardware import LIMITS
 
 MODEL = transfer.DEFAULT_MODEL
-LONG_IDEAL = ["Siamese cat, Siamese", "robust", 512, 0.5, 0.05, 0, MODEL, None]  # minutes of work each
-
-
-@pytest.fixture(autouse=True)
-def new_long_ideal() -> None:
-    """Each test's long jobs another image (seed): one kept by an earlier test's run would end them at once."""
-    LONG_IDEAL[5] = random.randrange(2, 10**9)
+pytestmark = pytest.mark.usefixtures("new_long_ideal")  # conftest: each test's long jobs another image
 JSON = {"content-type": "application/json"}
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import random
 import uuid
 
 import gradio.media
 import pytest
 
 import app
+from conftest import LONG_IDEAL
 from harness import raw_http
 import transfer
 from transfer.synthesis import adversarial
@@ -18,13 +18,7 @@ from ui import synthesis
 
 MODEL = transfer.DEFAULT_MODEL
 LION = gradio.media.get_image("lion.jpg")
-LONG_IDEAL = ["Siamese cat, Siamese", "robust", 512, 0.5, 0.05, 0, MODEL, None]  # minutes of work each
-
-
-@pytest.fixture(autouse=True)
-def new_long_ideal() -> None:
-    """Each test's long jobs another image (seed): one kept by an earlier test's run would end them at once."""
-    LONG_IDEAL[5] = random.randrange(2, 10**9)
+pytestmark = pytest.mark.usefixtures("new_long_ideal")  # conftest: each test's long jobs another image
 
 
 def flood(base: str, joins: int, same_session: bool) -> tuple[list[tuple[str, str]], list[str]]:
